@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
     "convert": "promptspec._cli_fmt:convert",
     "schema": "promptspec._cli_lint:schema",
     "rules": "promptspec._cli_lint:rules",
-    "mock-server": "promptspec._cli_run:mock_server",
+    "mock-server": "promptspec._cli_mock:mock_server",
 }
 
 
