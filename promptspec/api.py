@@ -1,10 +1,63 @@
 """The public Python API: what the command line calls, and what a Python user may call too.
 
-    expand(paths, prompt=None)   -> Iterator[Request]   (raises SpecError on errors)
-    count(paths, prompt=None)    -> dict[(spec, prompt), int]
-    lint(paths)                  -> list[Diagnostic]     (every finding, severities applied)
+    expand(paths, prompt=None)   -> Iterator[Request]    (raises SpecError on errors)
+    count(paths, prompt=None)    -> list[(spec, prompt, n)], without enumerating
+    lint(paths)                  -> list[Diagnostic]      (every finding, severities applied)
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Iterator, Sequence
+
+from promptspec.diagnostics import Diagnostic, sort_key
+from promptspec.errors import SpecError, UsageError
+from promptspec.expand import PreparedPrompt, expand_prompt, prepare
+from promptspec.frontend import Parsed
+from promptspec.request import Request
+from promptspec.resolve import Resolution, resolve
+
+__all__ = ["count", "expand", "lint", "prepared", "resolve_all"]
+
+
+def resolve_all(paths: Sequence[str]) -> list[Resolution]:
+    """Resolve each spec (SpecReadError for a path that cannot be read)."""
+    cache: dict[str, Parsed] = {}
+    return [resolve(p, cache=cache) for p in paths]
+
+
+def lint(paths: Sequence[str]) -> list[Diagnostic]:
+    """Every finding for the given spec files, severities applied, sorted."""
+    from promptspec.lint import lint_files
+
+    return lint_files(paths)
+
+
+def _errors_of(paths: Sequence[str]) -> list[Diagnostic]:
+    return [d for d in lint(paths) if d.severity == "error"]
+
+
+def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[PreparedPrompt]:
+    """Each prompt of each spec, prepared for expansion, after checking the specs lint clean."""
+    errors = _errors_of(paths)
+    if errors:
+        raise SpecError("\n".join(str(d) for d in sorted(errors, key=sort_key)))
+    found = False
+    for res in resolve_all(paths):
+        for rp in res.prompts:
+            if prompt is not None and rp.prompt.name != prompt:
+                continue
+            found = True
+            yield prepare(rp, res.path, res.root)
+    if prompt is not None and not found:
+        raise UsageError(f"no prompt named {prompt!r} in {', '.join(paths)}")
+
+
+def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]:
+    """Stream every request of the specs, in order. Raises SpecError when a spec has errors."""
+    for pp in prepared(paths, prompt):
+        yield from expand_prompt(pp)
+
+
+def count(paths: Sequence[str], prompt: str | None = None) -> list[tuple[str, str, int]]:
+    """(spec, prompt, number of requests) for each prompt: a product of axis sizes."""
+    return [(pp.spec_label, pp.rp.prompt.name, pp.count()) for pp in prepared(paths, prompt)]

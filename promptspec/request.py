@@ -33,6 +33,8 @@ class Request:
     tune_id: int
     params: dict[str, Any]
     files: dict[str, str]
+    params_json: str = ""
+    """The canonical JSON of `params`, when the producer already computed it."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

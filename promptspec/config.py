@@ -1,0 +1,105 @@
+"""Configuration: `[tool.promptspec]` in the nearest `pyproject.toml`.
+
+Keys: `select`, `ignore` (rule codes or prefixes: `PS2` selects PS201-PS209),
+`per-file-ignores` (glob relative to the pyproject's folder -> codes), `max-requests`,
+`base-url`. Command-line options override it. A malformed table is one `ConfigError`
+naming the file (exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from promptspec.errors import ConfigError
+
+__all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
+
+DEFAULT_MAX_REQUESTS = 1000
+_CODE = re.compile(r"^PS\d{0,3}$")
+_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url"}
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None
+    """The pyproject.toml it came from (None: defaults)."""
+    root: str = "."
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    max_requests: int = DEFAULT_MAX_REQUESTS
+    base_url: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def find_pyproject(start: str) -> str | None:
+    d = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    while True:
+        candidate = os.path.join(d, "pyproject.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _codes(path: str, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise ConfigError(f"{path}: [tool.promptspec] {key} must be a list of rule codes")
+    for c in value:
+        if not _CODE.match(c.strip().upper()):
+            raise ConfigError(f"{path}: [tool.promptspec] {key}: {c!r} is not a rule code "
+                              "(like PS101) or prefix (like PS1)")
+    return tuple(c.strip().upper() for c in value)
+
+
+def load_config(start: str = ".") -> Config:
+    """The configuration that applies to `start` (a file or folder)."""
+    path = find_pyproject(start)
+    if path is None:
+        return Config()
+    return _load(path)
+
+
+@lru_cache(maxsize=32)
+def _load(path: str) -> Config:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+    root = os.path.dirname(path)
+    tool = data.get("tool", {})
+    table = tool.get("promptspec") if isinstance(tool, dict) else None
+    if table is None:
+        return Config(path=None, root=root)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.promptspec] must be a table")
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: [tool.promptspec] unknown key {unknown[0]!r} "
+                          f"(known: {', '.join(sorted(_KEYS))})")
+    select = _codes(path, "select", table["select"]) if "select" in table else None
+    ignore = _codes(path, "ignore", table.get("ignore", []))
+    pfi_raw = table.get("per-file-ignores", {})
+    if not isinstance(pfi_raw, dict):
+        raise ConfigError(f"{path}: [tool.promptspec] per-file-ignores must be a table of "
+                          "glob = [codes]")
+    pfi = tuple((glob, _codes(path, f"per-file-ignores.{glob}", codes))
+                for glob, codes in pfi_raw.items())
+    max_requests = table.get("max-requests", DEFAULT_MAX_REQUESTS)
+    if isinstance(max_requests, bool) or not isinstance(max_requests, int) or max_requests < 1:
+        raise ConfigError(f"{path}: [tool.promptspec] max-requests must be a positive integer")
+    base_url = table.get("base-url")
+    if base_url is not None and (
+        not isinstance(base_url, str) or not base_url.startswith(("http://", "https://"))
+    ):
+        raise ConfigError(f"{path}: [tool.promptspec] base-url must be an http(s) URL")
+    return Config(path, root, select, ignore, pfi, max_requests, base_url)

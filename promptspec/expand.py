@@ -1,0 +1,232 @@
+"""Expansion: a resolved prompt's sweep points, streamed as requests with content ids.
+
+Axes combine like `itertools.product` in the order written (a `zip` is one axis after the
+sweep axes). Memory stays flat: nothing is kept per request. Renders dominate the cost,
+so a template is rendered again only when a value it reads changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from promptspec.errors import SpecError
+from promptspec.model import FileRef, Literal
+from promptspec.params import PARAMS, TEMPLATE_FIELDS, coerce
+from promptspec.request import Request
+from promptspec.resolve import ResolvedPrompt, inside
+from promptspec.templates import compile_template, template_info
+from promptspec.values import AxisError, axis_values
+
+__all__ = ["PreparedPrompt", "count_points", "expand_prompt", "prepare"]
+
+_STRIPPED = frozenset({"text", "negative_prompt"})
+_RENDER_CACHE_LIMIT = 4096
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_sha256 = hashlib.sha256
+
+
+def _file_digest(path: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - per process
+    digest = cache.get(path)
+    if digest is None:
+        with open(path, "rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        cache[path] = digest
+    return digest
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One axis member: its name, whether it is an API parameter, and how to type it."""
+
+    name: str
+    param: bool
+    tune: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPrompt:
+    """Everything expansion needs, computed once per prompt."""
+
+    rp: ResolvedPrompt
+    spec_label: str
+    tune_id: int | None
+    base_params: dict[str, Any]
+    base_ctx: dict[str, Any]
+    files: dict[str, str]
+    slots: tuple[tuple[_Slot, ...], ...]
+    """Per axis, its members (one for a sweep axis, several for a zip)."""
+    axes: tuple[Sequence[Any], ...]
+    """Per axis, its points: values for a sweep axis, tuples for a zip."""
+    templates: tuple[tuple[str, str, tuple[tuple[int, int], ...]], ...]
+    """(field, template source, the (axis, member) positions it reads)."""
+    root: str
+
+    def count(self) -> int:
+        return math.prod(len(a) for a in self.axes)
+
+
+def _fail(lit: Any, message: str) -> SpecError:
+    return SpecError(f"{lit.span}: {message}")
+
+
+def _scalar_of(rp: ResolvedPrompt, value: Any) -> Any:
+    if isinstance(value, Literal):
+        return value.value
+    raise _fail(value, "a range, random() or list is allowed only as a sweep axis")
+
+
+def _file_param(rp: ResolvedPrompt, ref: FileRef, root: str) -> tuple[dict[str, str], str]:
+    path = os.path.normpath(os.path.join(os.path.dirname(rp.spec.path), ref.path))
+    if not inside(root, path):
+        raise _fail(ref, f"file {ref.path!r} is outside the project root")
+    try:
+        return {"file_sha256": _file_digest(os.path.realpath(path))}, os.path.abspath(path)
+    except OSError as err:
+        raise _fail(ref, f"cannot read file {ref.path!r}: {err.strerror or err}") from None
+
+
+def _typed(name: str, value: Any) -> Any:
+    p = PARAMS.get(name)
+    return coerce(p, value) if p is not None else value
+
+
+def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
+    """Compute a prompt's constant part and its axes; raise SpecError on bad values."""
+    prompt = rp.prompt.name
+    base_params: dict[str, Any] = {}
+    files: dict[str, str] = {}
+    for name, setting in rp.params.items():
+        value = setting.field.value
+        if isinstance(value, FileRef):
+            base_params[name], files[name] = _file_param(rp, value, root)
+            continue
+        v = _scalar_of(rp, value)
+        if v is not None:
+            base_params[name] = _typed(name, v)
+    base_ctx: dict[str, Any] = {n: _scalar_of(rp, s.field.value) for n, s in rp.vars.items()}
+    tune_id: int | None = None
+    if rp.tune is not None:
+        tv = _scalar_of(rp, rp.tune.field.value)
+        tune_id = tv if isinstance(tv, int) and not isinstance(tv, bool) else None
+
+    slots: list[tuple[_Slot, ...]] = []
+    axes: list[Sequence[Any]] = []
+    position: dict[str, tuple[int, int]] = {}
+    for ai, axis in enumerate(rp.axes):
+        members: list[_Slot] = []
+        columns: list[Sequence[Any]] = []
+        for mi, f in enumerate(axis.members):
+            values = axis_values(f.value, PARAMS.get(f.name), prompt, f.name)
+            if isinstance(values, AxisError):
+                raise SpecError(f"{values.span}: {values.message}")
+            members.append(_Slot(f.name, f.name in PARAMS, f.name == "tune"))
+            columns.append(values)
+            position[f.name] = (ai, mi)
+        slots.append(tuple(members))
+        if axis.is_zip:
+            if len({len(c) for c in columns}) > 1:
+                raise SpecError(f"{axis.span}: zip members have different lengths")
+            axes.append(list(zip(*columns, strict=True)))
+        else:
+            axes.append(columns[0])
+
+    base_ctx["prompt"] = prompt
+    templates: list[tuple[str, str, tuple[tuple[int, int], ...]]] = []
+    reads_of: dict[str, set[tuple[int, int]]] = {}
+    for name in TEMPLATE_FIELDS:
+        source = base_params.get(name)
+        if not isinstance(source, str) or name in position:
+            continue
+        info = template_info(source)
+        if info.error is not None:
+            raise SpecError(f"{rp.params[name].field.value.span}: template error: {info.error}")
+        reads = {position[n] for n in info.names if n in position}
+        for n in info.names:  # a template that reads an earlier template reads its axes too
+            reads |= reads_of.get(n, set())
+        reads_of[name] = reads
+        if reads:
+            templates.append((name, source, tuple(sorted(reads))))
+            continue
+        try:  # reads no axis: render once
+            rendered = compile_template(source).render({**base_ctx, **base_params})
+        except Exception as err:
+            raise SpecError(f"{rp.params[name].field.value.span}: {name}: {err}") from None
+        base_params[name] = rendered.strip() if name in _STRIPPED else rendered
+    return PreparedPrompt(rp, spec_label, tune_id, base_params, base_ctx, files,
+                          tuple(slots), tuple(axes), tuple(templates), root)
+
+
+def count_points(pp: PreparedPrompt) -> int:
+    return pp.count()
+
+
+def _point_values(slots: tuple[tuple[_Slot, ...], ...], point: tuple[Any, ...]
+                  ) -> Iterator[tuple[_Slot, Any]]:
+    for axis_slots, value in zip(slots, point, strict=True):
+        if len(axis_slots) == 1:
+            yield axis_slots[0], value
+        else:
+            yield from zip(axis_slots, value, strict=True)
+
+
+def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
+    """Stream the prompt's requests in expansion order (the last axis varies fastest)."""
+    rp = pp.rp
+    prompt = rp.prompt.name
+    base_params, base_ctx = pp.base_params, pp.base_ctx
+    caches: list[dict[tuple[Any, ...], str]] = [{} for _ in pp.templates]
+    slots = pp.slots
+    sha = _sha256
+    dumps = _dumps
+    for index, point in enumerate(itertools.product(*pp.axes)):
+        params = dict(base_params)
+        coords: dict[str, Any] = {}
+        tune_id = pp.tune_id
+        ctx: dict[str, Any] | None = None
+        for slot, raw in _point_values(slots, point):
+            if isinstance(raw, FileRef):
+                params[slot.name], pp.files[slot.name] = _file_param(rp, raw, pp.root)
+                coords[slot.name] = raw.path
+                continue
+            value = _typed(slot.name, raw)
+            coords[slot.name] = value
+            if slot.tune:
+                tune_id = value
+            elif slot.param:
+                if value is None:
+                    params.pop(slot.name, None)
+                else:
+                    params[slot.name] = value
+        for (name, source, reads), cache in zip(pp.templates, caches, strict=True):
+            key = tuple(point[a] if len(slots[a]) == 1 else point[a][m] for a, m in reads)
+            rendered = cache.get(key)
+            if rendered is None:
+                if ctx is None:
+                    ctx = {**base_ctx, **params, **coords}
+                try:
+                    rendered = compile_template(source).render(ctx)
+                except Exception as err:
+                    raise SpecError(f"{rp.params[name].field.value.span}: {name} at point "
+                                    f"{index} ({coords}): {err}") from None
+                if name in _STRIPPED:
+                    rendered = rendered.strip()
+                if len(cache) >= _RENDER_CACHE_LIMIT:
+                    cache.clear()
+                cache[key] = rendered
+            params[name] = rendered
+            if ctx is not None:
+                ctx[name] = rendered
+        if tune_id is None:
+            raise SpecError(f"{rp.prompt.name_span}: no tune id reaches prompt {prompt!r}")
+        canon = dumps(params)
+        blob = '{"params":' + canon + ',"tune_id":' + str(tune_id) + "}"
+        rid = "ps_" + sha(blob.encode()).hexdigest()[:16]
+        yield Request(rid, pp.spec_label, prompt, index, coords, tune_id, params, dict(pp.files),
+                      canon)

@@ -1,0 +1,301 @@
+"""Resolution: imports, presets and the merge order, giving each prompt its settings and axes.
+
+For each prompt, parameters and vars merge, later winning: file vars -> imported vars ->
+presets in `extends` order (each preset's own `extends` first) -> the prompt's body; the
+sweep point comes last, in expansion. Each setting remembers where it was made, so a rule
+can name the other place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from promptspec.diagnostics import Diagnostic
+from promptspec.frontend import Parsed, load
+from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
+from promptspec.params import PARAMS, did_you_mean
+
+__all__ = [
+    "AxisDef",
+    "Resolution",
+    "ResolvedPrompt",
+    "Setting",
+    "project_root",
+    "resolve",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A value that reaches a prompt, and where it was set (`origin`, e.g. "preset base")."""
+
+    field: Field
+    origin: str
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+
+@dataclass(frozen=True, slots=True)
+class AxisDef:
+    """One axis of the expansion: a sweep axis (one member) or a zip (several members)."""
+
+    members: tuple[Field, ...]
+    is_zip: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedPrompt:
+    spec: SpecFile
+    prompt: Prompt
+    tune: Setting | None
+    params: dict[str, Setting]
+    """Every field that reaches the prompt except `tune`: API parameters and unknown names."""
+    vars: dict[str, Setting]
+    presets: tuple[Preset, ...]
+    """The presets applied, in merge order."""
+    axes: tuple[AxisDef, ...]
+
+    @property
+    def name(self) -> str:
+        return self.prompt.name
+
+    def axis_names(self) -> list[str]:
+        return [m.name for a in self.axes for m in a.members]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    path: str
+    root: str
+    spec: SpecFile | None
+    prompts: tuple[ResolvedPrompt, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    imported_vars: tuple[Setting, ...] = ()
+    imported_presets: tuple[Preset, ...] = ()
+    imported_paths: tuple[str, ...] = field(default=())
+
+
+def project_root(path: str) -> str:
+    """The nearest folder (from the spec's own) holding pyproject.toml or .git."""
+    start = os.path.dirname(os.path.abspath(path))
+    return _root_from(start)
+
+
+@lru_cache(maxsize=256)
+def _root_from(start: str) -> str:
+    d = start
+    while True:
+        if os.path.exists(os.path.join(d, "pyproject.toml")) or os.path.exists(
+            os.path.join(d, ".git")
+        ):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return start
+        d = parent
+
+
+def inside(root: str, path: str) -> bool:
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+class _Imports:
+    """Walks imports depth-first, collecting visible presets and vars, once per file."""
+
+    def __init__(self, root: str, loader: dict[str, Parsed]) -> None:
+        self.root = root
+        self.loader = loader
+        self.presets: list[tuple[Preset, Import]] = []
+        self.vars: list[tuple[Field, Import, str]] = []
+        self.paths: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.seen: set[str] = set()
+
+    def _load(self, real: str, shown: str) -> Parsed:
+        cached = self.loader.get(real)
+        if cached is None:
+            cached = load(shown)
+            self.loader[real] = cached
+        return cached
+
+    def walk(self, spec: SpecFile, stack: tuple[str, ...], top: Import | None) -> None:
+        base = os.path.dirname(spec.path)
+        for imp in spec.imports:
+            anchor = top or imp  # findings land in the file being resolved
+            target = os.path.normpath(os.path.join(base, imp.path))
+            real = os.path.realpath(target)
+            if not inside(self.root, target):
+                self._err(anchor, f"import {imp.path!r} leaves the project root "
+                                  f"({self.root})")
+                continue
+            if real in stack:
+                self._err(anchor, f"import cycle: {imp.path!r} is already being imported")
+                continue
+            if real in self.seen:
+                continue
+            if not os.path.isfile(target):
+                self._err(anchor, f"imported file {imp.path!r} not found")
+                continue
+            try:
+                parsed = self._load(real, target)
+            except Exception as err:  # unreadable: one line, not a crash
+                self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
+                continue
+            self.seen.add(real)
+            if parsed.spec is None:
+                self._err(anchor, f"imported file {imp.path!r} does not parse "
+                                  "(see its own findings)")
+                continue
+            self.paths.append(target)
+            self.walk(parsed.spec, (*stack, real), anchor)
+            for p in parsed.spec.presets:
+                self.presets.append((p, anchor))
+            for v in parsed.spec.vars:
+                self.vars.append((v, anchor, imp.path))
+
+    def _err(self, imp: Import, message: str) -> None:
+        self.diagnostics.append(Diagnostic("PS003", message, imp.span))
+
+
+def _dup(kind: str, name: str, later: Span, first: Span) -> Diagnostic:
+    return Diagnostic(
+        "PS006", f"{kind} {name!r} is defined twice; the first is at {first}", later
+    )
+
+
+def resolve(path: str, parsed: Parsed | None = None,
+            cache: dict[str, Parsed] | None = None) -> Resolution:
+    """Resolve one spec file (loading it unless `parsed` is given)."""
+    if parsed is None:
+        parsed = load(path)
+    root = project_root(path)
+    diags: list[Diagnostic] = list(parsed.diagnostics)
+    spec = parsed.spec
+    if spec is None:
+        return Resolution(path, root, None, (), tuple(diags))
+    loader: dict[str, Parsed] = cache if cache is not None else {}
+    loader[os.path.realpath(path)] = parsed
+    imports = _Imports(root, loader)
+    imports.walk(spec, (os.path.realpath(path),), None)
+    diags.extend(imports.diagnostics)
+
+    presets: dict[str, Preset] = {}
+    for p, imp in imports.presets:
+        if p.name in presets:
+            diags.append(_dup("preset", p.name, imp.span, presets[p.name].name_span))
+            continue
+        presets[p.name] = p
+    for p in spec.presets:
+        if p.name in presets:
+            diags.append(_dup("preset", p.name, p.name_span, presets[p.name].name_span))
+            continue
+        presets[p.name] = p
+    seen_prompts: dict[str, Prompt] = {}
+    for pr in spec.prompts:
+        if pr.name in seen_prompts:
+            diags.append(_dup("prompt", pr.name, pr.name_span, seen_prompts[pr.name].name_span))
+        else:
+            seen_prompts[pr.name] = pr
+
+    base_vars: dict[str, Setting] = {v.name: Setting(v, "file vars") for v in spec.vars}
+    imported_vars = [Setting(v, f"vars of {shown}") for v, _, shown in imports.vars]
+    for s in imported_vars:
+        base_vars[s.name] = s
+    file_tune = Setting(spec.tune, "the file's tune") if spec.tune is not None else None
+
+    chains = _PresetChains(presets, diags)
+    for p in spec.presets:  # cycles and unknown names in presets no prompt uses
+        chains.linearize((Ref(p.name, p.name_span),))
+    resolved: list[ResolvedPrompt] = []
+    for pr in spec.prompts:
+        if seen_prompts.get(pr.name) is not pr:
+            continue  # a duplicate: reported above, not expanded
+        applied = chains.linearize(pr.extends)
+        params: dict[str, Setting] = {}
+        vars_ = dict(base_vars)
+        tune = file_tune
+        for preset in applied:
+            origin = f"preset {preset.name}"
+            for f in preset.fields:
+                if f.name == "tune":
+                    tune = Setting(f, origin)
+                else:
+                    params[f.name] = Setting(f, origin)
+            for v in preset.vars:
+                vars_[v.name] = Setting(v, origin)
+        for f in pr.fields:
+            if f.name == "tune":
+                tune = Setting(f, "prompt")
+            else:
+                params[f.name] = Setting(f, "prompt")
+        for v in pr.vars:
+            vars_[v.name] = Setting(v, "prompt")
+        axes: list[AxisDef] = []
+        if pr.sweep is not None:
+            axes.extend(AxisDef((a,), False, a.span) for a in pr.sweep.axes)
+        if pr.zip is not None and pr.zip.axes:
+            axes.append(AxisDef(pr.zip.axes, True, pr.zip.span))
+        resolved.append(ResolvedPrompt(spec, pr, tune, params, vars_, tuple(applied),
+                                       tuple(axes)))
+    own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
+    return Resolution(
+        path, root, spec, tuple(resolved), own, tuple(imported_vars),
+        tuple(p for p, _ in imports.presets), tuple(imports.paths),
+    )
+
+
+class _PresetChains:
+    """Linearises `extends` (each preset's own extends first), reporting PS004 and PS005."""
+
+    def __init__(self, presets: dict[str, Preset], diags: list[Diagnostic]) -> None:
+        self.presets = presets
+        self.diags = diags
+        self.reported: set[tuple[str, int, int]] = set()
+        self.cycles: set[frozenset[str]] = set()
+
+    def _report(self, d: Diagnostic) -> None:
+        key = (d.span.path, d.span.line, d.span.column)
+        if key not in self.reported:
+            self.reported.add(key)
+            self.diags.append(d)
+
+    def linearize(self, refs: tuple[Ref, ...]) -> list[Preset]:
+        out: list[Preset] = []
+        done: set[str] = set()
+        self._walk(refs, (), out, done)
+        return out
+
+    def _walk(self, refs: tuple[Ref, ...], stack: tuple[str, ...], out: list[Preset],
+              done: set[str]) -> None:
+        for ref in refs:
+            preset = self.presets.get(ref.name)
+            if preset is None:
+                hint = did_you_mean(ref.name, list(self.presets))
+                self._report(Diagnostic("PS004", f"no preset named {ref.name!r}{hint}",
+                                        ref.span))
+                continue
+            if ref.name in stack:
+                members = stack[stack.index(ref.name):]
+                if frozenset(members) in self.cycles:
+                    continue
+                self.cycles.add(frozenset(members))
+                chain = " -> ".join((*members, ref.name))
+                self._report(Diagnostic("PS005", f"presets extend each other in a cycle: "
+                                                 f"{chain}", ref.span))
+                continue
+            if ref.name in done:
+                continue
+            self._walk(preset.extends, (*stack, ref.name), out, done)
+            done.add(ref.name)
+            out.append(preset)
+
+
+def is_param(name: str) -> bool:
+    return name in PARAMS or name == "tune"

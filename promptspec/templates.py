@@ -1,0 +1,69 @@
+"""Templates: one sandboxed jinja2 environment, compiled once per template text.
+
+`text`, `negative_prompt` and `callback` render per sweep point in
+`ImmutableSandboxedEnvironment` with `StrictUndefined` and no autoescape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+__all__ = ["ENV", "TemplateInfo", "compile_template", "template_info"]
+
+ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    """What a template text needs: the names it reads, or why it does not compile.
+
+    `error_line` is the template's own 1-based line of a syntax error; `private` lists
+    (line, name) of attributes or items whose name begins with `_` (the sandbox refuses them).
+    """
+
+    source: str
+    names: frozenset[str]
+    constant: bool
+    error: str | None = None
+    error_line: int = 1
+    private: tuple[tuple[int, str], ...] = ()
+
+
+def _private_access(ast: nodes.Template) -> tuple[tuple[int, str], ...]:
+    found: list[tuple[int, str]] = []
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        name: object
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        else:
+            assert isinstance(node, nodes.Getitem)
+            arg = node.arg
+            name = arg.value if isinstance(arg, nodes.Const) else None
+        if isinstance(name, str) and name.startswith("_"):
+            found.append((node.lineno, name))
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def template_info(source: str) -> TemplateInfo:
+    """Parse once: the undeclared names, whether it is plain text, or its syntax error."""
+    if "{" not in source:
+        return TemplateInfo(source, frozenset(), True)
+    try:
+        ast = ENV.parse(source)
+    except jinja2.TemplateSyntaxError as err:
+        return TemplateInfo(source, frozenset(), False, err.message or str(err), err.lineno or 1)
+    names = frozenset(meta.find_undeclared_variables(ast))
+    constant = all(isinstance(n, nodes.Output) and all(
+        isinstance(c, nodes.TemplateData) for c in n.nodes) for n in ast.body)
+    return TemplateInfo(source, names, constant, private=_private_access(ast))
+
+
+@lru_cache(maxsize=4096)
+def compile_template(source: str) -> jinja2.Template:
+    return ENV.from_string(source)

@@ -1,0 +1,202 @@
+"""Sweep axis values: lists, ranges and `random(n)` as lazy sequences of concrete values.
+
+A range is never materialised: `NumRange` answers `len`, indexing, `min` and `max`, so the
+linter can judge a 10^12-point sweep from its bounds and `--count` multiplies lengths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+from promptspec.model import FileRef, ListValue, Literal, RandomValue, RangeValue, Span, Value
+from promptspec.params import Param
+
+__all__ = ["AxisError", "NumRange", "axis_values", "decimals_of", "random_range"]
+
+RANDOM_DEFAULT_MAX = 2**32
+
+
+@dataclass(frozen=True, slots=True)
+class AxisError:
+    """Why an axis has no values: a PS code, a message and the place."""
+
+    code: str
+    message: str
+    span: Span
+
+
+def decimals_of(lit: Literal) -> int:
+    """Decimals written in a number literal (`0.25` -> 2, `5` -> 0, `1e-3` -> 3)."""
+    text = (lit.text or repr(lit.value)).strip().lower()
+    mantissa, _, exp = text.partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    if exp:
+        with contextlib.suppress(ValueError):
+            decimals -= int(exp)
+    return max(decimals, 0)
+
+
+class NumRange(Sequence[int | float]):
+    """An arithmetic sequence with `n` values, rounded to `decimals` (ints when `ints`)."""
+
+    __slots__ = ("decimals", "ints", "n", "start", "step")
+
+    def __init__(self, start: float, step: float, n: int, decimals: int, ints: bool) -> None:
+        self.start = start
+        self.step = step
+        self.n = n
+        self.decimals = decimals
+        self.ints = ints
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _at(self, i: int) -> int | float:
+        if self.ints:
+            return int(self.start) + i * int(self.step)
+        v = round(self.start + i * self.step, self.decimals)
+        return v + 0.0  # never -0.0
+
+    @overload
+    def __getitem__(self, i: int) -> int | float: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[int | float]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self._at(j) for j in range(*i.indices(self.n))]
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self._at(i)
+
+    def __iter__(self) -> Iterator[int | float]:
+        at = self._at
+        for i in range(self.n):
+            yield at(i)
+
+    def bounds(self) -> tuple[int | float, int | float]:
+        first, last = self._at(0), self._at(self.n - 1)
+        return (min(first, last), max(first, last))
+
+    def __repr__(self) -> str:
+        return f"NumRange({self.start}, step={self.step}, n={self.n})"
+
+
+def _number(lit: Literal) -> int | float | None:
+    v = lit.value
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return v
+
+
+def _range_values(r: RangeValue) -> NumRange | AxisError:
+    start, end = _number(r.start), _number(r.end)
+    for lit, num in ((r.start, start), (r.end, end)):
+        if num is None:
+            return AxisError("PS407", f"range bound {lit.value!r} is not a number", lit.span)
+    assert start is not None and end is not None
+    decimals = max(decimals_of(r.start), decimals_of(r.end))
+    all_ints = isinstance(start, int) and isinstance(end, int)
+    if r.count is not None:
+        count = r.count.value
+        if isinstance(count, bool) or not isinstance(count, int):
+            return AxisError("PS407", f"count {count!r} is not a whole number", r.count.span)
+        if count < 1:
+            return AxisError("PS407", f"count {count} is less than 1", r.count.span)
+        if count == 1:
+            return NumRange(start, 0, 1, decimals, all_ints)
+        step = (end - start) / (count - 1)
+        ints = all_ints and (end - start) % (count - 1) == 0
+        if ints:
+            return NumRange(start, (end - start) // (count - 1), count, 0, True)
+        # evenly spaced values need more decimals than the bounds show: keep 12 at most,
+        # enough to drop float noise (0.6000000000000001 -> 0.6)
+        return NumRange(start, step, count, max(decimals, 12), False)
+    if r.step is not None:
+        step_v = _number(r.step)
+        if step_v is None:
+            return AxisError("PS407", f"step {r.step.value!r} is not a number", r.step.span)
+        if step_v == 0:
+            return AxisError("PS407", "step is 0", r.step.span)
+        if (end - start) * step_v < 0:
+            return AxisError(
+                "PS407",
+                f"step {r.step.text or step_v} points away from the end ({r.start.text or start}"
+                f"..{r.end.text or end})",
+                r.step.span,
+            )
+        decimals = max(decimals, decimals_of(r.step))
+        n = math.floor((end - start) / step_v + 1e-9) + 1
+        return NumRange(start, step_v, n, decimals, all_ints and isinstance(step_v, int))
+    step_i = 1 if end >= start else -1
+    n = math.floor(abs(end - start) + 1e-9) + 1
+    return NumRange(start, step_i, n, decimals, all_ints)
+
+
+def random_range(param: Param | None) -> tuple[int, int]:
+    """The documented range `random(n)` draws from: the parameter's, else 0..2^32."""
+    if param is not None and param.numeric and param.minimum is not None:
+        lo = math.ceil(param.minimum)
+        hi = math.floor(param.maximum) if param.maximum is not None else RANDOM_DEFAULT_MAX
+        return lo, hi
+    return 0, RANDOM_DEFAULT_MAX
+
+
+def default_random_seed(prompt: str, axis: str) -> int:
+    digest = hashlib.sha256(f"{prompt}\x00{axis}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _random_values(r: RandomValue, param: Param | None, prompt: str, axis: str
+                   ) -> list[int] | AxisError:
+    n = r.n.value
+    if isinstance(n, bool) or not isinstance(n, int):
+        return AxisError("PS407", f"random() takes a whole number of values, got {n!r}", r.n.span)
+    if n < 1:
+        return AxisError("PS407", f"random({n}) asks for fewer than 1 value", r.n.span)
+    seed: int
+    if r.seed is None:
+        seed = default_random_seed(prompt, axis)
+    else:
+        s = r.seed.value
+        if isinstance(s, bool) or not isinstance(s, int):
+            return AxisError("PS407", f"random() seed {s!r} is not a whole number", r.seed.span)
+        seed = s
+    lo, hi = random_range(param)
+    if n > hi - lo + 1:
+        return AxisError("PS407", f"random({n}) asks for more distinct values than {lo}..{hi} "
+                                  "holds", r.n.span)
+    return random.Random(seed).sample(range(lo, hi + 1), n)
+
+
+AxisValues = Sequence[Any]
+"""Concrete axis values: scalars, or `FileRef`s for file parameters."""
+
+
+def axis_values(value: Value, param: Param | None, prompt: str, axis: str
+                ) -> AxisValues | AxisError:
+    """The values one sweep axis takes, lazily where it can, or why it has none."""
+    if isinstance(value, ListValue):
+        return tuple(item if isinstance(item, FileRef) else item.value for item in value.items)
+    if isinstance(value, RangeValue):
+        return _range_values(value)
+    if isinstance(value, RandomValue):
+        return _random_values(value, param, prompt, axis)
+    return AxisError(
+        "PS007", f"sweep axis {axis!r} takes a list, a range or random(n), not a single value",
+        value.span,
+    )
+
+
+def item_span(value: Value, index: int) -> Span:
+    """The place that holds the `index`-th value of an axis (the list item, else the axis)."""
+    if isinstance(value, ListValue) and 0 <= index < len(value.items):
+        return value.items[index].span
+    return value.span
