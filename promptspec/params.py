@@ -235,7 +235,8 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
         return ("PS104", f"{p.name} {value!r} is not one of: {choices}{hint}")
     # numeric bounds
     assert isinstance(value, int | float)
-    if (p.minimum is not None and value < p.minimum) or (p.maximum is not None and value > p.maximum):
+    below = p.minimum is not None and value < p.minimum
+    if below or (p.maximum is not None and value > p.maximum):
         if p.maximum is None:
             return ("PS103", f"{p.name} {_num(float(value))} is out of range "
                              f"(at least {_num(p.minimum)})")
