@@ -1,0 +1,288 @@
+"""The emulator's HTTP application (aiohttp): the documented prompt endpoints, images,
+callbacks and injected faults.
+
+Faults apply to creates only; reads, lists and deletes stay reliable so that a client can
+reconcile what it sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from promptspec.emulator._net import is_loopback_url
+from promptspec.emulator._objects import prompt_object
+from promptspec.emulator.faults import Faults
+from promptspec.emulator.images import ImageCache, render_png
+from promptspec.emulator.state import EmulatorState, PromptRecord, Upload, utcnow
+from promptspec.emulator.validate import Errors, convert_form_value, validate
+from promptspec.params import PARAMS
+
+__all__ = ["build_app"]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+STATE: web.AppKey[EmulatorState] = web.AppKey("state", EmulatorState)
+_MAX_BODY = 64 * 1024 * 1024
+_MAX_LIMIT = 120
+_DEFAULT_LIMIT = 20
+
+
+class _Settings:
+    def __init__(self, latency: float, create_delay: float, faults: Faults) -> None:
+        self.latency = latency
+        self.create_delay = create_delay
+        self.faults = faults
+        self.images = ImageCache()
+        self.session: ClientSession | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+
+
+SETTINGS: web.AppKey[_Settings] = web.AppKey("settings", _Settings)
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+@web.middleware
+async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request.app[STATE].saw_request()
+    if request.path.startswith("/tunes/"):
+        auth = request.headers.get("Authorization", "")
+        scheme, _, key = auth.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            return _error(401, "Unauthorized: send Authorization: Bearer <key>")
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _error(exc.status, exc.reason)
+
+
+def _base(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def _int(request: web.Request, name: str) -> int:
+    return int(request.match_info[name])
+
+
+async def _read_form(request: web.Request) -> tuple[dict[str, Any], dict[str, Upload], Errors]:
+    params: dict[str, Any] = {}
+    uploads: dict[str, Upload] = {}
+    errors: Errors = {}
+    form = await request.post()
+    for key, raw in form.items():
+        if not (key.startswith("prompt[") and key.endswith("]")):
+            continue  # like the API: only prompt[...] fields count
+        name = key[len("prompt[") : -1]
+        if isinstance(raw, web.FileField):
+            data = raw.file.read()
+            if name in PARAMS and PARAMS[name].kind == "file":
+                digest = hashlib.sha256(data).hexdigest()
+                uploads[name] = Upload(raw.filename, digest, data)
+                params[name] = {"file_sha256": digest}
+            elif name in PARAMS:
+                errors.setdefault(name, []).append(f"{name} must be a value, not a file upload")
+            else:
+                params[name] = raw.filename  # unknown: check_request names it
+            continue
+        if not isinstance(raw, str):
+            raw = bytes(raw).decode("utf-8", "replace")
+        value, problem = convert_form_value(name, raw)
+        if problem:
+            errors.setdefault(name, []).append(problem)
+        else:
+            params[name] = value
+    return params, uploads, errors
+
+
+async def _read_json(request: web.Request) -> tuple[dict[str, Any], Errors]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise web.HTTPBadRequest(reason=f"invalid JSON body: {exc}") from None
+    prompt = body.get("prompt") if isinstance(body, dict) else None
+    if not isinstance(prompt, dict):
+        return {}, {"prompt": ['a JSON object {"prompt": {...}} is required']}
+    errors: Errors = {}
+    params: dict[str, Any] = {}
+    for name, value in prompt.items():
+        if name in PARAMS and PARAMS[name].kind == "file" and value is not None:
+            errors.setdefault(name, []).append(
+                f"{name} must be uploaded as a multipart file part"
+            )
+        else:
+            params[str(name)] = value
+    return params, errors
+
+
+async def create_prompt(request: web.Request) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    state = request.app[STATE]
+    tune_id = _int(request, "tune_id")
+    uploads: dict[str, Upload] = {}
+    if request.content_type == "application/json":
+        raw, conversion_errors = await _read_json(request)
+    else:
+        raw, uploads, conversion_errors = await _read_form(request)
+    if settings.create_delay:
+        await asyncio.sleep(settings.create_delay)
+    decision = settings.faults.decide()
+    if decision.status is not None:
+        assert decision.kind is not None
+        state.fault(decision.kind)
+        headers = {"Retry-After": str(decision.retry_after)} if decision.retry_after else None
+        message = {429: "Too Many Requests", 500: "Internal Server Error",
+                   503: "Service Unavailable"}[decision.status]
+        return _error(decision.status, message, headers)
+    params, errors = validate(raw, conversion_errors)
+    if errors:
+        return web.json_response(errors, status=422)
+    base = _base(request)
+    record = state.create(tune_id, params, settings.latency, base, uploads)
+    if isinstance(record.params.get("callback"), str):
+        _schedule_callback(request.app, record)
+    if decision.drop:
+        state.fault("drop")
+        if request.transport is not None:
+            request.transport.close()
+        # the connection is gone: nothing can be written; end the handler quietly
+        raise asyncio.CancelledError
+    return web.json_response(prompt_object(record, base, utcnow(), fresh=True), status=201)
+
+
+async def get_prompt(request: web.Request) -> web.StreamResponse:
+    record = request.app[STATE].get(_int(request, "tune_id"), _int(request, "prompt_id"))
+    if record is None:
+        raise web.HTTPNotFound(reason="Not Found")
+    return web.json_response(prompt_object(record, _base(request), utcnow()))
+
+
+def _query_int(request: web.Request, name: str, default: int) -> int:
+    text = request.query.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise _Unprocessable({name: [f"{name} must be a non-negative integer, got {text!r}"]})
+    return value
+
+
+class _Unprocessable(Exception):
+    def __init__(self, errors: Errors) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+async def list_prompts(request: web.Request) -> web.StreamResponse:
+    try:
+        offset = _query_int(request, "offset", 0)
+        limit = min(_query_int(request, "limit", _DEFAULT_LIMIT), _MAX_LIMIT)
+    except _Unprocessable as exc:
+        return web.json_response(exc.errors, status=422)
+    records = request.app[STATE].page(_int(request, "tune_id"), offset, limit)
+    now, base = utcnow(), _base(request)
+    return web.json_response([prompt_object(r, base, now) for r in records])
+
+
+async def delete_prompt(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    prompt_id = _int(request, "prompt_id")
+    if state.get(_int(request, "tune_id"), prompt_id) is None or not state.delete(prompt_id):
+        raise web.HTTPNotFound(reason="Not Found")
+    return web.json_response({"id": prompt_id, "deleted": True})
+
+
+async def get_image(request: web.Request) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    record = request.app[STATE].get(None, _int(request, "prompt_id"))
+    n = _int(request, "n")
+    if record is None or not 1 <= n <= record.num_images:
+        raise web.HTTPNotFound(reason="Not Found")
+    key = (record.id, n)
+    data = settings.images.get(key)
+    if data is None:
+        loop = asyncio.get_running_loop()
+        data = await loop.run_in_executor(
+            None, render_png, record.tune_id, record.params, n, record.num_images
+        )
+        settings.images.put(key, data)
+    return web.Response(body=data, content_type="image/png")
+
+
+async def get_upload(request: web.Request) -> web.StreamResponse:
+    record = request.app[STATE].get(None, _int(request, "prompt_id"))
+    upload = record.uploads.get(request.match_info["name"]) if record else None
+    if upload is None:
+        raise web.HTTPNotFound(reason="Not Found")
+    return web.Response(body=upload.data, content_type="application/octet-stream")
+
+
+def _schedule_callback(app: web.Application, record: PromptRecord) -> None:
+    callback = record.params["callback"]
+    if not is_loopback_url(callback):
+        return  # never call out beyond this machine
+    settings = app[SETTINGS]
+    task = asyncio.get_running_loop().create_task(_send_callback(app, record, callback))
+    settings.tasks.add(task)
+    task.add_done_callback(settings.tasks.discard)
+
+
+async def _send_callback(app: web.Application, record: PromptRecord, url: str) -> None:
+    delay = (record.ready_at - utcnow()).total_seconds()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    state, settings = app[STATE], app[SETTINGS]
+    current = state.get(None, record.id)
+    if current is None or settings.session is None:
+        return
+    body = {"prompt": prompt_object(current, current.base_url, utcnow())}
+    try:
+        async with settings.session.post(url, json=body) as response:
+            await response.read()
+    except Exception:  # best effort: a callback receiver's trouble is not ours
+        return
+    state.sent_callback()
+
+
+async def _on_startup(app: web.Application) -> None:
+    app[SETTINGS].session = ClientSession(timeout=ClientTimeout(total=10))
+
+
+async def _on_cleanup(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    for task in list(settings.tasks):
+        task.cancel()
+    if settings.tasks:
+        await asyncio.gather(*settings.tasks, return_exceptions=True)
+    if settings.session is not None:
+        await settings.session.close()
+
+
+def build_app(
+    state: EmulatorState, *, latency: float, create_delay: float, faults: Faults
+) -> web.Application:
+    app = web.Application(middlewares=[_middleware], client_max_size=_MAX_BODY)
+    app[STATE] = state
+    app[SETTINGS] = _Settings(latency, create_delay, faults)
+    app.on_startup.append(_on_startup)
+    app.on_cleanup.append(_on_cleanup)
+    tune = r"/tunes/{tune_id:\d+}/prompts"
+    app.router.add_post(tune, create_prompt)
+    app.router.add_get(tune, list_prompts)
+    for one in (tune + r"/{prompt_id:\d+}", tune + r"/{prompt_id:\d+}.json"):
+        app.router.add_get(one, get_prompt)
+        app.router.add_delete(one, delete_prompt)
+    app.router.add_get(r"/images/{prompt_id:\d+}/{n:\d+}.png", get_image)
+    app.router.add_get(r"/uploads/{prompt_id:\d+}/{name}", get_upload)
+    return app
