@@ -1,0 +1,292 @@
+"""The DSL's lark parser: find the grammar, build the LALR parser once, parse text to a tree.
+
+Also turns every lark failure into one friendly PS001 diagnostic (`syntax_error`). The tree
+shape is documented in `grammar/promptspec.lark`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import lark
+from lark.exceptions import (
+    LarkError,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
+
+import promptspec
+from promptspec.diagnostics import Diagnostic
+from promptspec.model import Span
+
+__all__ = ["GRAMMAR_FILE", "get_parser", "grammar_path", "parse_tree", "syntax_error"]
+
+GRAMMAR_FILE = "promptspec.lark"
+
+# Friendly messages for parse errors, matched by parser state with `match_examples`.
+# Each sample fails at the place the message describes. Order matters only for ties.
+ERROR_EXAMPLES: dict[str, list[str]] = {
+    "expected '=' after a field name": [
+        'prompt a {\n  text "x"\n}\n',
+        "prompt a {\n  text\n}\n",
+        "prompt a {\n  text 1\n}\n",
+        "prompt a {\n  text }\n",
+    ],
+    "expected a value after '=' (a string, number, true, false, null, list, range, "
+    "random(...) or file(...)); text must be quoted": [
+        "prompt a {\n  text =\n}\n",
+        "prompt a {\n  text = Monet\n}\n",
+        "prompt a {\n  text = }\n",
+        "prompt a {\n  text = =\n}\n",
+    ],
+    "expected a value after 'tune'": [
+        "tune\n",
+        "tune x\n",
+        "tune = 4\n",
+    ],
+    "expected a file path in quotes after 'import'": [
+        "import\n",
+        "import presets\n",
+    ],
+    "one statement per line: expected a line break": [
+        'prompt a {\n  text = "x" seed = 1\n}\n',
+        "tune 4 tune 5\n",
+        "prompt a {\n  seed = 1..4 5\n}\n",
+        'import "a" import "b"\n',
+        "preset a {\n} preset b {\n}\n",
+    ],
+    "expected a name after 'preset' or 'prompt'": [
+        "preset {\n}\n",
+        "prompt {\n}\n",
+        "prompt 1 {\n}\n",
+        "preset\n",
+    ],
+    "expected '{' after the name (on the same line)": [
+        "prompt a\n{\n}\n",
+        "prompt a b {\n}\n",
+        "prompt a : b c {\n}\n",
+        "prompt a = 1\n",
+    ],
+    "expected a preset name after ':' or ','": [
+        "prompt a : {\n}\n",
+        "prompt a : b, {\n}\n",
+    ],
+    "expected '{' after 'vars', 'sweep' or 'zip'": [
+        "vars\n",
+        "vars x\n",
+        "prompt a {\n  sweep\n}\n",
+        "prompt a {\n  zip [1]\n}\n",
+    ],
+    "expected a field name or '}'": [
+        "prompt a {\n  = 1\n}\n",
+        'prompt a {\n  "text" = 1\n}\n',
+        "prompt a {\n  1 = 1\n}\n",
+        "prompt a {\n  text = 1,\n}\n",
+    ],
+    "missing closing ']' (or ',' between list items)": [
+        "prompt a {\n  seed = [1, 2\n}\n",
+        "prompt a {\n  seed = [1 2]\n}\n",
+        "prompt a {\n  seed = [1, 2\n",
+    ],
+    "expected a value after '..' (ranges look like 1..4, 5..9 step 0.5 or 0.2..0.8 count 4)": [
+        "prompt a {\n  seed = 1..\n}\n",
+        "prompt a {\n  seed = 1..4 step\n}\n",
+        "prompt a {\n  seed = 1..4 count\n}\n",
+        "prompt a {\n  seed = 1..[2]\n}\n",
+    ],
+    "malformed random(...): expected random(count) or random(count, seed)": [
+        "prompt a {\n  seed = random\n}\n",
+        "prompt a {\n  seed = random()\n}\n",
+        "prompt a {\n  seed = random(4\n}\n",
+        "prompt a {\n  seed = random(4, 5, 6)\n}\n",
+    ],
+    'malformed file(...): expected file("path")': [
+        "prompt a {\n  input_image = file\n}\n",
+        "prompt a {\n  input_image = file(x)\n}\n",
+        'prompt a {\n  input_image = file("x"\n}\n',
+        "prompt a {\n  input_image = file()\n}\n",
+    ],
+    "expected import, tune, vars, preset or prompt": [
+        "{\n}\n",
+        "= 1\n",
+        '"x"\n',
+        "}\n",
+    ],
+}
+
+
+def grammar_path() -> Path:
+    """The grammar shipped inside the package, else the source tree's top-level copy."""
+    here = Path(promptspec.__file__).resolve().parent
+    for candidate in (here / "grammar" / GRAMMAR_FILE, here.parent / "grammar" / GRAMMAR_FILE):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{GRAMMAR_FILE} not found beside {here}")
+
+
+class NewlineFilter:
+    """Post-lexer: drop `_NL` inside brackets and parentheses, fold runs of `_NL` into one."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[lark.Token]) -> Iterator[lark.Token]:
+        # Never buffer: the contextual lexer reads the parser's state for the next token,
+        # so every token must reach the parser before the next one is lexed.
+        depth = 0
+        after_nl = False
+        for tok in stream:
+            kind = tok.type
+            if kind == "_NL":
+                if depth == 0 and not after_nl:
+                    after_nl = True
+                    yield tok
+                continue
+            after_nl = False
+            if kind in ("LSQB", "LPAR"):
+                depth += 1
+            elif kind in ("RSQB", "RPAR") and depth:
+                depth -= 1
+            yield tok
+
+
+class _CommentSink(threading.local):
+    """Where the COMMENT lexer callback appends; reset per parse, one list per thread."""
+
+    def __init__(self) -> None:
+        self.items: list[lark.Token] = []
+
+    def __call__(self, tok: lark.Token) -> lark.Token:
+        self.items.append(tok)
+        return tok
+
+
+_SINK = _CommentSink()
+_PARSER: lark.Lark | None = None
+_LOCK = threading.Lock()
+
+
+def get_parser() -> lark.Lark:
+    """The process-wide LALR parser, built on first use (cached on disk by lark)."""
+    global _PARSER
+    if _PARSER is None:
+        with _LOCK:
+            if _PARSER is None:
+                _PARSER = lark.Lark(
+                    grammar_path().read_text(encoding="utf-8"),
+                    parser="lalr",
+                    lexer="contextual",
+                    propagate_positions=True,
+                    maybe_placeholders=False,
+                    postlex=NewlineFilter(),
+                    lexer_callbacks={"COMMENT": _SINK},
+                    cache=True,
+                )
+    return _PARSER
+
+
+def parse_tree(text: str) -> tuple[lark.Tree[Any], list[lark.Token]]:
+    """Parse DSL text to lark's tree and every comment token (with positions), in order.
+
+    Raises lark's `UnexpectedInput` (or another `LarkError`) on a syntax error; use
+    `syntax_error` to turn it into a diagnostic.
+    """
+    parser = get_parser()
+    _SINK.items = []
+    try:
+        tree = parser.parse(text)
+        return tree, _SINK.items
+    finally:
+        _SINK.items = []
+
+
+def _place(text: str, err: LarkError) -> tuple[int, int]:
+    """The 1-based (line, column) a lark error points at; end of text for end of input."""
+    at_end = isinstance(err, UnexpectedToken) and err.token.type == "$END"
+    if at_end or isinstance(err, UnexpectedEOF):
+        return _end_of(text)
+    if isinstance(err, UnexpectedInput) and getattr(err, "line", -1) not in (-1, None):
+        return int(err.line), int(err.column)
+    return 1, 1
+
+
+def _end_of(text: str) -> tuple[int, int]:
+    if not text:
+        return 1, 1
+    line = text.count("\n") + 1
+    return line, len(text) - (text.rfind("\n") + 1) + 1
+
+
+def _open_brace_line(err: UnexpectedToken) -> int | None:
+    """The line of the innermost `{` still open when the parser stopped."""
+    try:
+        stack = err.interactive_parser.parser_state.value_stack
+    except AttributeError:
+        return None
+    depth = 0
+    for item in reversed(stack):
+        if isinstance(item, lark.Token):
+            if item.type == "RBRACE":
+                depth += 1
+            elif item.type == "LBRACE":
+                if depth == 0:
+                    return int(item.line) if item.line is not None else None
+                depth -= 1
+    return None
+
+
+def _lexer_message(text: str, err: UnexpectedCharacters) -> str:
+    pos = err.pos_in_stream
+    rest = text[pos:] if pos is not None else ""
+    if rest.startswith('"""'):
+        return 'unterminated string: a """ block needs closing """'
+    if rest.startswith('"'):
+        return "unterminated string: a string needs its closing '\"' on the same line"
+    char = rest[:1] or err.char
+    return f"unexpected character {char!r}"
+
+
+def _parser_message(text: str, err: UnexpectedInput) -> str:
+    if isinstance(err, UnexpectedToken) and err.token.type == "$END":
+        expected = set(err.expected)
+        if "RBRACE" in expected:
+            opened = _open_brace_line(err)
+            where = f" for the block opened on line {opened}" if opened else ""
+            return f"missing closing '}}'{where}"
+        if "RSQB" in expected:
+            return "missing closing ']'"
+        if "RPAR" in expected:
+            return "missing closing ')'"
+    label: Any = None
+    try:
+        label = err.match_examples(
+            get_parser().parse, ERROR_EXAMPLES, token_type_match_fallback=True, use_accepts=True
+        )
+    except LarkError:
+        label = None
+    if isinstance(label, str):
+        return label
+    if isinstance(err, UnexpectedToken):
+        tok = err.token
+        shown = "end of file" if tok.type == "$END" else repr(str(tok))
+        return f"unexpected {shown}"
+    return "invalid syntax"
+
+
+def syntax_error(text: str, path: str, err: BaseException) -> Diagnostic:
+    """One PS001 diagnostic for any failure lark (or the recursion limit) raised."""
+    if isinstance(err, UnexpectedCharacters):
+        message = _lexer_message(text, err)
+        line, col = int(err.line), int(err.column)
+    elif isinstance(err, UnexpectedInput):
+        message = _parser_message(text, err)
+        line, col = _place(text, err)
+    elif isinstance(err, RecursionError):
+        message, (line, col) = "the file nests too deeply to parse", (1, 1)
+    else:
+        message, (line, col) = f"invalid syntax ({type(err).__name__})", (1, 1)
+    return Diagnostic("PS001", message, Span(path, line, col, line, col + 1))
