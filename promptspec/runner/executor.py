@@ -1,0 +1,236 @@
+"""The executor: drives every ledger row to created (and, when waiting, finished) exactly once.
+
+Per request: mark inflight and commit, then POST. A 201 records the remote id; 429/500/503
+are retried with backoff; a create whose outcome is unknown (timeout after sending, dropped
+connection, 502, 504) is reconciled with the tune's prompt list before it is sent again;
+422/400 fail the request with the API's message; 401/403 stop the run. Rows found inflight
+at start (a crash) are reconciled before anything is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from promptspec.runner._api import NOT_SENT, UNKNOWN, Api, ApiError
+from promptspec.runner._wire import api_message, classify, describe, form_fields, retry_after
+from promptspec.runner.download import download_images
+from promptspec.runner.ledger import Ledger, Row
+from promptspec.runner.progress import Progress
+from promptspec.runner.reconcile import Reconciler
+
+__all__ = ["Executor"]
+
+
+class Executor:
+    """One run's work over the ledger rows, on one event loop."""
+
+    def __init__(
+        self,
+        api: Api,
+        ledger: Ledger,
+        out_dir: Path,
+        progress: Progress,
+        files: dict[str, dict[str, Path]] | None = None,
+        wait: bool = True,
+        poll_start: float = 0.5,
+        poll_cap: float = 10.0,
+    ) -> None:
+        self.api = api
+        self.ledger = ledger
+        self.out_dir = out_dir
+        self.progress = progress
+        self.files = files or {}
+        self.wait = wait
+        self.poll_start = poll_start
+        self.poll_cap = poll_cap
+        self.reconciler = Reconciler(api.list_page, ledger.claimed_remote_ids())
+
+    async def run(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        await self.api.preflight(rows[0].tune_id)
+        try:
+            await self._recover(rows)
+            async with asyncio.TaskGroup() as tg:
+                for row in rows:
+                    tg.create_task(self._drive(row))
+        except BaseExceptionGroup as group:
+            raise _first(group) from None
+
+    # -- start: what a previous run left behind ----------------------------------------
+
+    async def _recover(self, rows: list[Row]) -> None:
+        """Reconcile rows left inflight; let failed rows that never reached the server retry."""
+        async with asyncio.TaskGroup() as tg:
+            for row in rows:
+                if row.state == "inflight":
+                    tg.create_task(self._recover_one(row))
+        for row in rows:
+            if row.state == "failed" and row.remote_id is None:
+                self.ledger.mark_planned(row, row.error)
+                self.ledger.reset_attempts(row)
+            if row.state in ("created", "finished"):
+                self.progress.counts.created += 1
+        self.progress.update(force=True)
+
+    async def _recover_one(self, row: Row) -> None:
+        try:
+            await self._reconcile(row, "left in flight by an earlier run")
+        except ApiError as err:
+            self._fail(row, f"cannot reconcile with the server: {err}")
+
+    async def _reconcile(self, row: Row, why: str) -> bool:
+        """True when the server holds the row's prompt (now recorded as created)."""
+        obj = await self.reconciler.find(row)
+        if obj is None:
+            self.ledger.mark_planned(row, why)
+            return False
+        self.ledger.mark_created(row, int(obj["id"]), _cost(obj))
+        return True
+
+    # -- one request ---------------------------------------------------------------------
+
+    async def _drive(self, row: Row) -> None:
+        try:
+            if row.state == "planned":
+                await self._create(row)
+                if row.state == "created":
+                    self.progress.created()
+            if not self.wait:
+                return
+            if row.state == "created" or (row.state == "finished" and not self._complete(row)):
+                await self._finish(row)
+        except ApiError as err:
+            self._fail(row, str(err))
+
+    def _fail(self, row: Row, error: str) -> None:
+        error = self.api.redact(error)
+        if row.state == "inflight":
+            self.ledger.note_error(row, error)  # outcome unknown: the next run reconciles it
+        else:
+            self.ledger.mark_failed(row, error)
+        self.progress.failed(row.id, row.prompt, error)
+
+    async def _create(self, row: Row) -> None:
+        api, backoff = self.api, self.api.config.backoff
+        fields = form_fields(row.params)
+        files = self.files.get(row.id, {})
+        attempt = 0
+        while True:
+            attempt += 1
+            after: float | None = None
+            await api.bucket.take()
+            async with api.slots:
+                self.ledger.mark_inflight(row)
+                try:
+                    resp = await api.post_create(row.tune_id, fields, files)
+                    outcome = classify(resp.status_code)
+                    if outcome == "created":
+                        obj = _json_object(resp)
+                        if obj is None:
+                            outcome, problem = "unknown", "the API's 201 held no prompt id"
+                        else:
+                            self.reconciler.claimed.add(int(obj["id"]))
+                            self.ledger.mark_created(row, int(obj["id"]), _cost(obj))
+                            _note_images(self.ledger, row, obj)
+                            return
+                    else:
+                        problem = api_message(resp.status_code, resp.content)
+                        after = retry_after(resp.headers.get("retry-after"))
+                except NOT_SENT as err:
+                    outcome, problem = "retry", describe(err)
+                except UNKNOWN as err:
+                    outcome, problem = "unknown", describe(err)
+            problem = api.redact(problem)
+            if outcome == "auth":
+                self.ledger.mark_planned(row, problem)
+                raise api.auth_error(resp.status_code)
+            if outcome in ("invalid", "gone"):
+                self.ledger.mark_failed(row, problem)
+                self.progress.failed(row.id, row.prompt, problem)
+                return
+            if outcome == "unknown":
+                # the API documents 502/504 as "probably processed anyway": let it settle
+                await asyncio.sleep(backoff.base)
+                if await self._reconcile(row, problem):
+                    return
+            else:
+                self.ledger.mark_planned(row, problem)
+            if attempt >= backoff.attempts:
+                self.ledger.mark_failed(row, f"gave up after {attempt} attempts: {problem}")
+                self.progress.failed(row.id, row.prompt, row.error or problem)
+                return
+            self.progress.retried()
+            await asyncio.sleep(backoff.delay(attempt, after))
+
+    # -- waiting and downloading -----------------------------------------------------------
+
+    def _complete(self, row: Row) -> bool:
+        return row.images is not None and all((self.out_dir / p).is_file() for p in row.images)
+
+    async def _finish(self, row: Row) -> None:
+        assert row.remote_id is not None
+        if row.image_urls is None:
+            interval = self.poll_start
+            while True:
+                await asyncio.sleep(interval)
+                interval = min(self.poll_cap, interval * 1.5)
+                try:
+                    obj = await self.api.get_prompt(row.tune_id, row.remote_id)
+                except ApiError as err:
+                    if err.status == 404:
+                        gone = f"prompt {row.remote_id} no longer exists on the server"
+                        raise ApiError(gone) from None
+                    raise
+                if obj.get("user_error"):
+                    self.ledger.mark_failed(row, f"the API reports: {obj['user_error']}")
+                    self.progress.failed(row.id, row.prompt, row.error or "")
+                    return
+                if _note_images(self.ledger, row, obj):
+                    break
+        assert row.image_urls is not None
+        images = await download_images(
+            self.api.download, row.image_urls, self.out_dir, row.prompt, row.id
+        )
+        self.ledger.mark_finished(row, images)
+        self.progress.finished(len(images), row.cost_mc)
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first real error of a task group (a RunError stops the run with one line)."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _first(exc)
+        return exc
+    return group
+
+
+def _json_object(resp: httpx.Response) -> dict[str, Any] | None:
+    try:
+        obj = resp.json()
+    except ValueError:
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("id"), int):
+        return obj
+    return None
+
+
+def _cost(obj: dict[str, Any]) -> int | None:
+    cost = obj.get("cost_mc")
+    return int(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None
+
+
+def _note_images(ledger: Ledger, row: Row, obj: dict[str, Any]) -> bool:
+    images = obj.get("images")
+    urls = [u if isinstance(u, str) else str(u.get("url", "")) if isinstance(u, dict) else ""
+            for u in images] if isinstance(images, list) else []
+    urls = [u for u in urls if u]
+    if not urls:
+        return False
+    ledger.set_image_urls(row, urls, _cost(obj))
+    return True
+

@@ -1,0 +1,86 @@
+"""The plan of a run: what would be sent, counted per prompt, before anything is sent.
+
+The plan keeps at most `max_requests` requests in memory and only counts beyond that, so
+a refused run never holds a huge expansion. Uploads are checked to lie inside their
+spec's project root before any file is opened for sending.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from promptspec.errors import RunError
+from promptspec.request import Request
+
+__all__ = ["Plan", "make_plan", "project_root"]
+
+
+@dataclass(slots=True)
+class Plan:
+    max_requests: int
+    requests: list[Request] = field(default_factory=list)
+    per_prompt: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    """(spec, prompt) -> [requests, images], in first-seen order."""
+    total: int = 0
+    images: int = 0
+
+    @property
+    def too_many(self) -> bool:
+        return self.total > self.max_requests
+
+    def lines(self) -> list[str]:
+        out = ["Plan:"]
+        for (spec, prompt), (n, imgs) in self.per_prompt.items():
+            out.append(f"  {spec}: {prompt}: {n} request{'s' * (n != 1)}, "
+                       f"{imgs} image{'s' * (imgs != 1)}")
+        out.append(f"  total: {self.total} request{'s' * (self.total != 1)}, "
+                   f"{self.images} image{'s' * (self.images != 1)}")
+        return out
+
+
+def make_plan(requests: Iterable[Request], max_requests: int) -> Plan:
+    plan = Plan(max_requests)
+    for r in requests:
+        n_images = r.params.get("num_images")
+        n_images = n_images if isinstance(n_images, int) and not isinstance(n_images, bool) else 1
+        entry = plan.per_prompt.setdefault((r.spec, r.prompt), [0, 0])
+        entry[0] += 1
+        entry[1] += n_images
+        plan.total += 1
+        plan.images += n_images
+        if plan.total <= max_requests:
+            plan.requests.append(r)
+    return plan
+
+
+def project_root(spec: str) -> Path:
+    """The nearest folder holding `pyproject.toml` or `.git`, else the spec's own folder."""
+    start = Path(os.path.realpath(spec)).parent
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").exists() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def upload_files(requests: Iterable[Request]) -> dict[str, dict[str, Path]]:
+    """Each request's uploads (parameter -> real path), refusing any outside its project root."""
+    out: dict[str, dict[str, Path]] = {}
+    roots: dict[str, Path] = {}
+    for r in requests:
+        if not r.files:
+            continue
+        root = roots.get(r.spec) or roots.setdefault(r.spec, project_root(r.spec))
+        files: dict[str, Path] = {}
+        for name, path in r.files.items():
+            real = Path(os.path.realpath(path))
+            if not real.is_relative_to(root):
+                raise RunError(f"{r.spec}: {r.prompt}: {name} file {path} lies outside the "
+                               f"project root {root}; refusing to upload it")
+            if not real.is_file():
+                raise RunError(f"{r.spec}: {r.prompt}: {name} file {path} cannot be read")
+            files[name] = real
+        out[r.id] = files
+    return out

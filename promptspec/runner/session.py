@@ -1,0 +1,114 @@
+"""One run, from an accepted plan to the run folder: ledger, executor, results, contact sheet.
+
+`execute(plan, options)` returns the exit code (1 when any request failed, else 0) and
+raises `RunError` (exit 2) when the run cannot go on: unreachable server at start, a
+refused key, an upload outside the project root.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from promptspec.runner.ledger import Ledger, Row
+from promptspec.runner.plan import Plan, upload_files
+from promptspec.runner.progress import Progress, make_progress, summary_line
+
+__all__ = ["DEFAULT_CONCURRENCY", "RunOptions", "execute", "write_results"]
+
+DEFAULT_CONCURRENCY = 32
+"""httpx's pool costs CPU per request that grows with its connections; 32 is where a bare
+client loop peaks against a server answering in 50 ms (see benchmarks/bench_run.py)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    out_dir: Path
+    base_url: str
+    key: str
+    concurrency: int = DEFAULT_CONCURRENCY
+    rate: float | None = None
+    wait: bool = True
+    backoff_base: float = 0.5
+    poll_start: float = 0.5
+    poll_cap: float = 10.0
+    transport: Any = None
+    """An `httpx.AsyncBaseTransport` to use instead of the network (tests)."""
+
+
+def execute(plan: Plan, options: RunOptions, stream: TextIO | None = None) -> int:
+    """Run the plan's requests; the exit code (0, or 1 when any request did not succeed)."""
+    stream = stream or sys.stderr
+    files = upload_files(plan.requests)
+    out_dir = options.out_dir
+    with Ledger(out_dir / "run.sqlite") as ledger:
+        rows = ledger.plan(plan.requests)
+        progress = make_progress(len(rows), options.wait, stream)
+        try:
+            with progress:
+                asyncio.run(_run(options, ledger, progress, files, rows))
+        finally:
+            write_results(out_dir, rows)
+        if options.wait:
+            _contact_sheet(out_dir, rows, stream)
+        done = ("finished",) if options.wait else ("created", "finished")
+        c = progress.counts
+        c.failed = sum(1 for r in rows if r.state not in done)
+        c.created = sum(1 for r in rows if r.state in ("created", "finished"))
+        c.finished = sum(1 for r in rows if r.state == "finished")
+        c.images = sum(len(r.images or []) for r in rows if r.state == "finished")
+        c.cost_mc = sum(r.cost_mc or 0 for r in rows)
+        print(summary_line(c), file=stream, flush=True)
+        return 1 if c.failed else 0
+
+
+async def _run(options: RunOptions, ledger: Ledger, progress: Progress,
+               files: dict[str, dict[str, Path]], rows: list[Row]) -> None:
+    from promptspec.runner._api import Api, ApiConfig
+    from promptspec.runner._wire import Backoff
+    from promptspec.runner.executor import Executor
+
+    config = ApiConfig(
+        base_url=options.base_url, key=options.key, concurrency=options.concurrency,
+        rate=options.rate, backoff=Backoff(base=options.backoff_base),
+    )
+    api = Api(config, transport=options.transport)
+    try:
+        executor = Executor(
+            api, ledger, options.out_dir, progress, files=files, wait=options.wait,
+            poll_start=options.poll_start, poll_cap=options.poll_cap,
+        )
+        await executor.run(rows)
+    finally:
+        progress.counts.retries += api.retries
+        await api.aclose()
+
+
+def write_results(out_dir: Path, rows: list[Row]) -> Path:
+    """`OUT/results.jsonl`: one line per request, in expansion order (written whole)."""
+    path = out_dir / "results.jsonl"
+    tmp = out_dir / f".results.jsonl.{os.getpid()}.part"
+    with open(tmp, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row.result(), ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _contact_sheet(out_dir: Path, rows: list[Row], stream: TextIO) -> None:
+    try:
+        from promptspec.runner.sheet import write_contact_sheet
+    except ImportError:
+        print("promptspec: no contact sheet: promptspec.runner.sheet is not available",
+              file=stream)
+        return
+    try:
+        write_contact_sheet(out_dir, [r.result() for r in rows])
+    except Exception as err:  # the run's results stand even if the sheet cannot be drawn
+        print(f"promptspec: could not write the contact sheet: {type(err).__name__}: {err}",
+              file=stream)
