@@ -1,0 +1,38 @@
+"""Write a run's contact sheet: `OUT/index.html` and one X/Y grid image per prompt,
+`OUT/grids/<prompt>.png`, both laid out by the prompt's sweep axes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from promptspec.runner._sheet_html import render_html
+from promptspec.runner._sheet_layout import build_sheets, grid_path, totals
+
+__all__ = ["write_contact_sheet"]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # A reader (a browser reloading the sheet) never sees half a file.
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_contact_sheet(out_dir: Path, results: list[dict[str, Any]]) -> None:
+    """Write `index.html` and `grids/<prompt>.png` into `out_dir` from the rows of
+    `results.jsonl` (image paths in the rows are relative to `out_dir`)."""
+    from promptspec.runner._sheet_png import write_grid_png
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sheets = build_sheets(results)
+    page = render_html(out_dir.resolve().name, sheets, totals(results))
+    _write_atomically(out_dir / "index.html", page.encode("utf-8"))
+    for sheet in sheets:
+        target = out_dir / grid_path(sheet.prompt)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        write_grid_png(tmp, out_dir, sheet)
+        os.replace(tmp, target)
