@@ -7,6 +7,7 @@ what `run` or `mock-server` need.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -62,3 +63,9 @@ def main(argv: list[str] | None = None) -> Any:
     except PromptspecError as err:  # commands normally turn these into exits themselves
         click.echo(f"promptspec: {err}", err=True)
         sys.exit(err.exit_code)
+    except Exception as err:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("PROMPTSPEC_DEBUG"):
+            raise
+        click.echo(f"promptspec: internal error: {type(err).__name__}: {err} "
+                   "(set PROMPTSPEC_DEBUG=1 for details)", err=True)
+        sys.exit(1)
