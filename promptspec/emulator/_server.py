@@ -36,10 +36,10 @@ async def _start(config: EmulatorConfig, state: EmulatorState) -> tuple[web.AppR
     faults = Faults(config.fail_rate, config.rate_limit, config.drop_rate, config.seed)
     app = build_app(state, latency=config.latency, create_delay=config.create_delay,
                     faults=faults)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     host = bind_host(config.host)
-    site = web.TCPSite(runner, host, config.port, shutdown_timeout=1.0)
+    site = web.TCPSite(runner, host, config.port)
     try:
         await site.start()
     except OSError as err:
