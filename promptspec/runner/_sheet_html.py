@@ -36,7 +36,7 @@ h1 small { color: var(--muted); font-weight: 400; margin-left: 8px; }
 .stats { display: flex; flex-wrap: wrap; gap: 8px; margin: 0; padding: 0; list-style: none; }
 .stats li { background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
   padding: 3px 10px; color: var(--muted); }
-.stats b { color: var(--text); font-weight: 600; margin-right: 4px; }
+.stats b { color: var(--text); font-weight: 600; }
 .stats li.bad b { color: var(--bad); }
 nav { margin-top: 12px; display: flex; flex-wrap: wrap; gap: 6px 14px; }
 nav a { color: var(--accent); text-decoration: none; }
@@ -96,14 +96,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _chip(count: str, word: str, css: str = "") -> str:
+    cls = f' class="{css}"' if css else ""
+    return f"<li{cls}><b>{_e(count)}</b> {_e(word)}</li>"
+
+
 def _stats(totals: Totals) -> str:
     items = [
-        f"<li><b>{totals.requests}</b>requests</li>",
-        f"<li><b>{totals.images}</b>images</li>",
-        f'<li class="{"bad" if totals.failed else ""}"><b>{totals.failed}</b>failed</li>',
+        _chip(str(totals.requests), "request" if totals.requests == 1 else "requests"),
+        _chip(str(totals.images), "image" if totals.images == 1 else "images"),
+        _chip(str(totals.failed), "failed", "bad" if totals.failed else ""),
     ]
     if totals.cost_label is not None:
-        items.append(f"<li><b>{_e(totals.cost_label)}</b>cost_mc</li>")
+        items.append(_chip(totals.cost_label, "cost_mc"))
     return '<ul class="stats">' + "".join(items) + "</ul>"
 
 
