@@ -187,3 +187,215 @@ def test_images_example() -> None:
 def test_parse_source_dispatches_yaml() -> None:
     text = (CASES / "contract_example.pspec.yaml").read_text("utf-8")
     assert parse_source(text, "a.pspec.yml").spec == parse_yaml(text, "a.pspec.yml").spec
+
+
+# -- values ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "value", "text"),
+    [
+        ("7", 7, "7"),
+        ("-1", -1, "-1"),
+        ("0x10", 16, "0x10"),
+        ("0o17", 15, "0o17"),
+        ("7.5", 7.5, "7.5"),
+        ("1e3", 1000.0, "1e3"),
+        ("true", True, None),
+        ("False", False, None),
+        ("null", None, None),
+        ("~", None, None),
+        ("yes", "yes", None),  # YAML 1.2: not a boolean
+        ("no", "no", None),
+        ('"7"', "7", None),
+        ("'true'", "true", None),
+        ("ohwx man", "ohwx man", None),
+        ("2024-01-01", "2024-01-01", None),
+        ("!!str 3", "3", None),
+        ("!!float 3", 3.0, "3"),
+    ],
+)
+def test_scalars_typed_by_resolved_tag(written: str, value: Any, text: str | None) -> None:
+    lit = field_value(written)
+    assert isinstance(lit, Literal)
+    assert lit.value == value and type(lit.value) is type(value)
+    assert lit.text == text
+
+
+def test_special_floats() -> None:
+    assert field_value(".inf").value == math.inf
+    assert field_value("-.inf").value == -math.inf
+    assert math.isnan(field_value(".nan").value)
+
+
+def test_empty_value_is_null_next_to_its_key() -> None:
+    spec = spec_of("prompts:\n  p:\n    seed:\n    text: x\n")
+    seed = spec.prompts[0].fields[0]
+    assert seed.value == Literal(None, at(3, 9, 3, 10))
+    assert seed.span == at(3, 5, 3, 10)
+
+
+def test_lists_hold_scalars_and_files() -> None:
+    value = field_value("[1, two, {file: a.png}, null]")
+    assert isinstance(value, ListValue)
+    assert [getattr(i, "value", None) for i in value.items] == [1, "two", None, None]
+    assert value.items[2] == FileRef("a.png", at(3, 20, 3, 33))
+    block = spec_of("prompts:\n  p:\n    seed:\n      - 1\n      - file: b.png\n").prompts[0]
+    items = block.fields[0].value
+    assert isinstance(items, ListValue)
+    assert items.items[1] == FileRef("b.png", at(5, 9, 5, 20))
+    assert items.span == at(4, 7, 5, 20)
+
+
+def test_file_reference_in_block_style() -> None:
+    spec = spec_of("prompts:\n  p:\n    input_image:\n      file: refs/pose.png\n    text: x\n")
+    image = spec.prompts[0].fields[0]
+    assert image.value == FileRef("refs/pose.png", at(4, 7, 4, 26))
+    assert image.span == at(3, 5, 4, 26)
+
+
+def test_plain_range_in_sweep() -> None:
+    value = axis_value("1..4")
+    assert isinstance(value, RangeValue)
+    assert value.start == Literal(1, at(4, 13, 4, 14), "1")
+    assert value.end == Literal(4, at(4, 16, 4, 17), "4")
+    assert value.span == at(4, 13, 4, 17)
+
+
+def test_stepped_and_counted_ranges() -> None:
+    stepped = axis_value('"5..9 step 0.5"', "cfg_scale")
+    assert isinstance(stepped, RangeValue) and stepped.count is None
+    assert stepped.step == Literal(0.5, at(4, 29, 4, 32), "0.5")
+    assert stepped.start.span == at(4, 19, 4, 20)
+    counted = axis_value("'0.2..0.8 count 4'", "denoising_strength")
+    assert isinstance(counted, RangeValue) and counted.step is None
+    assert (counted.start.value, counted.start.text) == (0.2, "0.2")
+    assert (counted.end.value, counted.end.text) == (0.8, "0.8")
+    assert counted.count is not None and counted.count.value == 4
+    negative = axis_value("-3..-1")
+    assert isinstance(negative, RangeValue)
+    assert (negative.start.value, negative.end.value) == (-3, -1)
+
+
+def test_non_numeric_range_bound_stays_a_string() -> None:
+    value = axis_value("a..4")
+    assert isinstance(value, RangeValue)
+    assert value.start == Literal("a", at(4, 13, 4, 14), None, 4)
+    assert value.end.value == 4
+
+
+def test_range_parts_share_the_string_span_when_escaped() -> None:
+    value = axis_value('"1..\\x34"')  # the source text is not the value: no inner places
+    assert isinstance(value, RangeValue)
+    assert value.end.value == 4
+    assert value.start.span == value.end.span == value.span == at(4, 13, 4, 22)
+
+
+def test_random_in_sweep_and_zip() -> None:
+    value = axis_value("random(4)")
+    assert isinstance(value, RandomValue) and value.seed is None
+    assert value.n == Literal(4, at(4, 20, 4, 21), "4")
+    spec = spec_of('prompts:\n  p:\n    zip:\n      seed: "random(4, 42)"\n')
+    zipped = spec.prompts[0].zip
+    assert zipped is not None
+    seeded = zipped.axes[0].value
+    assert isinstance(seeded, RandomValue) and seeded.seed is not None
+    assert (seeded.n.value, seeded.seed.value) == (4, 42)
+    assert seeded.seed.span == at(4, 24, 4, 26)
+
+
+@pytest.mark.parametrize("written", ["1..4", '"5..9 step 0.5"', "random(4)", '"random(4, 42)"'])
+def test_range_forms_are_strings_outside_sweeps(written: str) -> None:
+    value = field_value(written)
+    assert isinstance(value, Literal) and isinstance(value.value, str)
+    var = spec_of(f"vars:\n  x: {written}\n").vars[0].value
+    assert isinstance(var, Literal) and isinstance(var.value, str)
+
+
+@pytest.mark.parametrize("written", ['"1..4"', "Van Gogh"])
+def test_list_items_in_a_sweep_stay_strings(written: str) -> None:
+    value = axis_value(f"[{written}]", "artist")
+    assert isinstance(value, ListValue)
+    assert isinstance(value.items[0], Literal) and isinstance(value.items[0].value, str)
+
+
+def test_block_scalars_keep_their_content_line() -> None:
+    text = (
+        "prompts:\n"
+        "  p:\n"
+        "    text: |\n"
+        "      a portrait\n"
+        "      of {{ subject }}\n"
+        "\n"
+        "    negative_prompt: >-  # folded\n"
+        "      old,\n"
+        "      blurry\n"
+        "    callback: \"https://x\n"
+        "      .example\"\n"
+    )
+    spec = spec_of(text)
+    body, negative, callback = (f.value for f in spec.prompts[0].fields)
+    assert isinstance(body, Literal)
+    assert body.value == "a portrait\nof {{ subject }}\n"
+    assert (body.multiline, body.content_line) == (True, 4)
+    assert body.source_line(2) == 5
+    assert body.span == at(3, 11, 5, 23)  # ends at the last content line
+    assert isinstance(negative, Literal)
+    assert (negative.value, negative.multiline, negative.content_line) == ("old, blurry", True, 8)
+    assert isinstance(callback, Literal)
+    assert (callback.multiline, callback.content_line) == (False, 10)
+    assert callback.span == at(10, 15, 11, 16)
+
+
+def test_extends_forms() -> None:
+    spec = spec_of(
+        "presets:\n  a: {}\n  b: {}\nprompts:\n  one:\n    extends: a\n  two:\n    extends: [a, b]\n"
+    )
+    assert [r.name for r in spec.prompts[0].extends] == ["a"]
+    two = spec.prompts[1]
+    assert [(r.name, r.span) for r in two.extends] == [("a", at(8, 15, 8, 16)), ("b", at(8, 18, 8, 19))]
+
+
+def test_imports_as_one_string_or_a_list() -> None:
+    one = spec_of("imports: a.pspec\n")
+    assert [(i.path, i.span) for i in one.imports] == [("a.pspec", at(1, 10, 1, 17))]
+    many = spec_of("imports:\n  - a.pspec\n  - b/c.pspec.yaml\n")
+    assert [i.path for i in many.imports] == ["a.pspec", "b/c.pspec.yaml"]
+
+
+def test_unknown_parameters_and_tune_are_fields() -> None:
+    spec = spec_of("prompts:\n  p:\n    tune: 5\n    colour: red\n")
+    assert [f.name for f in spec.prompts[0].fields] == ["tune", "colour"]
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\n\n", "---\n", "\ufeff# bom\n"])
+def test_empty_files_are_empty_specs(text: str) -> None:
+    assert spec_of(text) == SpecFile(P, "yaml")
+
+
+def test_empty_sections_and_bodies() -> None:
+    spec = spec_of("vars:\npresets:\n  base:\nprompts:\n  p:\n    sweep:\n")
+    assert spec.vars == () and spec.presets[0].fields == ()
+    assert spec.prompts[0].sweep is not None and spec.prompts[0].sweep.axes == ()
+
+
+def test_non_ascii_columns_count_characters() -> None:
+    text = (
+        "prompts:\n"
+        "  p:\n"
+        '    text: "日本語 𝄞" # ü\n'
+        "    négatif: [é, ü]\n"
+        "    sweep:\n"
+        '      x: "é..ü"\n'
+    )
+    parsed = parse(text)
+    assert parsed.spec is not None
+    p = parsed.spec.prompts[0]
+    first, second = p.fields
+    assert first.value.span == at(3, 11, 3, 18)
+    assert second.name_span == at(4, 5, 4, 12)
+    assert isinstance(second.value, ListValue)
+    assert [i.span for i in second.value.items] == [at(4, 15, 4, 16), at(4, 18, 4, 19)]
+    assert p.sweep is not None and isinstance(p.sweep.axes[0].value, RangeValue)
+    assert p.sweep.axes[0].value.end.span == at(6, 14, 6, 15)
+    assert found('vars:\n  日本: "x\\q"\n') == [("PS001", 2, 10)]
