@@ -398,4 +398,4 @@ def test_non_ascii_columns_count_characters() -> None:
     assert [i.span for i in second.value.items] == [at(4, 15, 4, 16), at(4, 18, 4, 19)]
     assert p.sweep is not None and isinstance(p.sweep.axes[0].value, RangeValue)
     assert p.sweep.axes[0].value.end.span == at(6, 14, 6, 15)
-    assert found('vars:\n  日本: "x\\q"\n') == [("PS001", 2, 10)]
+    assert found('vars:\n  日本: "x\\q"\n') == [("PS001", 2, 9)]  # at the backslash
