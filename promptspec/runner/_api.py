@@ -47,16 +47,27 @@ class ApiError(Exception):
 
 
 class TokenBucket:
-    """At most `rate` acquisitions per second, shared by every create (no burst)."""
+    """At most `rate` acquisitions per second, shared by every create (no burst); a 429's
+    `Retry-After` pauses every create, not only the one that met it."""
 
     def __init__(self, rate: float | None) -> None:
         self._interval = 1.0 / rate if rate else 0.0
         self._next = 0.0
 
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every create for `seconds` (the server said 429 with Retry-After)."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._paused_until = max(self._paused_until, until)
+
     async def take(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._paused_until > now:
+            await asyncio.sleep(self._paused_until - now)
+            now = asyncio.get_running_loop().time()
         if not self._interval:
             return
-        now = asyncio.get_running_loop().time()
         self._next = max(self._next, now)
         wait = self._next - now
         self._next += self._interval
@@ -96,12 +107,14 @@ class Api:
     async def post_create(
         self, tune_id: int, fields: Mapping[str, str], files: Mapping[str, Path]
     ) -> httpx.Response:
-        parts: dict[str, tuple[str, bytes]] | None = None
-        if files:
-            parts = {f"prompt[{n}]": (p.name, p.read_bytes()) for n, p in files.items()}
+        """POST one create as multipart/form-data (text fields as parts without a filename,
+        so the body is multipart even without uploads, as the API documents)."""
+        parts: list[tuple[str, tuple[str | None, bytes | str]]] = [
+            (name, (None, value)) for name, value in fields.items()
+        ]
+        parts.extend((f"prompt[{n}]", (p.name, p.read_bytes())) for n, p in files.items())
         return await self._client.post(
-            f"{self._base}/tunes/{tune_id}/prompts", data=dict(fields), files=parts,
-            headers=self._auth,
+            f"{self._base}/tunes/{tune_id}/prompts", files=parts, headers=self._auth
         )
 
     # -- reads, retried here -------------------------------------------------------------

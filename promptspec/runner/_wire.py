@@ -128,10 +128,10 @@ class Redactor:
     """Scrubs the API key, and credentials in the base URL, from any text we show or store."""
 
     def __init__(self, key: str, base_url: str) -> None:
-        self._secrets = [s for s in (key,) if s]
+        self._secrets = [s for s in (key, key.strip()) if s.strip()]
         parts = urlsplit(base_url)
         if parts.username or parts.password:
-            self._secrets.extend(s for s in (parts.username, parts.password) if s)
+            self._secrets.extend(s for s in (parts.username, parts.password) if s and s.strip())
             host = parts.hostname or ""
             if parts.port:
                 host += f":{parts.port}"

@@ -22,7 +22,9 @@ from promptspec.runner.ledger import Ledger, Row
 from promptspec.runner.progress import Progress
 from promptspec.runner.reconcile import Reconciler
 
-__all__ = ["Executor"]
+__all__ = ["RATE_LIMITED_ATTEMPTS", "Executor"]
+
+RATE_LIMITED_ATTEMPTS = 100
 
 
 class Executor:
@@ -119,16 +121,18 @@ class Executor:
         api, backoff = self.api, self.api.config.backoff
         fields = form_fields(row.params)
         files = self.files.get(row.id, {})
-        attempt = 0
+        attempt = limited = 0
         while True:
             attempt += 1
             after: float | None = None
             await api.bucket.take()
+            resp_status = 0
             async with api.slots:
                 self.ledger.mark_inflight(row)
                 try:
                     resp = await api.post_create(row.tune_id, fields, files)
-                    outcome = classify(resp.status_code)
+                    resp_status = resp.status_code
+                    outcome = classify(resp_status)
                     if outcome == "created":
                         obj = _json_object(resp)
                         if obj is None:
@@ -148,7 +152,7 @@ class Executor:
             problem = api.redact(problem)
             if outcome == "auth":
                 self.ledger.mark_planned(row, problem)
-                raise api.auth_error(resp.status_code)
+                raise api.auth_error(resp_status)
             if outcome in ("invalid", "gone"):
                 self.ledger.mark_failed(row, problem)
                 self.progress.failed(row.id, row.prompt, problem)
@@ -160,12 +164,20 @@ class Executor:
                     return
             else:
                 self.ledger.mark_planned(row, problem)
-            if attempt >= backoff.attempts:
-                self.ledger.mark_failed(row, f"gave up after {attempt} attempts: {problem}")
+            if resp_status == 429:
+                # a rate limit is a signal to slow down, not a failure: it has its own,
+                # larger allowance, and pauses every create for the time the server asks
+                attempt -= 1
+                limited += 1
+                if after:
+                    api.bucket.pause(after)
+            if attempt >= backoff.attempts or limited >= RATE_LIMITED_ATTEMPTS:
+                tries = attempt + limited
+                self.ledger.mark_failed(row, f"gave up after {tries} attempts: {problem}")
                 self.progress.failed(row.id, row.prompt, row.error or problem)
                 return
             self.progress.retried()
-            await asyncio.sleep(backoff.delay(attempt, after))
+            await asyncio.sleep(backoff.delay(limited if resp_status == 429 else attempt, after))
 
     # -- waiting and downloading -----------------------------------------------------------
 

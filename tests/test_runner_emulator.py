@@ -1,0 +1,167 @@
+"""The runner against the real emulator on loopback with faults injected, and real SQLite."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from promptspec.emulator import EmulatorConfig, RunningEmulator, fields_key, start_emulator
+from promptspec.errors import RunError
+from promptspec.request import Request, request_id
+from promptspec.runner.plan import make_plan
+from promptspec.runner.session import RunOptions, execute
+
+KEY = "sk-test-UNMISTAKABLE-4f1c9a"
+
+
+def make_requests(n: int, tune: int = 1, extra: dict[str, Any] | None = None) -> list[Request]:
+    out = []
+    for i in range(n):
+        prompt = "p" if i % 2 == 0 else "q"
+        params: dict[str, Any] = {"text": f"a fox number {i}", "seed": i, "cfg_scale": 7.0,
+                                  "num_images": 1 + i % 2, **(extra or {})}
+        out.append(Request(request_id(tune, params), "s.pspec", prompt, i // 2, {"seed": i},
+                           tune, params, {}))
+    return out
+
+
+def options(out: Path, url: str, **kw: Any) -> RunOptions:
+    base: dict[str, Any] = {"concurrency": 8, "backoff_base": 0.01, "poll_start": 0.05,
+                            "poll_cap": 0.2}
+    base.update(kw)
+    return RunOptions(out_dir=out, base_url=url, key=KEY, **base)
+
+
+def run(reqs: list[Request], opts: RunOptions) -> tuple[int, str]:
+    stream = io.StringIO()
+    code = execute(make_plan(reqs, 1000), opts, stream)
+    return code, stream.getvalue()
+
+
+def results(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+
+
+def assert_exactly_once(emu: RunningEmulator, reqs: list[Request]) -> None:
+    counts = emu.creates_by_fields()
+    assert emu.state.create_count == len(reqs)
+    for r in reqs:
+        assert counts[fields_key(r.params)] == 1, r.params
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    with start_emulator(EmulatorConfig(latency=0.1, seed=3)) as emu:
+        yield emu
+
+
+def test_faults_every_request_created_exactly_once(tmp_path: Path) -> None:
+    config = EmulatorConfig(fail_rate=0.15, rate_limit=5, drop_rate=0.1, seed=11, latency=0.1)
+    reqs = make_requests(24)
+    with start_emulator(config) as emu:
+        code, err = run(reqs, options(tmp_path / "out", emu.url))
+        assert code == 0, err
+        assert_exactly_once(emu, reqs)
+        faults = emu.state.faults
+        assert faults["drop"] > 0 and faults["rate_limit"] > 0
+        assert faults["fail_500"] + faults["fail_503"] > 0
+    rows = results(tmp_path / "out")
+    assert [r["id"] for r in rows] == [r.id for r in reqs]
+    assert all(r["state"] == "finished" and r["error"] is None for r in rows)
+    for r, line in zip(reqs, rows, strict=True):
+        assert len(line["images"]) == r.params["num_images"]
+        assert line["cost_mc"] == 10 * r.params["num_images"]
+        assert all((tmp_path / "out" / p).is_file() for p in line["images"])
+        assert line["images"][0] == f"images/{r.prompt}/{r.id}-0.png"
+    assert "Done: 24 requests" in err
+
+
+def test_resume_sends_nothing_and_downloads_nothing(tmp_path: Path,
+                                                    emulator: RunningEmulator) -> None:
+    reqs = make_requests(6)
+    out = tmp_path / "out"
+    assert run(reqs, options(out, emulator.url))[0] == 0
+    images = sorted((out / "images").rglob("*.png"))
+    stamps = [p.stat().st_mtime_ns for p in images]
+    seen = emulator.state.requests_seen
+    assert run(reqs, options(out, emulator.url))[0] == 0
+    assert emulator.state.create_count == 6
+    assert emulator.state.requests_seen - seen == 1  # the start-up check alone
+    assert [p.stat().st_mtime_ns for p in images] == stamps
+    # a lost image is downloaded again, nothing else
+    images[0].unlink()
+    assert run(reqs, options(out, emulator.url))[0] == 0
+    assert images[0].is_file() and emulator.state.create_count == 6
+
+
+def test_no_wait_then_wait(tmp_path: Path, emulator: RunningEmulator) -> None:
+    reqs = make_requests(5)
+    out = tmp_path / "out"
+    code, _ = run(reqs, options(out, emulator.url, wait=False))
+    assert code == 0
+    assert {r["state"] for r in results(out)} == {"created"}
+    assert not (out / "images").exists() and not (out / "index.html").exists()
+    code, _ = run(reqs, options(out, emulator.url))
+    assert code == 0
+    assert_exactly_once(emulator, reqs)
+    assert {r["state"] for r in results(out)} == {"finished"}
+
+
+def test_inflight_rows_left_by_a_crash_are_reconciled(tmp_path: Path,
+                                                      emulator: RunningEmulator) -> None:
+    """Simulate a crash between the server's create and our record of it."""
+    reqs = make_requests(4)
+    out = tmp_path / "out"
+    assert run(reqs[:2], options(out, emulator.url, wait=False))[0] == 0
+    db = sqlite3.connect(out / "run.sqlite")
+    # row 0: created on the server, but the ledger only knows it was in flight
+    db.execute("UPDATE requests SET state='inflight', remote_id=NULL WHERE id=?", (reqs[0].id,))
+    db.commit()
+    db.close()
+    assert run(reqs, options(out, emulator.url))[0] == 0
+    assert_exactly_once(emulator, reqs)
+    remote = {r["id"]: r["remote_id"] for r in results(out)}
+    assert len(set(remote.values())) == 4
+
+
+def test_validation_error_is_reported_with_the_api_message(tmp_path: Path,
+                                                           emulator: RunningEmulator) -> None:
+    good = make_requests(2)
+    bad = make_requests(1, extra={"steps": 99})
+    bad = [Request(bad[0].id, "s.pspec", "bad", 0, {}, 1, bad[0].params, {})]
+    code, err = run(good + bad, options(tmp_path / "out", emulator.url))
+    assert code == 1
+    line = results(tmp_path / "out")[-1]
+    assert line["state"] == "failed" and line["remote_id"] is None
+    assert line["error"].startswith("HTTP 422: steps:")
+    assert "steps" in err and "1 failed" in err
+    assert emulator.state.create_count == 2
+
+
+def test_unreachable_server_at_start(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(RunError, match=r"cannot reach the API at http://127\.0\.0\.1"):
+        run(make_requests(2), options(tmp_path / "out", f"http://127.0.0.1:{port}"))
+
+
+def test_refused_key_stops_the_run(tmp_path: Path) -> None:
+    import httpx
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        assert request.headers["authorization"] == f"Bearer {KEY}"
+        return httpx.Response(401, json={"error": "Unauthorized"})
+
+    opts = options(tmp_path / "out", "http://api.test", transport=httpx.MockTransport(refuse))
+    with pytest.raises(RunError, match="refused the key") as info:
+        run(make_requests(2), opts)
+    assert "\n" not in str(info.value) and KEY not in str(info.value)

@@ -1,0 +1,220 @@
+"""Narrow tests of the runner's parts: wire decisions, matching, ledger, plan, downloads."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from promptspec._cli_run import default_out_dir
+from promptspec.errors import RunError
+from promptspec.request import Request, request_id
+from promptspec.runner._wire import (
+    Backoff,
+    Redactor,
+    api_message,
+    classify,
+    form_fields,
+    retry_after,
+)
+from promptspec.runner.download import extension
+from promptspec.runner.ledger import Ledger
+from promptspec.runner.plan import make_plan, upload_files
+from promptspec.runner.reconcile import matches, pick, same_value
+
+
+def req(prompt: str, index: int, params: dict[str, Any], tune: int = 1,
+        files: dict[str, str] | None = None, spec: str = "s.pspec") -> Request:
+    return Request(request_id(tune, params), spec, prompt, index, {"i": index}, tune, params,
+                   files or {})
+
+
+# -- wire -------------------------------------------------------------------------------
+
+def test_form_fields_types() -> None:
+    fields = form_fields({"text": "a", "cfg_scale": 7.0, "super_resolution": True,
+                          "face_correct": False, "seed": 3, "input_image": {"file_sha256": "x"}})
+    assert fields == {"prompt[text]": "a", "prompt[cfg_scale]": "7.0",
+                      "prompt[super_resolution]": "true", "prompt[face_correct]": "false",
+                      "prompt[seed]": "3"}
+
+
+@pytest.mark.parametrize(("status", "outcome"), [
+    (201, "created"), (429, "retry"), (500, "retry"), (503, "retry"), (502, "unknown"),
+    (504, "unknown"), (422, "invalid"), (400, "invalid"), (401, "auth"), (403, "auth"),
+])
+def test_classify(status: int, outcome: str) -> None:
+    assert classify(status) == outcome
+
+
+def test_api_message_flattens_field_errors() -> None:
+    body = b'{"steps": ["must be at most 50"], "w": ["not a multiple of 8", "too small"]}'
+    assert api_message(422, body) == (
+        "HTTP 422: steps: must be at most 50; w: not a multiple of 8; w: too small"
+    )
+    assert api_message(500, b"oops") == "HTTP 500: oops"
+    assert api_message(503, b'{"error": "Service Unavailable"}') == "HTTP 503: Service Unavailable"
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after("3") == 3.0
+    assert retry_after(None) is None
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
+    assert retry_after("soon") is None
+
+
+def test_backoff_is_capped_jittered_and_honours_retry_after() -> None:
+    b = Backoff(base=0.5, cap=60.0)
+    rng = random.Random(1)
+    delays = [b.delay(n, rng=rng) for n in range(1, 40)]
+    assert all(0 <= d <= 60.0 for d in delays)
+    assert max(delays[10:]) > 5  # grows
+    assert b.delay(1, after=7.0, rng=rng) >= 7.0
+    assert b.delay(1, after=600.0, rng=rng) == 60.0
+    assert b.attempts >= 10
+
+
+def test_redactor_scrubs_key_and_url_credentials() -> None:
+    r = Redactor("sk-secret-123", "https://bob:pw9@api.example.com/v1")
+    assert r("Bearer sk-secret-123 to https://bob:pw9@api.example.com") == (
+        "Bearer *** to https://***:***@api.example.com"
+    )
+    assert r.safe_base_url == "https://api.example.com/v1"
+    assert "pw9" not in r.safe_base_url
+
+
+# -- matching -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("mine", "theirs", "same"), [
+    (7.0, 7, True), (7, 7.0, True), (7.0, "7", True), (7.5, 7.0, False), (True, "true", True),
+    (True, True, True), (False, "false", True), (True, False, False), (True, None, False),
+    ("a fox ", "a fox", True), ("a", "b", False), (3, None, False),
+])
+def test_same_value(mine: object, theirs: object, same: bool) -> None:
+    assert same_value(mine, theirs) is same
+
+
+def test_matches_and_pick_never_claim_twice() -> None:
+    r = req("p", 0, {"text": "fox", "seed": 1, "cfg_scale": 7.0})
+    obj_a = {"id": 10, "tune_id": 1, "text": "fox", "seed": 1, "cfg_scale": 7, "steps": None}
+    obj_b = {"id": 11, "tune_id": 1, "text": "fox", "seed": 2, "cfg_scale": 7}
+    assert matches(r.params, obj_a)
+    assert not matches(r.params, obj_b)
+    from promptspec.runner.ledger import Row
+
+    rw = Row(r.id, 0, r.spec, r.prompt, 0, {}, 1, r.params)
+    assert pick(rw, [obj_b, obj_a], set()) == obj_a
+    assert pick(rw, [obj_b, obj_a], {10}) is None
+    other_tune = dict(obj_a, id=12, tune_id=2)
+    assert pick(rw, [other_tune], set()) is None
+
+
+def test_pick_prefers_the_object_without_extra_fields() -> None:
+    from promptspec.runner.ledger import Row
+
+    params = {"text": "fox"}
+    rw = Row("ps_x", 0, "s", "p", 0, {}, 1, params)
+    loose = {"id": 1, "tune_id": 1, "text": "fox", "seed": 5}
+    exact = {"id": 2, "tune_id": 1, "text": "fox", "seed": None}
+    assert pick(rw, [loose, exact], set()) == exact
+
+
+# -- ledger ---------------------------------------------------------------------------------
+
+def test_ledger_round_trip_and_resume(tmp_path: Path) -> None:
+    reqs = [req("p", i, {"text": f"t{i}", "seed": i}) for i in range(3)]
+    with Ledger(tmp_path / "run.sqlite") as led:
+        rows = led.plan([*reqs, reqs[0]])  # a repeated id is one request
+        assert [r.id for r in rows] == [r.id for r in reqs]
+        led.mark_inflight(rows[0])
+        led.mark_created(rows[0], 42, 10)
+        led.mark_inflight(rows[1])
+        led.mark_failed(rows[2], "HTTP 422: steps: bad")
+    with Ledger(tmp_path / "run.sqlite") as led:
+        rows = led.plan(reqs)
+        assert [r.state for r in rows] == ["created", "inflight", "failed"]
+        assert rows[0].remote_id == 42 and rows[0].cost_mc == 10 and rows[0].attempts == 1
+        assert rows[1].inflight_at is not None
+        assert rows[2].error == "HTTP 422: steps: bad"
+        assert led.claimed_remote_ids() == {42}
+        assert rows[0].params == {"text": "t0", "seed": 0}
+
+
+def test_ledger_refuses_one_remote_id_for_two_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    reqs = [req("p", i, {"text": f"t{i}"}) for i in range(2)]
+    with Ledger(tmp_path / "run.sqlite") as led:
+        rows = led.plan(reqs)
+        led.mark_created(rows[0], 7, None)
+        with pytest.raises(sqlite3.IntegrityError):
+            led.mark_created(rows[1], 7, None)
+
+
+# -- plan, uploads, output names ------------------------------------------------------------------
+
+def test_plan_counts_and_bounds_memory() -> None:
+    reqs = [req("a", i, {"text": "x", "seed": i, "num_images": 2}) for i in range(5)]
+    reqs += [req("b", i, {"text": "y", "seed": i}) for i in range(3)]
+    plan = make_plan(iter(reqs), max_requests=6)
+    assert plan.total == 8 and plan.images == 13 and plan.too_many
+    assert len(plan.requests) == 6
+    assert plan.per_prompt == {("s.pspec", "a"): [5, 10], ("s.pspec", "b"): [3, 3]}
+    assert plan.lines()[-1] == "  total: 8 requests, 13 images"
+
+
+def test_uploads_outside_the_project_root_are_refused(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("")
+    (root / "in.png").write_bytes(b"png")
+    (tmp_path / "out.png").write_bytes(b"png")
+    spec = str(root / "s.pspec")
+    ok = req("p", 0, {"text": "x", "input_image": {"file_sha256": "a"}},
+             files={"input_image": str(root / "in.png")}, spec=spec)
+    assert upload_files([ok]) == {ok.id: {"input_image": root / "in.png"}}
+    (root / "link.png").symlink_to(tmp_path / "out.png")
+    for path in (tmp_path / "out.png", root / "link.png"):
+        bad = req("p", 1, {"text": "y", "input_image": {"file_sha256": "b"}},
+                  files={"input_image": str(path)}, spec=spec)
+        with pytest.raises(RunError, match="outside the project root"):
+            upload_files([bad])
+
+
+@pytest.mark.parametrize(("url", "ctype", "ext"), [
+    ("http://x/images/1/1.png", "", "png"), ("http://x/a.JPEG?sig=1", "", "jpg"),
+    ("http://x/img", "image/webp", "webp"), ("http://x/img", "", "png"),
+])
+def test_extension(url: str, ctype: str, ext: str) -> None:
+    assert extension(url, ctype) == ext
+
+
+@pytest.mark.parametrize(("spec", "out"), [
+    ("specs/demo.pspec", "runs/demo"), ("a/b.pspec.yaml", "runs/b"), ("c.pspec.yml", "runs/c"),
+])
+def test_default_out_dir(spec: str, out: str) -> None:
+    assert default_out_dir(spec) == Path(out)
+
+
+def test_token_bucket_spaces_creates_and_pauses() -> None:
+    import asyncio
+
+    from promptspec.runner._api import TokenBucket
+
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        bucket = TokenBucket(20.0)
+        start = loop.time()
+        for _ in range(5):
+            await bucket.take()
+        spaced = loop.time() - start
+        bucket.pause(0.1)
+        start = loop.time()
+        await bucket.take()
+        return spaced, loop.time() - start
+
+    spaced, paused = asyncio.run(main())
+    assert spaced >= 4 / 20 - 0.01  # the first is free, then one every 50 ms
+    assert paused >= 0.1 - 0.01
