@@ -399,3 +399,166 @@ def test_non_ascii_columns_count_characters() -> None:
     assert p.sweep is not None and isinstance(p.sweep.axes[0].value, RangeValue)
     assert p.sweep.axes[0].value.end.span == at(6, 14, 6, 15)
     assert found('vars:\n  日本: "x\\q"\n') == [("PS001", 2, 9)]  # at the backslash
+
+
+# -- PS001 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        ("a: &x 1\nb: &x 2\n", 2, 4),  # duplicate anchor, at the second
+        ("prompts: *nope\n", 1, 10),  # undefined alias
+        ("prompts:\n\tp: {}\n", 2, 1),  # a tab for indentation
+        ("tune: 1\n vars: 2\n", 2, 6),  # bad indentation
+        ("imports: [a, b\n", 2, 1),  # unclosed flow sequence
+        ('tune: "unterminated\n', 2, 1),
+        ("tune: b: c\n", 1, 8),
+        ("- a\nb: 1\n", 2, 1),
+        ('vars:\n  a: "x\\q"\n', 2, 8),  # unknown escape
+        ("@x\n", 1, 1),
+        ("`cmd`\n", 1, 1),
+        ("vars:\n  a: 1\n   b: 2\n", 3, 5),
+        ("vars: [1, 2]]\n", 1, 13),
+        ("tune: 1\n---\n: [\n", 3, 1),  # in a later document
+        ("tune: 1\n\x00\n", 2, 1),  # a control character
+        ("tune: é\x07\n", 1, 8),  # located in characters, not UTF-8 bytes
+        ("prompts:\n  p:\n    text: |\n  bad\n", 5, 1),
+    ],
+)
+def test_syntax_errors_at_the_problem(text: str, line: int, col: int) -> None:
+    parsed = parse(text)
+    assert parsed.spec is None
+    assert [(d.code, d.span.line, d.span.column) for d in parsed.diagnostics] == [("PS001", line, col)]
+    assert "\n" not in parsed.diagnostics[0].message
+
+
+def test_syntax_error_messages_name_the_problem() -> None:
+    (tab,) = parse("prompts:\n\tp: {}\n").diagnostics
+    assert "tab" in tab.message
+    (anchor,) = parse("a: &x 1\nb: &x 2\n").diagnostics
+    assert "anchor" in anchor.message and "line 1" in anchor.message
+
+
+def test_deep_nesting_is_a_syntax_error_not_a_crash() -> None:
+    for text in ("[" * 50_000, "[" * 50_000 + "]" * 50_000, "a:\n" + "- " * 3000 + "x\n"):
+        (diag,) = parse(text).diagnostics
+        assert diag.code == "PS001" and "nesting" in diag.message
+
+
+def test_a_long_line_is_not_mistaken_for_deep_nesting() -> None:
+    spec = spec_of("prompts:\n  p:\n    text: " + "word " * 1000 + "\n")
+    assert spec.prompts[0].fields[0].name == "text"
+
+
+def test_surrogates_are_a_syntax_error() -> None:
+    assert found("tune: \ud800\n") == [("PS001", 1, 7)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_arbitrary_text_never_raises(text: str) -> None:
+    parsed = parse_yaml(text, P)
+    assert parsed.spec is not None or [d.code for d in parsed.diagnostics] == ["PS001"]
+
+
+_YAMLISH = st.lists(
+    st.sampled_from(
+        ["prompts:", "presets:", "vars:", "  p:", "    text: x", "    sweep:", "      seed: 1..4",
+         "- a", "[", "]", "{", "}", ": ", "&a ", "*a", "!!int ", '"', "'", "|", ">-", "\t", "#",
+         "    extends: [a, b]", "version: 2", "imports: 1", "---", "    zip: {x: [[1]]}", "    "]
+    ),
+    max_size=20,
+).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_YAMLISH)
+def test_yaml_like_text_never_raises(text: str) -> None:
+    parsed = parse_yaml(text, P)
+    for d in parsed.diagnostics:
+        assert d.code in ("PS001", "PS002", "PS007")
+        assert d.span.line >= 1 and d.span.column >= 1
+
+
+# -- PS002 -------------------------------------------------------------------------------------
+
+
+def test_duplicate_key_reported_at_the_later_one_keeping_the_first() -> None:
+    parsed = parse("prompts:\n  p:\n    seed: 1\n    text: x\n    seed: 2\n")
+    (diag,) = parsed.diagnostics
+    assert (diag.code, diag.span.line, diag.span.column) == ("PS002", 5, 5)
+    assert "line 3" in diag.message and "'seed'" in diag.message
+    assert parsed.spec is not None
+    fields = parsed.spec.prompts[0].fields
+    assert [(f.name, getattr(f.value, "value", None)) for f in fields] == [("seed", 1), ("text", "x")]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        ("tune: 1\ntune: 2\n", 2, 1),
+        ("vars: {a: 1, a: 2}\n", 1, 14),
+        ("presets:\n  a: {}\n  a: {}\n", 3, 3),
+        ("prompts:\n  p:\n    sweep:\n      seed: [1]\n      seed: [2]\n", 5, 7),
+        ("prompts:\n  p:\n    vars: {x: 1}\n    vars: {y: 1}\n", 4, 5),
+        ("prompts:\n  p:\n    input_image: {file: a, file: b}\n", 3, 28),
+    ],
+)
+def test_duplicate_keys(text: str, line: int, col: int) -> None:
+    assert found(text) == [("PS002", line, col)]
+
+
+# -- PS007 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a\n- b\n", [(1, 1)]),  # not a mapping
+        ("just text\n", [(1, 1)]),
+        ("promts: {}\n", [(1, 1)]),  # unknown top-level key
+        ("version: 2\n", [(1, 10)]),
+        ("version: '1'\n", [(1, 10)]),
+        ("presets:\n  a: 3\n", [(2, 6)]),  # a body that is not a mapping
+        ("prompts: [a]\n", [(1, 10)]),
+        ("vars: [a]\n", [(1, 7)]),
+        ("prompts:\n  p:\n    vars: 3\n", [(3, 11)]),
+        ("prompts:\n  p:\n    sweep: [1]\n", [(3, 12)]),
+        ("prompts:\n  p:\n    zip: x\n", [(3, 10)]),
+        ("presets:\n  a:\n    sweep: {seed: [1]}\n", [(3, 5)]),  # sweep in a preset
+        ("presets:\n  a:\n    zip: {seed: [1]}\n", [(3, 5)]),
+        ("prompts:\n  1p: {}\n", [(2, 3)]),  # bad name
+        ("presets:\n  a b: {}\n", [(2, 3)]),
+        ("vars:\n  café: x\n", [(2, 3)]),
+        ("prompts:\n  p:\n    vars: {a.b: 1}\n", [(3, 12)]),
+        ("1: x\n", [(1, 1)]),  # non-string keys
+        ("prompts:\n  p:\n    true: 1\n", [(3, 5)]),
+        ("prompts:\n  p:\n    [a]: 1\n", [(3, 5)]),
+        ("prompts:\n  p:\n    <<: {text: x}\n", [(3, 5)]),  # merge keys
+        ("tune: 1\n---\ntune: 2\n", [(3, 1)]),  # more than one document
+        ("prompts:\n  p:\n    seed: [[1, 2]]\n", [(3, 12)]),  # nested collections
+        ("prompts:\n  p:\n    seed: [{a: 1}]\n", [(3, 12)]),
+        ("prompts:\n  p:\n    seed: {a: 1}\n", [(3, 11)]),
+        ("prompts:\n  p:\n    input_image: {file: [a]}\n", [(3, 25)]),
+        ("prompts:\n  p:\n    extends: [a, [b]]\n", [(3, 18)]),
+        ("prompts:\n  p:\n    extends: {a: 1}\n", [(3, 14)]),
+        ("imports: [a, 3]\n", [(1, 14)]),
+    ],
+)
+def test_invalid_structure(text: str, expected: list[tuple[int, int]]) -> None:
+    assert found(text) == [("PS007", line, col) for line, col in expected]
+
+
+def test_structure_errors_keep_the_rest_of_the_file() -> None:
+    parsed = parse("promts: {}\nversion: 3\ntune: 5\nprompts:\n  bad: 3\n  good:\n    text: x\n")
+    assert [d.code for d in parsed.diagnostics] == ["PS007"] * 3
+    assert parsed.spec is not None
+    assert parsed.spec.tune is not None
+    assert [p.name for p in parsed.spec.prompts] == ["bad", "good"]
+    assert parsed.spec.prompts[1].fields[0].name == "text"
+
+
+def test_unknown_top_level_key_suggests_a_known_one() -> None:
+    (diag,) = parse("promts:\n  p: {}\n").diagnostics
+    assert "did you mean 'prompts'?" in diag.message
