@@ -78,7 +78,8 @@ class FakeApi:
                 raise httpx.ConnectError("refused", request=request)
             raise AssertionError(fate)
         if parts[0] == "images":
-            return httpx.Response(200, content=b"\x89PNG fake", headers={"content-type": "image/png"})
+            png = {"content-type": "image/png"}
+            return httpx.Response(200, content=b"\x89PNG fake", headers=png)
         if len(parts) == 3:  # list, newest first
             offset = int(request.url.params.get("offset", 0))
             limit = int(request.url.params.get("limit", 20))
@@ -132,11 +133,12 @@ def test_not_created_is_sent_again(tmp_path: Path, fault: str) -> None:
 
 def test_gives_up_after_the_attempts_and_reports(tmp_path: Path) -> None:
     api = FakeApi(["503"] * 12)
-    code, err = run(tmp_path, api, 1)
+    code, _ = run(tmp_path, api, 1)
     assert code == 1
     assert api.posts == 12 and not api.prompts
     line = json.loads((tmp_path / "out" / "results.jsonl").read_text())
-    assert line["state"] == "failed" and "gave up after 12 attempts: HTTP 503: busy" in line["error"]
+    assert line["state"] == "failed"
+    assert "gave up after 12 attempts: HTTP 503: busy" in line["error"]
     # a later run tries it again: nothing was created
     code, _ = run(tmp_path, api, 1)
     assert code == 0 and len(api.prompts) == 1
