@@ -76,7 +76,8 @@ def test_contract_example_names_and_values() -> None:
     assert parsed.diagnostics == ()
     spec = parsed.spec
     assert spec is not None and spec.syntax == "yaml"
-    assert spec.version is not None and spec.version.value == Literal(1, spec.version.value.span, "1")
+    assert spec.version is not None
+    assert spec.version.value == Literal(1, spec.version.value.span, "1")
     assert spec.tune is not None and isinstance(spec.tune.value, Literal)
     assert spec.tune.value.value == 1234
     assert [(v.name, v.value.value) for v in spec.vars if isinstance(v.value, Literal)] == [
@@ -348,12 +349,13 @@ def test_block_scalars_keep_their_content_line() -> None:
 
 
 def test_extends_forms() -> None:
-    spec = spec_of(
-        "presets:\n  a: {}\n  b: {}\nprompts:\n  one:\n    extends: a\n  two:\n    extends: [a, b]\n"
-    )
+    presets = "presets:\n  a: {}\n  b: {}\n"
+    spec = spec_of(presets + "prompts:\n  one:\n    extends: a\n  two:\n    extends: [a, b]\n")
     assert [r.name for r in spec.prompts[0].extends] == ["a"]
     two = spec.prompts[1]
-    assert [(r.name, r.span) for r in two.extends] == [("a", at(8, 15, 8, 16)), ("b", at(8, 18, 8, 19))]
+    assert [(r.name, r.span) for r in two.extends] == [
+        ("a", at(8, 15, 8, 16)), ("b", at(8, 18, 8, 19)),
+    ]
 
 
 def test_imports_as_one_string_or_a_list() -> None:
@@ -429,7 +431,7 @@ def test_non_ascii_columns_count_characters() -> None:
 def test_syntax_errors_at_the_problem(text: str, line: int, col: int) -> None:
     parsed = parse(text)
     assert parsed.spec is None
-    assert [(d.code, d.span.line, d.span.column) for d in parsed.diagnostics] == [("PS001", line, col)]
+    assert found(text) == [("PS001", line, col)]
     assert "\n" not in parsed.diagnostics[0].message
 
 
@@ -491,7 +493,9 @@ def test_duplicate_key_reported_at_the_later_one_keeping_the_first() -> None:
     assert "line 3" in diag.message and "'seed'" in diag.message
     assert parsed.spec is not None
     fields = parsed.spec.prompts[0].fields
-    assert [(f.name, getattr(f.value, "value", None)) for f in fields] == [("seed", 1), ("text", "x")]
+    assert [(f.name, getattr(f.value, "value", None)) for f in fields] == [
+        ("seed", 1), ("text", "x"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -562,3 +566,41 @@ def test_structure_errors_keep_the_rest_of_the_file() -> None:
 def test_unknown_top_level_key_suggests_a_known_one() -> None:
     (diag,) = parse("promts:\n  p: {}\n").diagnostics
     assert "did you mean 'prompts'?" in diag.message
+
+
+# -- one model, two syntaxes -------------------------------------------------------------------
+
+
+def without_places(node: Any) -> Any:
+    """The model with every span, line number and file path taken out."""
+    if isinstance(node, Span):
+        return None
+    if isinstance(node, tuple):
+        return tuple(without_places(item) for item in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        fields = {
+            f.name: without_places(getattr(node, f.name))
+            for f in dataclasses.fields(node)
+            if f.name not in ("path", "syntax", "content_line")
+        }
+        return (type(node).__name__, fields)
+    return node
+
+
+def test_without_places_still_sees_values() -> None:
+    one, two = spec_of("tune: 1\n"), spec_of("\n\ntune: 2\n")
+    assert without_places(one) != without_places(two)
+    assert without_places(one) == without_places(spec_of("\n# moved\ntune:   1\n"))
+
+
+def test_both_syntaxes_of_the_contract_example_give_one_model() -> None:
+    from promptspec._dsl import parse_dsl
+
+    dsl_path = CASES / "contract_example.pspec"
+    dsl = parse_dsl(dsl_path.read_text("utf-8"), str(dsl_path))
+    yaml = contract_example()
+    assert dsl.diagnostics == () and yaml.diagnostics == ()
+    assert dsl.spec is not None and yaml.spec is not None
+    # The DSL has no `version` statement; the YAML file states version 1.
+    yaml_spec = dataclasses.replace(yaml.spec, version=None)
+    assert without_places(yaml_spec) == without_places(dsl.spec)
