@@ -1,17 +1,221 @@
-"""The lint engine (first cut): findings from parsing and resolution only."""
+"""The lint engine: load, resolve and check each spec, then apply severities, suppressions
+and the rule selection (configuration and command line), sorted.
+
+Selection follows ruff: `select`/`ignore` hold codes or prefixes (`PS2`); a code is on
+when its most specific matching `select` entry is more specific than its most specific
+`ignore` entry (ties go to `ignore`). The command line is a second layer over
+`[tool.promptspec]`: `--select` replaces the configured selection (the configured
+`ignore` still applies when the configuration has no `select` of its own), `--ignore`
+adds to it. `per-file-ignores` and `# promptspec: ignore[...]` comments apply last.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
+from promptspec import rules
+from promptspec.config import Config, find_pyproject, load_config
 from promptspec.diagnostics import Diagnostic, sort_key
+from promptspec.errors import ConfigError, UsageError
+from promptspec.frontend import Parsed, load, syntax_of
 from promptspec.resolve import resolve
 
-__all__ = ["lint_files"]
+__all__ = [
+    "LintResult",
+    "Selection",
+    "lint_files",
+    "lint_paths",
+    "parse_codes",
+    "suppressions",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The command line's `--select` / `--ignore` (None: not given)."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class LintResult:
+    diagnostics: list[Diagnostic]
+    files: int
+    sources: dict[str, str] = field(default_factory=dict)
+    """Each linted file's decoded source, by path (for `--fix`)."""
+
+
+def _known(code: str) -> bool:
+    return any(c.startswith(code) for c in rules.RULES)
+
+
+def parse_codes(text: str | None, option: str) -> tuple[str, ...] | None:
+    """`--select PS1,PS209` as codes; an unknown code or prefix is a usage error."""
+    if text is None:
+        return None
+    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    for c in codes:
+        if not _known(c):
+            raise UsageError(f"{option}: {c!r} is not a rule code or prefix "
+                             "(see `promptspec rules`)")
+    return codes
+
+
+def _check_config_codes(config: Config) -> None:
+    lists = [("select", config.select or ()), ("ignore", config.ignore)]
+    lists += [(f"per-file-ignores.{g}", codes) for g, codes in config.per_file_ignores]
+    for key, codes in lists:
+        for c in codes:
+            if not _known(c):
+                raise ConfigError(f"{config.path}: [tool.promptspec] {key}: {c!r} matches "
+                                  "no rule (see `promptspec rules`)")
+
+
+def _specificity(code: str, selectors: Iterable[str]) -> int:
+    """Length of the longest selector that `code` starts with; -1 when none does."""
+    return max((len(s) for s in selectors if code.startswith(s)), default=-1)
+
+
+def _layer(code: str, on: bool, select: tuple[str, ...] | None,
+           ignore: tuple[str, ...]) -> bool:
+    if select is not None:
+        return _specificity(code, select) > _specificity(code, ignore)
+    return on and _specificity(code, ignore) < 0
+
+
+def enabled(code: str, config: Config, cli: Selection) -> bool:
+    """Whether `code` is on for files under `config`, the command line applied over it."""
+    on = _layer(code, True, config.select, config.ignore)
+    carried = config.ignore if config.select is None else ()
+    return _layer(code, on, cli.select, (*carried, *cli.ignore) if cli.select else cli.ignore)
+
+
+def _per_file_ignored(code: str, path: str, config: Config) -> bool:
+    if not config.per_file_ignores:
+        return False
+    rel = os.path.relpath(os.path.abspath(path), config.root).replace(os.sep, "/")
+    name = rel.rsplit("/", 1)[-1]
+    for glob, codes in config.per_file_ignores:
+        glob = glob[2:] if glob.startswith("./") else glob
+        if (fnmatchcase(rel, glob) or ("/" not in glob and fnmatchcase(name, glob))) and any(
+            code.startswith(c) for c in codes
+        ):
+            return True
+    return False
+
+
+# -- suppression comments -----------------------------------------------------------------
+
+_DIRECTIVE = re.compile(r"#\s*promptspec:\s*ignore\b(?:\[([^\]]*)\])?")
+# strings first, so that a `#` inside one is skipped; then a comment
+_DSL_TOKENS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
+_YAML_TOKENS = re.compile(
+    r"""(?:(?<=[\s\[{,:])|^)(?:'(?:[^'\n]|'')*'?|"(?:[^"\\\n]|\\.)*"?)|(?:(?<=\s)|^)#.*"""
+)
+
+Suppressed = dict[int, frozenset[str] | None]
+"""Line -> the codes (or prefixes) ignored on it; None: every code."""
+
+
+
+
+def suppressions(source: str, syntax: str) -> Suppressed:
+    """The `# promptspec: ignore[...]` comments of a file, by line."""
+    out: Suppressed = {}
+    if "promptspec" not in source:
+        return out
+    found: list[tuple[int, str]] = []
+    if syntax == "dsl":
+        line, pos = 1, 0
+        for m in _DSL_TOKENS.finditer(source):
+            line += source.count("\n", pos, m.start())
+            pos = m.start()
+            if m.group().startswith("#"):
+                found.append((line, m.group()))
+    else:
+        for i, text in enumerate(source.splitlines(), 1):
+            if "promptspec" in text:
+                for m in _YAML_TOKENS.finditer(text):
+                    if m.group().startswith("#"):
+                        found.append((i, m.group()))
+                        break
+    for line, comment in found:
+        directive = _DIRECTIVE.search(comment)
+        if directive is not None:
+            listed = directive.group(1)
+            out[line] = None if listed is None else frozenset(
+                c.strip().upper() for c in listed.split(",") if c.strip())
+    return out
+
+
+def _is_suppressed(d: Diagnostic, sup: Suppressed) -> bool:
+    if d.span.line not in sup:
+        return False
+    codes = sup[d.span.line]
+    return codes is None or any(d.code.startswith(c) for c in codes)
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+
+class _Configs:
+    """`load_config` once per folder."""
+
+    def __init__(self) -> None:
+        self._by_dir: dict[str, Config] = {}
+        self._checked: set[str] = set()
+
+    def of(self, path: str) -> Config:
+        d = os.path.dirname(os.path.abspath(path))
+        cfg = self._by_dir.get(d)
+        if cfg is None:
+            cfg = load_config(d) if find_pyproject(d) else Config()
+            self._by_dir[d] = cfg
+            if cfg.path is not None and cfg.path not in self._checked:
+                self._checked.add(cfg.path)
+                _check_config_codes(cfg)
+        return cfg
+
+
+def _severity(d: Diagnostic) -> Diagnostic:
+    rule = rules.RULES.get(d.code)
+    return d if rule is None or rule.severity == d.severity else d.with_severity(rule.severity)
+
+
+def lint_paths(paths: Sequence[str], selection: Selection | None = None,
+               max_requests: int | None = None) -> LintResult:
+    """Lint the given spec files (already discovered). Raises SpecReadError, ConfigError."""
+    selection = selection or Selection()
+    configs = _Configs()
+    cache: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
+    out: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    for path in paths:
+        config = configs.of(path)
+        real = os.path.realpath(path)
+        parsed = cache.get(real)
+        if parsed is None or parsed.path != path:
+            parsed = load(path)
+        sources[path] = parsed.source
+        res = resolve(path, parsed, cache=cache)
+        found = rules.check(res, max_requests=max_requests or config.max_requests)
+        sup = suppressions(parsed.source, syntax_of(path))
+        for d in found:
+            if (
+                enabled(d.code, config, selection)
+                and not _per_file_ignored(d.code, path, config)
+                and not _is_suppressed(d, sup)
+            ):
+                out.append(_severity(d))
+    out.sort(key=sort_key)
+    return LintResult(out, len(paths), sources)
 
 
 def lint_files(paths: Sequence[str]) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    for p in paths:
-        out.extend(resolve(p).diagnostics)
-    return sorted(out, key=sort_key)
+    """Every finding for the given spec files, severities and configuration applied."""
+    return lint_paths(paths).diagnostics
