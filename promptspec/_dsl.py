@@ -17,7 +17,7 @@ from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from promptspec._dsl_parser import parse_tree, syntax_error
-from promptspec._dsl_values import BadEscape, ValueBuilder, leaf, tree_span
+from promptspec._dsl_values import SyntaxProblem, ValueBuilder, leaf, tree_span
 from promptspec.diagnostics import Diagnostic
 from promptspec.frontend import Parsed
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, Sweep
@@ -53,8 +53,7 @@ class _Builder:
         self.diagnostics.append(Diagnostic(code, message, span))
 
     def field(self, node: Tree[Any]) -> Field:
-        name_node, value_node = node.children
-        name_tok = leaf(name_node)
+        name_tok, value_node = leaf(node), node.children[1]
         return Field(
             str(name_tok), self.span(name_tok), self.values.value(value_node), self.span(node)
         )
@@ -81,8 +80,9 @@ class _Builder:
         for node in tree.children:
             kind = node.data
             if kind == "import_stmt":
-                lit = self.values.scalar(node.children[0])
-                imports.append(Import(str(lit.value), lit.span))
+                tok = leaf(node)
+                path = self.values.path_string(tok, "import")
+                imports.append(Import(path, self.span(tok)))
             elif kind == "tune_stmt":
                 keyword, value_node = node.children
                 new = Field(
@@ -249,9 +249,8 @@ def parse_dsl(text: str, path: str) -> Parsed:
     builder = _Builder(path)
     try:
         spec = builder.spec_file(tree)
-    except BadEscape as bad:
-        span = Span(path, bad.line, bad.column, bad.line, bad.column + 2)
-        return Parsed(path, text, None, (Diagnostic("PS001", bad.message, span),))
+    except SyntaxProblem as bad:
+        return Parsed(path, text, None, (Diagnostic("PS001", bad.message, bad.span),))
     diagnostics = builder.diagnostics + [
         Diagnostic("PS007", message, span) for message, span in builder.values.problems
     ]

@@ -53,7 +53,9 @@ ERROR_EXAMPLES: dict[str, list[str]] = {
         "import\n",
         "import presets\n",
     ],
-    "one statement per line: expected a line break": [
+    "one statement per line: expected a line break (or '}') after this value": [
+        "prompt a {\n  text = 1,\n}\n",
+        "prompt a {\n  seed = [1]]\n}\n",
         'prompt a {\n  text = "x" seed = 1\n}\n',
         "tune 4 tune 5\n",
         "prompt a {\n  seed = 1..4 5\n}\n",
@@ -86,7 +88,6 @@ ERROR_EXAMPLES: dict[str, list[str]] = {
         "prompt a {\n  = 1\n}\n",
         'prompt a {\n  "text" = 1\n}\n',
         "prompt a {\n  1 = 1\n}\n",
-        "prompt a {\n  text = 1,\n}\n",
     ],
     "missing closing ']' (or ',' between list items)": [
         "prompt a {\n  seed = [1, 2\n}\n",
@@ -239,11 +240,20 @@ def _open_brace_line(err: UnexpectedToken) -> int | None:
     return None
 
 
+def _lexer_error(text: str, err: UnexpectedCharacters) -> tuple[str, int, int]:
+    """(message, line, column) for a place where no token matches."""
+    pos = err.pos_in_stream
+    line, col = int(err.line), int(err.column)
+    if pos is not None and text[pos : pos + 1] == '"' and text[max(pos - 2, 0) : pos] == '""':
+        # `"""abc` without its closing quotes lexes as `""` and then a lone `"`.
+        block = 'unterminated string: a """ block needs its closing """'
+        return block, line, col - 2
+    return _lexer_message(text, err), line, col
+
+
 def _lexer_message(text: str, err: UnexpectedCharacters) -> str:
     pos = err.pos_in_stream
     rest = text[pos:] if pos is not None else ""
-    if rest.startswith('"""'):
-        return 'unterminated string: a """ block needs closing """'
     if rest.startswith('"'):
         return "unterminated string: a string needs its closing '\"' on the same line"
     char = rest[:1] or err.char
@@ -280,8 +290,7 @@ def _parser_message(text: str, err: UnexpectedInput) -> str:
 def syntax_error(text: str, path: str, err: BaseException) -> Diagnostic:
     """One PS001 diagnostic for any failure lark (or the recursion limit) raised."""
     if isinstance(err, UnexpectedCharacters):
-        message = _lexer_message(text, err)
-        line, col = int(err.line), int(err.column)
+        message, line, col = _lexer_error(text, err)
     elif isinstance(err, UnexpectedInput):
         message = _parser_message(text, err)
         line, col = _place(text, err)
