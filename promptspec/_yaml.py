@@ -13,7 +13,8 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from promptspec._yaml_errors import compose_documents
-from promptspec._yaml_values import INT, STR, NodeReader, describe, is_empty
+from promptspec._yaml_scalars import INT, STR, is_empty, tag_of
+from promptspec._yaml_values import NodeReader, describe
 from promptspec.diagnostics import sort_key
 from promptspec.frontend import Parsed
 from promptspec.model import Field, Import, Literal, Preset, Prompt, Ref, Span, SpecFile, Sweep
@@ -121,7 +122,7 @@ class _Builder:
 
     def _version(self, key: ScalarNode, node: Node) -> Field | None:
         field = self._field("version", key, node)
-        if not (isinstance(node, ScalarNode) and node.tag == INT and node.value == "1"):
+        if not (isinstance(node, ScalarNode) and tag_of(node) == INT and node.value == "1"):
             shown = str(node.value) if isinstance(node, ScalarNode) else describe(node)
             msg = f"unsupported version {shown}; only version 1 is supported"
             self.r.error("PS007", msg, self.r.span(node))
@@ -133,7 +134,7 @@ class _Builder:
         for item in items:
             if is_empty(item) and item is node:
                 continue
-            if isinstance(item, ScalarNode) and item.tag == STR:
+            if isinstance(item, ScalarNode) and tag_of(item) == STR:
                 out.append(Import(str(item.value), self.r.span(item)))
             else:
                 msg = f"an import must be a path string, not {describe(item)}"
@@ -202,7 +203,7 @@ class _Builder:
         for item in items:
             if is_empty(item) and item is node:
                 continue
-            if isinstance(item, ScalarNode) and item.tag == STR:
+            if isinstance(item, ScalarNode) and tag_of(item) == STR:
                 out.append(Ref(str(item.value), self.r.span(item)))
             else:
                 self.r.error(

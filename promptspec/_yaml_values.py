@@ -6,12 +6,23 @@ shape with it. ruamel's marks are 0-based (line, column in characters): converte
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from promptspec._yaml_scalars import (
+    BOOL,
+    FLOAT,
+    INT,
+    MERGE,
+    NULL,
+    STR,
+    is_empty,
+    number,
+    scalar_value,
+    tag_of,
+)
 from promptspec.diagnostics import Diagnostic
 from promptspec.model import (
     FileRef,
@@ -19,22 +30,14 @@ from promptspec.model import (
     Literal,
     RandomValue,
     RangeValue,
-    Scalar,
     Span,
     Value,
 )
 
-__all__ = ["BOOL", "INT", "MERGE", "NULL", "STR", "NodeReader", "is_empty", "line_starts"]
-
-_T = "tag:yaml.org,2002:"
-STR, INT, FLOAT, BOOL = _T + "str", _T + "int", _T + "float", _T + "bool"
-NULL, MERGE = _T + "null", _T + "merge"
+__all__ = ["NodeReader", "describe", "line_starts"]
 
 # YAML's own line breaks (libyaml counts lines by these, so we must too).
 _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
-_BOOLS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
-_INT_TEXT = re.compile(r"[-+]?[0-9]+")
-_FLOAT_TEXT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _RANDOM = re.compile(r"\s*random\(\s*([^,()\s]+)\s*(?:,\s*([^,()\s]+)\s*)?\)\s*")
 _RANGE = re.compile(r"\s*([^\s.]\S*?)\s*\.\.\s*(\S+?)(?:\s+(step|count)\s+(\S+))?\s*")
 
@@ -48,56 +51,6 @@ def line_starts(text: str) -> list[tuple[int, int]]:
         pos = m.end()
     out.append((pos, len(text)))
     return out
-
-
-def is_empty(node: Node) -> bool:
-    """A value left out (`key:` with nothing after it): a plain, empty null."""
-    return isinstance(node, ScalarNode) and node.tag == NULL and node.value == ""
-
-
-def _int(text: str) -> int:
-    s = text.replace("_", "")
-    sign = -1 if s.startswith("-") else 1
-    s = s.lstrip("+-")
-    for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
-        if s.startswith(prefix):
-            return sign * int(s[2:], base)
-    return sign * int(s, 10)
-
-
-def _float(text: str) -> float:
-    s = text.replace("_", "").lower()
-    if s.endswith(".inf"):
-        return -math.inf if s.startswith("-") else math.inf
-    if s.endswith(".nan"):
-        return math.nan
-    return float(s)
-
-
-def scalar_value(node: ScalarNode) -> Scalar:
-    """The value of a scalar by its resolved tag (YAML 1.2: `yes` is a string)."""
-    tag, text = node.tag, node.value
-    try:
-        if tag == NULL:
-            return None
-        if tag == BOOL:
-            flag = _BOOLS.get(text.lower())
-            return str(text) if flag is None else flag
-        if tag == INT:
-            return _int(text)
-        if tag == FLOAT:
-            return _float(text)
-    except ValueError:
-        pass  # an explicit tag on text it does not fit (`!!int abc`): keep the text
-    return str(text)
-
-
-def _number(text: str) -> Scalar:
-    if _INT_TEXT.fullmatch(text):
-        return int(text)
-    if _FLOAT_TEXT.fullmatch(text):
-        return float(text)
-    return text
 
 
 class NodeReader:
@@ -165,8 +118,8 @@ class NodeReader:
         seen: dict[str, ScalarNode] = {}
         out: list[tuple[str, ScalarNode, Node]] = []
         for key, value in node.value:
-            if not (isinstance(key, ScalarNode) and key.tag == STR):
-                if isinstance(key, ScalarNode) and key.tag == MERGE:
+            if not (isinstance(key, ScalarNode) and tag_of(key) == STR):
+                if isinstance(key, ScalarNode) and tag_of(key) == MERGE:
                     msg = "YAML merge keys ('<<') are not supported; use 'extends'"
                 else:
                     msg = f"a key must be a string, not {describe(key)}"
@@ -201,7 +154,7 @@ class NodeReader:
         """A field's value; None (after a PS007) when the node is no value at all."""
         if isinstance(node, ScalarNode):
             lit = self.literal(node)
-            if axis and node.tag == STR and isinstance(lit.value, str):
+            if axis and tag_of(node) == STR and isinstance(lit.value, str):
                 return self._axis_form(node, lit)
             return lit
         if isinstance(node, SequenceNode):
@@ -229,7 +182,7 @@ class NodeReader:
         names = [name for name, _, _ in entries]
         if names == ["file"]:
             target = entries[0][2]
-            if isinstance(target, ScalarNode) and target.tag == STR and target.value:
+            if isinstance(target, ScalarNode) and tag_of(target) == STR and target.value:
                 return FileRef(str(target.value), self.span(node))
             self.error("PS007", "'file' needs a path string", self.span(target))
             return None
@@ -266,7 +219,7 @@ class NodeReader:
         text = m.group(group)
         if text is None:
             return None
-        value = _number(text)
+        value = number(text)
         span = lit.span
         offset = self._raw_offset(node)
         if offset is not None:
@@ -299,7 +252,7 @@ def describe(node: Any) -> str:
     if isinstance(node, SequenceNode):
         return "a list"
     if isinstance(node, ScalarNode):
-        tag = node.tag
+        tag = tag_of(node)
         if tag == NULL:
             return "null"
         if tag == BOOL:
