@@ -222,8 +222,8 @@ def _end_of(text: str) -> tuple[int, int]:
     return line, len(text) - (text.rfind("\n") + 1) + 1
 
 
-def _open_brace_line(err: UnexpectedToken) -> int | None:
-    """The line of the innermost `{` still open when the parser stopped."""
+def _open_line(err: UnexpectedToken, opener: str, closer: str) -> int | None:
+    """The line of the innermost `opener` token (LBRACE, LSQB) still open at the error."""
     try:
         stack = err.interactive_parser.parser_state.value_stack
     except AttributeError:
@@ -231,13 +231,29 @@ def _open_brace_line(err: UnexpectedToken) -> int | None:
     depth = 0
     for item in reversed(stack):
         if isinstance(item, lark.Token):
-            if item.type == "RBRACE":
+            if item.type == closer:
                 depth += 1
-            elif item.type == "LBRACE":
+            elif item.type == opener:
                 if depth == 0:
                     return int(item.line) if item.line is not None else None
                 depth -= 1
     return None
+
+
+_SAMPLE_ERRORS: dict[str, BaseException | None] = {}
+
+
+def _parse_sample(sample: str) -> None:
+    """Parse one ERROR_EXAMPLES sample, remembering its error: samples never change."""
+    if sample not in _SAMPLE_ERRORS:
+        try:
+            get_parser().parse(sample)
+            _SAMPLE_ERRORS[sample] = None
+        except UnexpectedInput as err:
+            _SAMPLE_ERRORS[sample] = err
+    found = _SAMPLE_ERRORS[sample]
+    if found is not None:
+        raise found
 
 
 def _lexer_error(text: str, err: UnexpectedCharacters) -> tuple[str, int, int]:
@@ -261,20 +277,23 @@ def _lexer_message(text: str, err: UnexpectedCharacters) -> str:
 
 
 def _parser_message(text: str, err: UnexpectedInput) -> str:
+    if isinstance(err, UnexpectedToken) and err.token.type in ("$END", "RBRACE"):
+        # Inside brackets line breaks are dropped, so an unclosed `[` runs into the `}`.
+        opened = _open_line(err, "LSQB", "RSQB")
+        if opened is not None:
+            return f"missing closing ']' for the list opened on line {opened}"
     if isinstance(err, UnexpectedToken) and err.token.type == "$END":
         expected = set(err.expected)
         if "RBRACE" in expected:
-            opened = _open_brace_line(err)
+            opened = _open_line(err, "LBRACE", "RBRACE")
             where = f" for the block opened on line {opened}" if opened else ""
             return f"missing closing '}}'{where}"
-        if "RSQB" in expected:
-            return "missing closing ']'"
         if "RPAR" in expected:
             return "missing closing ')'"
     label: Any = None
     try:
         label = err.match_examples(
-            get_parser().parse, ERROR_EXAMPLES, token_type_match_fallback=True, use_accepts=True
+            _parse_sample, ERROR_EXAMPLES, token_type_match_fallback=True, use_accepts=True
         )
     except LarkError:
         label = None
