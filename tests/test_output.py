@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -18,7 +19,7 @@ from promptspec.output.sarif import sarif_log
 from promptspec.output.text import statistics, summary
 from promptspec.rules import RULES
 
-SARIF_SCHEMA = Path("/work/shared/data/sarif-2.1.0.schema.json")
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-2.1.0.schema.json"
 
 
 def findings(prefix: str = "specs") -> list[Diagnostic]:
@@ -79,14 +80,13 @@ def test_github_escaping() -> None:
 
 
 @pytest.fixture(scope="module")
-def sarif_validator() -> jsonschema.Draft7Validator:
+def sarif_validator() -> Any:
     schema = json.loads(SARIF_SCHEMA.read_text())
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    return jsonschema.validators.validator_for(schema)(schema)
 
 
 def test_sarif_is_schema_valid_and_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            sarif_validator: jsonschema.Draft7Validator) -> None:
+                                            sarif_validator: Any) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "specs").mkdir()
     monkeypatch.chdir(tmp_path / "specs")
@@ -111,7 +111,7 @@ def test_sarif_is_schema_valid_and_complete(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_sarif_uri_from_a_subfolder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                    sarif_validator: jsonschema.Draft7Validator) -> None:
+                                    sarif_validator: Any) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "deep" / "er").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "deep")
