@@ -4,17 +4,57 @@
     check(res, *, max_requests) -> list[Diagnostic]
         every finding of the rules for one resolved file (severity not yet applied;
         the engine in `promptspec.lint` attaches severities, suppressions and config)
+
+Rules judge sets of values (a fixed value, or an axis's values), never the enumerated
+sweep, so lint time does not grow with the product of the axes.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+
 from promptspec.diagnostics import Diagnostic
 from promptspec.resolve import Resolution
+from promptspec.rules import combos, params, structure, sweeps, templates
+from promptspec.rules._context import Context
+from promptspec.rules._duplicates import duplicate_prompts
+from promptspec.rules._valuesets import PromptView
 from promptspec.rules.registry import RULES, Rule
 
 __all__ = ["RULES", "Rule", "check"]
 
+_MODULES = (structure, params, combos, templates, sweeps)  # each registers its rules on import
+
+_FILE_CHECKS: tuple[Callable[[Context], None], ...] = (params.check_file, templates.check_file)
+_PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (
+    params.check_prompt, combos.check_prompt, templates.check_prompt, sweeps.check_prompt,
+)
+
+
+def _guarded(ctx: Context, what: str, run: Callable[[], None]) -> None:
+    """Run one family; a crash is reported as a warning and does not hide the others."""
+    try:
+        run()
+    except Exception as err:
+        warnings.warn(f"{ctx.path}: internal error in {what}: {err!r}", RuntimeWarning,
+                      stacklevel=2)
+
 
 def check(res: Resolution, *, max_requests: int = 1000) -> list[Diagnostic]:
-    """First cut: only what parsing and resolution found."""
-    return list(res.diagnostics)
+    """Every finding for one resolved file: parsing's, resolution's, and the rules'."""
+    if res.spec is None:
+        return list(res.diagnostics)
+    ctx = Context(res, res.spec, max_requests)
+    for d in res.diagnostics:
+        ctx.report(d.code, d.message, d.span, d.prompt, d.fix)
+    for run in _FILE_CHECKS:
+        _guarded(ctx, run.__module__, lambda run=run: run(ctx))  # type: ignore[misc]
+    views = [PromptView(rp) for rp in res.prompts]
+    for view in views:
+        for prun in _PROMPT_CHECKS:
+            _guarded(ctx, f"{prun.__module__} for prompt {view.name!r}",
+                     lambda prun=prun, view=view: prun(ctx, view))  # type: ignore[misc]
+    counts = [sweeps.prompt_count(v) for v in views]
+    _guarded(ctx, "duplicate prompts", lambda: duplicate_prompts(ctx, views, counts))
+    return ctx.out

@@ -1,0 +1,122 @@
+"""Duplicate requests (PS404): equal points inside one prompt, equal requests across prompts.
+
+Inside a prompt, each axis's written values are compared as expansion types them (a var
+by what the templates reading it render), never the product. Across prompts, only small
+prompts whose fixed parts agree are expanded and their request ids compared.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from promptspec.errors import SpecError
+from promptspec.expand import expand_prompt, prepare
+from promptspec.model import FileRef, Literal
+from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
+from promptspec.rules._context import Context
+from promptspec.rules._valuesets import Member, PromptView, is_lazy, typed
+from promptspec.templates import compile_template, template_info
+from promptspec.values import AxisError
+
+__all__ = ["duplicate_points", "duplicate_prompts"]
+
+EXPAND_LIMIT = 10_000
+"""Prompts above this many requests are never expanded to compare them with others."""
+
+
+def duplicate_points(view: PromptView, read: set[str]) -> str | None:
+    """Why two points of the prompt give one request (an axis with equal values), or None."""
+    for ms in view.axis_members:
+        if any(isinstance(m.values, AxisError) or is_lazy(m.values) for m in ms):
+            continue
+        length = min(len(m.values) for m in ms)  # type: ignore[arg-type]
+        seen: dict[tuple[str, ...], int] = {}
+        for i in range(length):
+            key = tuple(_key(view, m, m.values[i], read) for m in ms)  # type: ignore[index]
+            first = seen.setdefault(key, i)
+            if first != i:
+                name = " / ".join(m.field.name for m in ms)
+                a = _shown(ms, first)
+                b = _shown(ms, i)
+                return f"{name} values {a} and {b} give the same request"
+    return None
+
+
+def _shown(ms: list[Member], i: int) -> str:
+    vals = [m.values[i] for m in ms]  # type: ignore[index]
+    shown = [v.path if isinstance(v, FileRef) else v for v in vals]
+    return repr(shown[0]) if len(shown) == 1 else repr(tuple(shown))
+
+
+def _key(view: PromptView, m: Member, v: Any, read: set[str]) -> str:
+    name = m.field.name
+    if isinstance(v, FileRef):
+        return "file:" + v.path
+    if name in PARAMS or name == TUNE:
+        return json.dumps(typed(name, v), sort_keys=True)
+    if name not in read:
+        return ""  # a var no template reads changes nothing (PS406 names it)
+    ctx: dict[str, Any] = dict(view.base_context)
+    for ai in range(len(view.axis_members)):
+        points = view.axis_points(ai)
+        if points:
+            ctx.update(points[0])
+    ctx[name] = v
+    out: list[str] = []
+    for field in TEMPLATE_FIELDS:
+        s = view.rp.params.get(field)
+        src = s.field.value.value if s is not None and isinstance(s.field.value, Literal) else None
+        if not isinstance(src, str) or name not in template_info(src).names:
+            continue
+        try:
+            text = compile_template(src).render(ctx)
+        except Exception:
+            return json.dumps(v, sort_keys=True)
+        out.append(text.strip() if field != "callback" else text)
+    return json.dumps(out)
+
+
+def _signature(view: PromptView) -> tuple[Any, ...]:
+    rp = view.rp
+    tune = "axis" if TUNE in view.members else (
+        rp.tune.field.value.value if rp.tune is not None and isinstance(rp.tune.field.value,
+                                                                      Literal) else None)
+    names = {n for n, s in rp.params.items()
+             if n in PARAMS and not (isinstance(s.field.value, Literal)
+                                     and s.field.value.value is None)}
+    names |= {n for n in view.members if n in PARAMS}
+    return (repr(tune), tuple(sorted(names)))
+
+
+def _ids(ctx: Context, view: PromptView) -> list[str] | None:
+    try:
+        pp = prepare(view.rp, ctx.path, ctx.res.root)
+        return [r.id for r in expand_prompt(pp)]
+    except SpecError:
+        return None  # the file's other findings say why it does not expand
+
+
+def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) -> None:
+    """PS404 at the later of two prompts that yield a common request."""
+    groups: dict[tuple[Any, ...], list[PromptView]] = {}
+    for view, count in zip(views, counts, strict=True):
+        if count > EXPAND_LIMIT or any(isinstance(m.values, AxisError)
+                                       for m in view.members.values()):
+            continue
+        groups.setdefault(_signature(view), []).append(view)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        owner: dict[str, str] = {}
+        for view in group:
+            ids = _ids(ctx, view)
+            if ids is None:
+                continue
+            clash = next((i for i in ids if i in owner), None)
+            if clash is not None:
+                ctx.report("PS404", f"prompt {view.name!r} yields the same request as prompt "
+                                    f"{owner[clash]!r} ({clash})", view.rp.prompt.name_span,
+                           view.name)
+            for i in ids:
+                owner.setdefault(i, view.name)

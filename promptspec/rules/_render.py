@@ -1,0 +1,129 @@
+"""Template helpers for the rules: names by line, text outside jinja tags, bounded renders.
+
+Renders cover the combinations of the axes a template reads, capped: beyond the cap, each
+value of each axis is rendered at least once (never the product of long axes).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+
+from promptspec.rules._valuesets import PromptView
+from promptspec.templates import ENV, compile_template, template_info
+
+__all__ = [
+    "JINJA_NAMES",
+    "bracket_problem",
+    "name_lines",
+    "names_read",
+    "outside_tags",
+    "renders",
+    "weight_line",
+]
+
+RENDER_CAP = 1000
+JINJA_NAMES = frozenset({*ENV.globals, "loop", "self", "varargs", "kwargs", "caller"})
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*\)")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STRIPPED = frozenset({"text", "negative_prompt"})
+
+
+@lru_cache(maxsize=4096)
+def name_lines(source: str) -> dict[str, int]:
+    """The first line (1-based, of the template) where each read name appears."""
+    try:
+        ast = ENV.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return {}
+    out: dict[str, int] = {}
+    for node in ast.find_all(nodes.Name):
+        if node.ctx == "load":
+            out.setdefault(node.name, node.lineno)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def names_read(source: str) -> frozenset[str]:
+    """Names a template reads; for one that does not compile, every identifier in its tags."""
+    info = template_info(source)
+    if info.error is None:
+        return info.names
+    found: set[str] = set()
+    for m in _TAG.finditer(source):
+        found.update(_IDENT.findall(m.group(0)))
+    return frozenset(found)
+
+
+def outside_tags(source: str) -> str:
+    """The text with jinja's own `{{ }}`, `{% %}`, `{# #}` blanked (line breaks kept)."""
+    return _TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+
+
+def bracket_problem(source: str) -> tuple[int, str] | None:
+    """(template line, message) of the first bracket that does not pair up, else None."""
+    text = outside_tags(source)
+    pairs = {")": "(", "]": "["}
+    stack: list[tuple[str, int]] = []
+    line = 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif ch in "([":
+            stack.append((ch, line))
+        elif ch in pairs:
+            if not stack or stack[-1][0] != pairs[ch]:
+                return line, f"{ch!r} has no matching {pairs[ch]!r}"
+            stack.pop()
+    if stack:
+        ch, at = stack[0]
+        return at, f"{ch!r} is never closed"
+    return None
+
+
+def weight_line(source: str) -> tuple[int, str] | None:
+    """(template line, the weighted phrase) of the first `(word:1.3)` outside tags."""
+    text = outside_tags(source)
+    m = _WEIGHT.search(text)
+    if m is None:
+        return None
+    return text.count("\n", 0, m.start()) + 1, m.group(0)
+
+
+def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(rendered text, the axis values used) over the axes the template reads, bounded.
+
+    Stops at the first render that fails: undefined names are PS302's concern.
+    """
+    info = template_info(source)
+    if info.error is not None or info.private:
+        return
+    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+    points = [view.axis_points(a) for a in axes]
+    if any(not p for p in points):
+        return
+    combos: Iterator[tuple[dict[str, Any], ...]]
+    if math.prod(len(p) for p in points) <= RENDER_CAP:
+        combos = itertools.product(*points)
+    else:
+        longest = max(len(p) for p in points)
+        combos = (tuple(p[i % len(p)] for p in points) for i in range(longest))
+    template = compile_template(source)
+    base = view.base_context
+    for combo in combos:
+        coords: dict[str, Any] = {}
+        for part in combo:
+            coords.update(part)
+        try:
+            text = template.render({**base, **coords})
+        except Exception:
+            return
+        yield (text.strip() if field in _STRIPPED else text), coords

@@ -1,0 +1,237 @@
+"""The sets of values a resolved prompt's fields can take, without enumerating its sweep.
+
+A field's values are one fixed value (a `Setting`) or the values of the axis that sets it
+(a list, a lazy `NumRange`, or `random(n)`). Cross-field rules reduce each value to a small
+class (unset / true / other) and combine only the distinct classes: zip members move
+together, different axes combine freely, fixed values are single.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from promptspec.model import Field, FileRef, Literal, RandomValue
+from promptspec.params import PARAMS, TUNE, coerce
+from promptspec.resolve import ResolvedPrompt
+from promptspec.rules._context import Place, at, place_of_setting
+from promptspec.values import AxisError, NumRange, axis_values, item_span, random_range
+
+__all__ = ["Member", "PromptView", "RandomInts", "lint_axis_values", "typed"]
+
+RANDOM_INLINE_LIMIT = 10_000
+"""Above this many values, `random(n)` is judged from its range instead of drawn."""
+SAMPLES_PER_AXIS = 16
+"""Values of a long axis (range, random) that renders try."""
+
+UNSET, TRUE, OTHER = "unset", "true", "other"
+
+
+@dataclass(frozen=True, slots=True)
+class RandomInts:
+    """`random(n)` for a large n: n distinct ints in lo..hi, never drawn by the linter."""
+
+    n: int
+    lo: int
+    hi: int
+
+    def __len__(self) -> int:
+        return self.n
+
+
+AxisSet = Sequence[Any] | RandomInts
+
+
+def lint_axis_values(f: Field, prompt: str) -> AxisSet | AxisError:
+    """`values.axis_values`, except that a huge `random(n)` stays abstract."""
+    p = PARAMS.get(f.name)
+    v = f.value
+    if isinstance(v, RandomValue):
+        n = v.n.value
+        seed = v.seed.value if v.seed is not None else 0
+        valid = isinstance(seed, int) and not isinstance(seed, bool) and not isinstance(n, bool)
+        if valid and isinstance(n, int) and n > RANDOM_INLINE_LIMIT:
+            lo, hi = random_range(p)
+            if n > hi - lo + 1:
+                return AxisError("PS407", f"random({n}) asks for more distinct values than "
+                                          f"{lo}..{hi} holds", v.n.span)
+            return RandomInts(n, lo, hi)
+    return axis_values(v, p, prompt, f.name)
+
+
+def typed(name: str, value: Any) -> Any:
+    """A value as expansion sends it (`cfg_scale` 7 -> 7.0)."""
+    p = PARAMS.get(name)
+    if p is None or isinstance(value, FileRef):
+        return value
+    return coerce(p, value)
+
+
+def value_class(value: Any) -> str:
+    if value is None:
+        return UNSET
+    if value is True:
+        return TRUE
+    return OTHER
+
+
+def is_lazy(values: AxisSet) -> bool:
+    return isinstance(values, NumRange | RandomInts)
+
+
+def sample(values: AxisSet) -> list[Any]:
+    """A few values of an axis: all of a short list, spread samples of a long one."""
+    if isinstance(values, RandomInts):
+        return [values.lo, values.hi]
+    if not isinstance(values, NumRange):
+        return list(values)
+    n = len(values)
+    if n <= SAMPLES_PER_AXIS:
+        return list(values)
+    step = (n - 1) / (SAMPLES_PER_AXIS - 1)
+    return [values[round(i * step)] for i in range(SAMPLES_PER_AXIS)]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One axis member of a prompt: where it sits and the values it takes."""
+
+    axis: int
+    index: int
+    field: Field
+    values: AxisSet | AxisError
+
+
+class PromptView:
+    """One resolved prompt's fields as sets of values."""
+
+    def __init__(self, rp: ResolvedPrompt) -> None:
+        self.rp = rp
+        self.members: dict[str, Member] = {}
+        self.axis_members: list[list[Member]] = []
+        for ai, axis in enumerate(rp.axes):
+            ms: list[Member] = []
+            for mi, f in enumerate(axis.members):
+                m = Member(ai, mi, f, lint_axis_values(f, rp.name))
+                ms.append(m)
+                self.members.setdefault(f.name, m)
+            self.axis_members.append(ms)
+
+    @property
+    def name(self) -> str:
+        return self.rp.name
+
+    def setting_value(self, name: str) -> Any:
+        s = self.rp.tune if name == TUNE else self.rp.params.get(name) or self.rp.vars.get(name)
+        if s is None:
+            return None
+        v = s.field.value
+        return v.value if isinstance(v, Literal) else v
+
+    def classes(self, name: str) -> list[tuple[str, Place | None]]:
+        """The distinct classes of `name`'s values, each with the first place giving it."""
+        m = self.members.get(name)
+        if m is not None and not isinstance(m.values, AxisError):
+            return [(c, p) for c, p in self._member_classes(m).items()]
+        s = self.rp.tune if name == TUNE else self.rp.params.get(name)
+        if s is None:
+            return [(UNSET, None)]
+        v = s.field.value
+        return [(value_class(v.value if isinstance(v, Literal) else v), place_of_setting(s))]
+
+    def _member_classes(self, m: Member) -> dict[str, Place]:
+        values = m.values
+        assert not isinstance(values, AxisError)
+        if isinstance(values, NumRange | RandomInts):
+            span = m.field.value.span
+            return {OTHER: Place(span, f"swept at {at(span)}", True)}
+        out: dict[str, Place] = {}
+        for i, v in enumerate(values):
+            c = value_class(v)
+            if c not in out:
+                span = item_span(m.field.value, i)
+                out[c] = Place(span, f"swept ({v!r}) at {at(span)}", True)
+        return out
+
+    def joint(self, names: Sequence[str]) -> Iterator[dict[str, tuple[str, Place | None]]]:
+        """Every combination of classes the fields `names` can take together."""
+        groups: dict[int, list[str]] = {}
+        singles: list[str] = []
+        for n in names:
+            m = self.members.get(n)
+            if m is not None and not isinstance(m.values, AxisError):
+                groups.setdefault(m.axis, []).append(n)
+            else:
+                singles.append(n)
+        choices: list[list[dict[str, tuple[str, Place | None]]]] = []
+        for n in singles:
+            choices.append([{n: c} for c in self.classes(n)])
+        for group in groups.values():
+            choices.append(self._zip_classes(group))
+        for combo in itertools.product(*choices):
+            merged: dict[str, tuple[str, Place | None]] = {}
+            for part in combo:
+                merged.update(part)
+            yield merged
+
+    def _zip_classes(self, names: list[str]) -> list[dict[str, tuple[str, Place | None]]]:
+        if len(names) == 1:
+            return [{names[0]: c} for c in self.classes(names[0])]
+        ms = [self.members[n] for n in names]
+        listed = [m for m in ms if not is_lazy(m.values)]  # type: ignore[arg-type]
+        length = min((len(m.values) for m in listed), default=1)  # type: ignore[arg-type]
+        out: dict[tuple[str, ...], dict[str, tuple[str, Place | None]]] = {}
+        for i in range(length):
+            row: dict[str, tuple[str, Place | None]] = {}
+            for m in ms:
+                values = m.values
+                assert not isinstance(values, AxisError)
+                if isinstance(values, NumRange | RandomInts):
+                    span = m.field.value.span
+                    row[m.field.name] = (OTHER, Place(span, f"swept at {at(span)}", True))
+                else:
+                    v = values[i]
+                    span = item_span(m.field.value, i)
+                    place = Place(span, f"swept ({v!r}) at {at(span)}", True)
+                    row[m.field.name] = (value_class(v), place)
+            out.setdefault(tuple(c for c, _ in row.values()), row)
+        return list(out.values())
+
+    @cached_property
+    def base_context(self) -> dict[str, Any]:
+        """The render context without axes: vars, set parameters, `prompt` (as expansion)."""
+        ctx: dict[str, Any] = {}
+        for n, s in self.rp.vars.items():
+            v = s.field.value
+            if isinstance(v, Literal):
+                ctx[n] = v.value
+        for n, s in self.rp.params.items():
+            v = s.field.value
+            if isinstance(v, Literal) and v.value is not None:
+                ctx[n] = typed(n, v.value)
+        ctx["prompt"] = self.rp.name
+        return ctx
+
+    def defined_names(self) -> set[str]:
+        return set(self.base_context) | set(self.members)
+
+    def axis_points(self, axis: int) -> list[dict[str, Any]]:
+        """A few points of one axis (all of a written list), as name -> typed value."""
+        ms = self.axis_members[axis]
+        if any(isinstance(m.values, AxisError) for m in ms):
+            return []
+        cols = [sample(m.values) for m in ms]  # type: ignore[arg-type]
+        length = min(len(c) for c in cols)
+        return [
+            {m.field.name: _ctx_value(m.field.name, c[i]) for m, c in zip(ms, cols, strict=True)}
+            for i in range(length)
+        ]
+
+
+def _ctx_value(name: str, v: Any) -> Any:
+    if isinstance(v, FileRef):
+        return v.path
+    return typed(name, v)
