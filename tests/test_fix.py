@@ -109,7 +109,7 @@ def test_fix_both_syntaxes_keeps_comments_bom_and_line_endings(specs: Path) -> N
 
 
 def test_fix_reports_what_remains(specs: Path) -> None:
-    (specs / "c.pspec").write_text('tune 1\nprompt c {\n  text = "x"\n  colour = 1\n  w = 7\n}\n')
+    (specs / "c.pspec").write_text('tune 1\nprompt c {\n  text = "x"\n  colour = 1\n  w = 9\n}\n')
     r = CliRunner().invoke(cli, ["lint", "--fix", "c.pspec"])
     assert r.exit_code == 1
     assert [ln.split(" ")[1] for ln in r.stdout.splitlines()] == ["PS101"]
@@ -121,3 +121,21 @@ def test_fix_respects_selection(specs: Path) -> None:
     r = CliRunner().invoke(cli, ["lint", "--fix", "--ignore", "PS105"])
     assert r.exit_code == 0
     assert (specs / "a.pspec").read_text() == DSL
+
+
+def test_fix_inserts_super_resolution_once_for_both_rules(specs: Path) -> None:
+    (specs / "d.pspec").write_text(
+        'tune 1\n\npreset p {\n  inpaint_faces = true  # faces\n  hires_fix = true\n}\n\n'
+        'prompt c : p {\n  text = "x"\n  scheduler = "Euler_A"\n}\n')
+    (specs / "e.pspec.yaml").write_text(
+        "version: 1\ntune: 1\nprompts:\n  c:\n    text: x   # t\n"
+        "    inpaint_faces: true\n    hires_fix: true\n    scheduler: EULER\n")
+    r = CliRunner().invoke(cli, ["lint", "--fix", "d.pspec", "e.pspec.yaml"])
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert "Fixed 6 findings." in r.stderr
+    dsl = (specs / "d.pspec").read_text()
+    assert dsl.count("super_resolution = true") == 1
+    assert "inpaint_faces = true  # faces\n" in dsl and 'scheduler = "euler_a"' in dsl
+    yaml = (specs / "e.pspec.yaml").read_text()
+    assert yaml.count("super_resolution: true") == 1
+    assert "    text: x   # t\n" in yaml and "scheduler: euler\n" in yaml
