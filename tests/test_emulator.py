@@ -28,6 +28,7 @@ from promptspec.emulator import (
     fields_key,
     start_emulator,
 )
+from promptspec.emulator._multipart import MultipartError, boundary_of, parse_multipart
 from promptspec.emulator._net import is_loopback_host
 from promptspec.errors import UsageError
 
@@ -199,6 +200,41 @@ def test_file_uploads(emu: RunningEmulator, client: httpx.Client) -> None:
     }
     r = client.post(f"{emu.url}/tunes/3/prompts", files=lone_mask)
     assert r.status_code == 422 and "mask_image" in r.json()
+
+
+def test_text_survives_quotes_unicode_and_urlencoded_bodies(
+    emu: RunningEmulator, client: httpx.Client
+) -> None:
+    tricky = 'say "hi"; name="x"\r\n\tüñí — `$HOME` <file @at'
+    r = create(client, emu.url, text=tricky, negative_prompt="")
+    assert r.status_code == 201 and r.json()["text"] == tricky
+    assert r.json()["negative_prompt"] == ""
+    r = client.post(f"{emu.url}/tunes/1/prompts",
+                    data={"prompt[text]": tricky, "prompt[steps]": "5", "other": "ignored"})
+    assert r.status_code == 201 and r.json()["text"] == tricky and r.json()["steps"] == 5
+
+
+def test_multipart_parser_edge_cases() -> None:
+    body = (b"preamble\r\n--XyZ\r\n"
+            b'Content-Disposition: form-data; name="prompt[text]"\r\n\r\n'
+            b"line one\r\nline two\r\n--XyZ\r\n"
+            b'Content-Disposition: form-data; name="a\\"b"; filename*=utf-8\'\'p%C3%A9.png\r\n'
+            b"Content-Type: image/png\r\n\r\n\x00\x01--Xy\r\n--XyZ--\r\nepilogue")
+    parts = parse_multipart(body, boundary_of('multipart/form-data; boundary="XyZ"') or "")
+    assert [(p.name, p.filename) for p in parts] == [("prompt[text]", None), ('a"b', "pé.png")]
+    assert parts[0].text() == "line one\r\nline two"
+    assert parts[1].data == b"\x00\x01--Xy"
+    with pytest.raises(MultipartError):
+        parse_multipart(b"--XyZ\r\nno separator", "XyZ")
+    with pytest.raises(MultipartError):
+        parse_multipart(b"nothing here", "XyZ")
+
+
+def test_malformed_multipart_is_400(emu: RunningEmulator, client: httpx.Client) -> None:
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary=abc"):
+        r = client.post(f"{emu.url}/tunes/1/prompts", content=b"garbage",
+                        headers={"Content-Type": content_type})
+        assert r.status_code == 400 and "error" in r.json()
 
 
 # -- list and delete -----------------------------------------------------------------------
@@ -407,9 +443,10 @@ def test_the_reference_curl_example(emu: RunningEmulator) -> None:
 
 def test_curl_reads_lists_and_deletes(emu: RunningEmulator) -> None:
     auth = "-H 'Authorization: Bearer k'"
+    text = '@not a file; "quoted" $HOME'
     status, obj = _curl(f"curl {auth} {emu.url}/tunes/11/prompts "
-                        "-F 'prompt[text]=via curl' -F prompt[steps]=12")
-    assert status == 201 and obj["steps"] == 12
+                        f"--form-string {shlex.quote('prompt[text]=' + text)} -F prompt[steps]=12")
+    assert status == 201 and obj["steps"] == 12 and obj["text"] == text
     status, got = _curl(f"curl {auth} {shlex.quote(obj['url'])}")
     assert status == 200 and got["id"] == obj["id"]
     status, listed = _curl(f"curl {auth} '{emu.url}/tunes/11/prompts?offset=0&limit=1'")

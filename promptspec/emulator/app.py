@@ -8,20 +8,17 @@ reconcile what it sent.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from promptspec.emulator._body import media_type, read_form, read_json
 from promptspec.emulator._net import is_loopback_url
 from promptspec.emulator._objects import prompt_object
 from promptspec.emulator.faults import Faults
 from promptspec.emulator.images import ImageCache, render_png
 from promptspec.emulator.state import EmulatorState, PromptRecord, Upload, utcnow
-from promptspec.emulator.validate import Errors, convert_form_value, validate
-from promptspec.params import PARAMS
+from promptspec.emulator.validate import Errors, validate
 
 __all__ = ["build_app"]
 
@@ -73,65 +70,15 @@ def _int(request: web.Request, name: str) -> int:
     return int(request.match_info[name])
 
 
-async def _read_form(request: web.Request) -> tuple[dict[str, Any], dict[str, Upload], Errors]:
-    params: dict[str, Any] = {}
-    uploads: dict[str, Upload] = {}
-    errors: Errors = {}
-    form = await request.post()
-    for key, raw in form.items():
-        if not (key.startswith("prompt[") and key.endswith("]")):
-            continue  # like the API: only prompt[...] fields count
-        name = key[len("prompt[") : -1]
-        if isinstance(raw, web.FileField):
-            data = raw.file.read()
-            if name in PARAMS and PARAMS[name].kind == "file":
-                digest = hashlib.sha256(data).hexdigest()
-                uploads[name] = Upload(raw.filename, digest, data)
-                params[name] = {"file_sha256": digest}
-            elif name in PARAMS:
-                errors.setdefault(name, []).append(f"{name} must be a value, not a file upload")
-            else:
-                params[name] = raw.filename  # unknown: check_request names it
-            continue
-        if not isinstance(raw, str):
-            raw = bytes(raw).decode("utf-8", "replace")
-        value, problem = convert_form_value(name, raw)
-        if problem:
-            errors.setdefault(name, []).append(problem)
-        else:
-            params[name] = value
-    return params, uploads, errors
-
-
-async def _read_json(request: web.Request) -> tuple[dict[str, Any], Errors]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise web.HTTPBadRequest(reason=f"invalid JSON body: {exc}") from None
-    prompt = body.get("prompt") if isinstance(body, dict) else None
-    if not isinstance(prompt, dict):
-        return {}, {"prompt": ['a JSON object {"prompt": {...}} is required']}
-    errors: Errors = {}
-    params: dict[str, Any] = {}
-    for name, value in prompt.items():
-        if name in PARAMS and PARAMS[name].kind == "file" and value is not None:
-            errors.setdefault(name, []).append(
-                f"{name} must be uploaded as a multipart file part"
-            )
-        else:
-            params[str(name)] = value
-    return params, errors
-
-
 async def create_prompt(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     state = request.app[STATE]
     tune_id = _int(request, "tune_id")
     uploads: dict[str, Upload] = {}
-    if request.content_type == "application/json":
-        raw, conversion_errors = await _read_json(request)
+    if media_type(request) == "application/json":
+        raw, conversion_errors = await read_json(request)
     else:
-        raw, uploads, conversion_errors = await _read_form(request)
+        raw, uploads, conversion_errors = await read_form(request)
     if settings.create_delay:
         await asyncio.sleep(settings.create_delay)
     decision = settings.faults.decide()
