@@ -47,20 +47,10 @@ ERROR_EXAMPLES: dict[str, list[str]] = {
     "expected a value after 'tune'": [
         "tune\n",
         "tune x\n",
-        "tune = 4\n",
     ],
     "expected a file path in quotes after 'import'": [
         "import\n",
         "import presets\n",
-    ],
-    "one statement per line: expected a line break (or '}') after this value": [
-        "prompt a {\n  text = 1,\n}\n",
-        "prompt a {\n  seed = [1]]\n}\n",
-        'prompt a {\n  text = "x" seed = 1\n}\n',
-        "tune 4 tune 5\n",
-        "prompt a {\n  seed = 1..4 5\n}\n",
-        'import "a" import "b"\n',
-        "preset a {\n} preset b {\n}\n",
     ],
     "expected a name after 'preset' or 'prompt'": [
         "preset {\n}\n",
@@ -116,7 +106,6 @@ ERROR_EXAMPLES: dict[str, list[str]] = {
         "{\n}\n",
         "= 1\n",
         '"x"\n',
-        "}\n",
     ],
 }
 
@@ -240,20 +229,73 @@ def _open_line(err: UnexpectedToken, opener: str, closer: str) -> int | None:
     return None
 
 
-_SAMPLE_ERRORS: dict[str, BaseException | None] = {}
+_SAMPLE_ERRORS: dict[str, UnexpectedInput | None] = {}
 
 
-def _parse_sample(sample: str) -> None:
-    """Parse one ERROR_EXAMPLES sample, remembering its error: samples never change."""
+def _sample_error(sample: str) -> UnexpectedInput | None:
+    """The error one ERROR_EXAMPLES sample raises, computed once: samples never change."""
     if sample not in _SAMPLE_ERRORS:
         try:
             get_parser().parse(sample)
             _SAMPLE_ERRORS[sample] = None
         except UnexpectedInput as err:
             _SAMPLE_ERRORS[sample] = err
-    found = _SAMPLE_ERRORS[sample]
-    if found is not None:
-        raise found
+    return _SAMPLE_ERRORS[sample]
+
+
+def _parser_expects(err: UnexpectedToken) -> set[str]:
+    """The terminals the parser's state accepts (the lexer's `expected` adds `_NL` always)."""
+    state = err.state
+    try:
+        return set(state.parse_conf.states[state.position])
+    except (AttributeError, KeyError, TypeError):
+        return set(err.expected)
+
+
+def _previous_end_line(err: UnexpectedToken) -> int | None:
+    """The line where the last thing the parser took in ends (None at the start)."""
+    try:
+        stack = err.state.value_stack
+    except AttributeError:
+        return None
+    if not stack:
+        return None
+    last = stack[-1]
+    if isinstance(last, lark.Token):
+        return last.end_line
+    meta = getattr(last, "meta", None)
+    return None if meta is None or meta.empty else int(meta.end_line)
+
+
+def _state_number(err: UnexpectedInput) -> object:
+    state = getattr(err, "state", None)
+    return getattr(state, "position", state)
+
+
+def _match_example(err: UnexpectedInput) -> str | None:
+    """The ERROR_EXAMPLES label whose sample fails in the same LR state, like lark's
+    `match_examples`, but comparing the state number only: lark compares parser states by
+    stack depth too, so a sample would match only at the nesting depth it was written at.
+    Same token text wins, then same token type, then the first sample in that state.
+    """
+    number = _state_number(err)
+    token = getattr(err, "token", None)
+    by_type: str | None = None
+    by_state: str | None = None
+    for label, samples in ERROR_EXAMPLES.items():
+        for sample in samples:
+            found = _sample_error(sample)
+            if found is None or _state_number(found) != number:
+                continue
+            other = getattr(found, "token", None)
+            if token is not None and other is not None:
+                if other.type == token.type and str(other) == str(token):
+                    return label
+                if other.type == token.type and by_type is None:
+                    by_type = label
+            if by_state is None:
+                by_state = label
+    return by_type or by_state
 
 
 def _lexer_error(text: str, err: UnexpectedCharacters) -> tuple[str, int, int]:
@@ -290,13 +332,19 @@ def _parser_message(text: str, err: UnexpectedInput) -> str:
             return f"missing closing '}}'{where}"
         if "RPAR" in expected:
             return "missing closing ')'"
-    label: Any = None
-    try:
-        label = err.match_examples(
-            _parse_sample, ERROR_EXAMPLES, token_type_match_fallback=True, use_accepts=True
-        )
-    except LarkError:
-        label = None
+    if isinstance(err, UnexpectedToken) and err.token.type not in ("_NL", "$END"):
+        expected = _parser_expects(err)
+        if (
+            err.token.type == "RBRACE"
+            and "RBRACE" not in expected
+            and _open_line(err, "LBRACE", "RBRACE") is None
+        ):
+            return "unexpected '}': no block is open here"
+        if "_NL" in expected and _previous_end_line(err) == err.token.line:
+            # The statement could end here, yet something follows on the same line.
+            also = " (or '}')" if "RBRACE" in expected else ""
+            return f"one statement per line: expected a line break{also} before {str(err.token)!r}"
+    label = _match_example(err)
     if isinstance(label, str):
         return label
     if isinstance(err, UnexpectedToken):
@@ -317,4 +365,8 @@ def syntax_error(text: str, path: str, err: BaseException) -> Diagnostic:
         message, (line, col) = "the file nests too deeply to parse", (1, 1)
     else:
         message, (line, col) = f"invalid syntax ({type(err).__name__})", (1, 1)
-    return Diagnostic("PS001", message, Span(path, line, col, line, col + 1))
+    end = col + 1
+    token = getattr(err, "token", None)
+    if isinstance(token, lark.Token) and token.type != "$END" and token.end_line == line:
+        end = max(end, token.end_column or end)  # cover the whole offending token
+    return Diagnostic("PS001", message, Span(path, line, col, line, end))

@@ -89,7 +89,10 @@ def test_contract_example_model() -> None:
     assert sweep.span == sp(23, 3, 27, 4)
     seed, cfg, artist = sweep.axes
     assert seed.value == RangeValue(
-        Literal(1, sp(24, 12, 24, 13), "1"), Literal(4, sp(24, 15, 24, 16), "4"), None, None,
+        Literal(1, sp(24, 12, 24, 13), "1"),
+        Literal(4, sp(24, 15, 24, 16), "4"),
+        None,
+        None,
         sp(24, 12, 24, 16),
     )
     assert isinstance(cfg.value, ListValue)
@@ -115,9 +118,7 @@ def test_contract_example_model() -> None:
 
 def test_contract_example_with_import() -> None:
     spec = spec_of('import "presets/common.pspec"\n\n' + EXAMPLE)
-    assert [(i.path, i.span) for i in spec.imports] == [
-        ("presets/common.pspec", sp(1, 8, 1, 30))
-    ]
+    assert [(i.path, i.span) for i in spec.imports] == [("presets/common.pspec", sp(1, 8, 1, 30))]
 
 
 @pytest.mark.parametrize("path", sorted(CASES.rglob("*.pspec")), ids=lambda p: p.name)
@@ -280,8 +281,23 @@ def test_random_and_file() -> None:
 
 
 def test_keywords_work_as_names() -> None:
-    names = ["tune", "count", "step", "random", "file", "true", "false", "null", "import",
-             "preset", "prompt", "tunes", "trueish", "with-dash", "_x"]
+    names = [
+        "tune",
+        "count",
+        "step",
+        "random",
+        "file",
+        "true",
+        "false",
+        "null",
+        "import",
+        "preset",
+        "prompt",
+        "tunes",
+        "trueish",
+        "with-dash",
+        "_x",
+    ]
     body = "".join(f"  {n} = 1\n" for n in names)
     spec = spec_of(f"tune 5\npreset prompt {{\n{body}}}\nprompt tune : prompt, zip {{\n{body}}}\n")
     assert [f.name for f in spec.presets[0].fields] == names
@@ -290,7 +306,7 @@ def test_keywords_work_as_names() -> None:
     assert prompt.name == "tune"
     assert [r.name for r in prompt.extends] == ["prompt", "zip"]
     assert [f.name for f in prompt.fields] == names
-    assert spec_of('vars {\n  sweep = 1\n  zip = 2\n}\n').vars[1].name == "zip"
+    assert spec_of("vars {\n  sweep = 1\n  zip = 2\n}\n").vars[1].name == "zip"
 
 
 def test_blank_lines_comments_and_one_line_blocks() -> None:
@@ -311,7 +327,9 @@ def test_empty_and_comment_only_files() -> None:
 
 
 def test_duplicate_names_are_kept_for_resolution() -> None:
-    spec = spec_of('prompt a { text = "x" }\nprompt a { text = "y" }\npreset b {\n}\npreset b {\n}\n')
+    spec = spec_of(
+        'prompt a { text = "x" }\nprompt a { text = "y" }\npreset b {\n}\npreset b {\n}\n'
+    )
     assert [p.name for p in spec.prompts] == ["a", "a"]
     assert [p.name for p in spec.presets] == ["b", "b"]
 
@@ -332,3 +350,211 @@ def test_grammar_is_found_and_parser_is_shared() -> None:
     assert grammar_path().name == "promptspec.lark"
     assert get_parser() is get_parser()
     assert get_parser().options.parser == "lalr"
+
+
+# -- PS001 ------------------------------------------------------------------------------------
+
+SYNTAX_ERRORS = [
+    # (source, line, column, a word of the message)
+    ('prompt a {\n  text "x"\n}\n', 2, 8, "'='"),
+    ("prompt a {\n  text = Monet\n}\n", 2, 10, "quoted"),
+    ('prompt a {\n  text = "abc\n}\n', 2, 10, "unterminated string"),
+    ('prompt a {\n  text = """abc\n}\n', 2, 10, '"""'),
+    ('prompt a {\n  text = "x"\n', 3, 1, "missing closing '}' for the block opened on line 1"),
+    ("prompt a {\n  sweep {\n    seed = [1]\n  \n", 5, 1, "opened on line 2"),
+    ('prompt a {\n  text = "x" seed = 1\n}\n', 2, 14, "one statement per line"),
+    ("prompt a {\n  seed = [1, 2\n}\n", 3, 1, "missing closing ']'"),
+    ("prompt a {\n  seed = [1 2]\n}\n", 2, 13, "']'"),
+    ("prompt a {\n  seed = random(4, 5, 6)\n}\n", 2, 21, "random("),
+    ("prompt a {\n  seed = 1..\n}\n", 2, 13, "'..'"),
+    ("prompt a {\n  x = file(y)\n}\n", 2, 12, "file("),
+    ("prompt a {\n  x = file(3)\n}\n", 2, 12, "in quotes"),
+    ('prompt a {\n  text = "x"\n}}\n', 3, 2, "no block is open"),
+    ('prompt a {\n  text = "x" $\n}\n', 2, 14, "'$'"),
+    ("import foo\n", 1, 8, "quotes"),
+    ("import 3\n", 1, 8, "quotes"),
+    ("tune\n", 1, 5, "'tune'"),
+    ("prompt {\n}\n", 1, 8, "name"),
+    ("prompt a\n{\n}\n", 1, 9, "'{'"),
+    ("prompt a : {\n}\n", 1, 12, "preset name"),
+    ("vars x\n", 1, 6, "'{'"),
+    ("prompt a {\n  = 1\n}\n", 2, 3, "field name"),
+    ("prompt a {\n  x = 1\n}\nprompt b {\n  y = 2 z\n}\n", 5, 9, "one statement per line"),
+    ("\n\n  preset a { } prompt b { }\n", 3, 16, "one statement per line"),
+    ("prompt a {\n  seed = 01.5.3\n}\n", 2, 14, "'.'"),
+]
+
+
+@pytest.mark.parametrize(("src", "line", "column", "words"), SYNTAX_ERRORS)
+def test_syntax_errors_point_at_the_first_bad_place(
+    src: str, line: int, column: int, words: str
+) -> None:
+    parsed = parse_dsl(src, "t.pspec")
+    assert parsed.spec is None
+    assert len(parsed.diagnostics) == 1
+    d = parsed.diagnostics[0]
+    assert (d.code, d.span.line, d.span.column) == ("PS001", line, column), d.message
+    assert words in d.message
+    assert "\n" not in d.message
+
+
+def test_only_the_first_syntax_error_is_reported() -> None:
+    src = 'prompt a {\n  text = "a\\q"\n  seed = "b\\w"\n}\n'
+    assert codes(src) == [("PS001", 2, 12)]
+    assert parse_dsl(src + "}}}", "t.pspec").diagnostics[0].span.line == 5
+
+
+def test_every_error_sample_fails_with_its_own_message() -> None:
+    for label, samples in ERROR_EXAMPLES.items():
+        messages = []
+        for sample in samples:
+            parsed = parse_dsl(sample, "t.pspec")
+            assert parsed.spec is None, sample
+            message = parsed.diagnostics[0].message
+            # EOF and unclosed-bracket cases get a more precise message than the table's.
+            assert message == label or message.startswith("missing closing"), (sample, message)
+            messages.append(message)
+        assert label in messages
+
+
+def test_syntax_error_for_foreign_exceptions() -> None:
+    d = syntax_error("x", "t.pspec", RecursionError())
+    assert (d.code, d.span.line, d.span.column) == ("PS001", 1, 1)
+
+
+def test_deep_nesting_does_not_raise() -> None:
+    deep = "[" * 3000 + "]" * 3000
+    assert [c for c, _, _ in codes(f"prompt a {{\n  x = {deep}\n}}\n")] == ["PS007"]
+    assert [c for c, _, _ in codes(f"prompt a {{\n  x = {'[' * 3000}\n}}\n")] == ["PS001"]
+
+
+# -- PS002 ------------------------------------------------------------------------------------
+
+
+def test_duplicate_field_keeps_the_first() -> None:
+    src = "prompt a {\n  seed = 1\n  steps = 2\n  seed = 3\n}\n"
+    parsed = parse_dsl(src, "t.pspec")
+    assert [(d.code, d.span) for d in parsed.diagnostics] == [("PS002", sp(4, 3, 4, 7))]
+    assert "line 2" in parsed.diagnostics[0].message
+    assert parsed.spec is not None
+    fields = parsed.spec.prompts[0].fields
+    assert [(f.name, f.value.value) for f in fields] == [("seed", 1), ("steps", 2)]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("src", "line", "column"),
+    [
+        ("preset a {\n  w = 8\n  w = 16\n}\n", 3, 3),
+        ("vars {\n  a = 1\n}\nvars {\n  a = 2\n}\n", 5, 3),
+        ("prompt p {\n  vars { a = 1 }\n  vars {\n    a = 2\n  }\n}\n", 4, 5),
+        ("tune 1\ntune 2\n", 2, 1),
+        ("prompt p {\n  sweep { seed = [1] }\n  sweep { steps = [2] }\n}\n", 3, 3),
+        ("prompt p {\n  zip { seed = [1] }\n  zip { steps = [2] }\n}\n", 3, 3),
+        ("prompt p {\n  sweep {\n    seed = [1]\n    seed = 1..3\n  }\n}\n", 4, 5),
+        ("prompt p {\n  sweep { seed = [1] }\n  zip {\n    seed = [2]\n  }\n}\n", 4, 5),
+    ],
+)
+def test_duplicates_are_ps002_at_the_later_one(src: str, line: int, column: int) -> None:
+    assert codes(src) == [("PS002", line, column)]
+
+
+def test_duplicate_blocks_and_axes_keep_the_first() -> None:
+    src = (
+        "tune 1\ntune 2\nprompt p {\n  sweep { seed = [1] }\n  sweep { steps = [2] }\n"
+        "  zip {\n    seed = [3]\n    cfg_scale = [4]\n  }\n}\n"
+    )
+    parsed = parse_dsl(src, "t.pspec")
+    assert parsed.spec is not None
+    assert parsed.spec.tune is not None and parsed.spec.tune.value.value == 1  # type: ignore[union-attr]
+    prompt: Prompt = parsed.spec.prompts[0]
+    assert prompt.sweep is not None and [a.name for a in prompt.sweep.axes] == ["seed"]
+    assert prompt.zip is not None and [a.name for a in prompt.zip.axes] == ["cfg_scale"]
+    assert [d.code for d in parsed.diagnostics] == ["PS002"] * 3
+
+
+def test_same_name_in_fields_and_vars_is_not_a_duplicate() -> None:
+    assert codes("prompt p {\n  seed = 1\n  vars { seed = 2 }\n}\n") == []
+
+
+# -- PS007 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("src", "line", "column"),
+    [
+        ("preset a {\n  sweep { seed = [1] }\n}\n", 2, 3),
+        ("preset a {\n  zip { seed = [1] }\n}\n", 2, 3),
+        ("vars {\n  sweep { seed = [1] }\n}\n", 2, 3),
+        ("prompt p {\n  vars {\n    zip { seed = [1] }\n  }\n}\n", 3, 5),
+        ("prompt p {\n  sweep {\n    sweep { seed = [1] }\n  }\n}\n", 3, 5),
+        ("prompt p {\n  zip {\n    vars { a = 1 }\n  }\n}\n", 3, 5),
+        ('text = "x"\n', 1, 1),
+        ("tune = 5\n", 1, 1),
+        ("prompt p {\n  vars = 3\n}\n", 2, 3),
+        ("prompt p {\n  sweep = [1]\n}\n", 2, 3),
+        ("prompt p {\n  seed = [1, [2], 3]\n}\n", 2, 14),
+        ("prompt p {\n  seed = [1..3]\n}\n", 2, 11),
+        ("prompt p {\n  seed = [random(3)]\n}\n", 2, 11),
+    ],
+)
+def test_invalid_structure_is_ps007(src: str, line: int, column: int) -> None:
+    parsed = parse_dsl(src, "t.pspec")
+    assert [(d.code, d.span.line, d.span.column) for d in parsed.diagnostics] == [
+        ("PS007", line, column)
+    ]
+    assert parsed.spec is not None
+
+
+def test_ps007_drops_what_the_model_cannot_hold() -> None:
+    parsed = parse_dsl("preset a {\n  w = 8\n  sweep { seed = [1] }\n}\n", "t.pspec")
+    assert parsed.spec is not None
+    preset = parsed.spec.presets[0]
+    assert [f.name for f in preset.fields] == ["w"]
+    items = parse_dsl("prompt p {\n  seed = [1, [2], 3]\n}\n", "t.pspec").spec
+    assert items is not None
+    value = items.prompts[0].fields[0].value
+    assert isinstance(value, ListValue) and [i.value for i in value.items] == [1, 3]  # type: ignore[union-attr]
+
+
+# -- never raises ------------------------------------------------------------------------------
+
+_WORDS = "step count random file tune vars sweep zip preset prompt import true null x é"
+_ALPHABET = st.sampled_from([*'{}[]()=,.:#"\\\n \t\r-_0123456789', "..", '"""', *_WORDS.split()])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=80))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    parsed = parse_dsl(text, "t.pspec")
+    assert (parsed.spec is None) == any(d.code == "PS001" for d in parsed.diagnostics)
+    for d in parsed.diagnostics:
+        assert d.span.line >= 1 and d.span.column >= 1
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_token_soup_never_raises(text: str) -> None:
+    parsed = parse_dsl(text, "t.pspec")
+    if parsed.spec is None:
+        assert [d.code for d in parsed.diagnostics] == ["PS001"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(EXAMPLE)), st.integers(0, 3), st.lists(_ALPHABET, max_size=3)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_mutated_example_never_raises(edits: list[tuple[int, int, list[str]]]) -> None:
+    text = EXAMPLE
+    for at, cut, insert in edits:
+        at = min(at, len(text))
+        text = text[:at] + "".join(insert) + text[at + cut :]
+    parsed = parse_dsl(text, "t.pspec")
+    lines = text.count("\n") + 1
+    for d in parsed.diagnostics:
+        assert 1 <= d.span.line <= lines
+    if parsed.spec is None:
+        assert len(parsed.diagnostics) == 1
