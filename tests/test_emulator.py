@@ -467,6 +467,20 @@ def test_non_loopback_is_refused_unless_allowed(client: httpx.Client) -> None:
         assert create(client, f"http://127.0.0.1:{port}", text="x").status_code == 201
 
 
+def test_a_busy_port_is_one_clear_error() -> None:
+    with start_emulator() as emu:
+        port = int(emu.url.rsplit(":", 1)[1])
+        with pytest.raises(UsageError, match=f"cannot listen on 127.0.0.1:{port}"):
+            start_emulator(EmulatorConfig(port=port))
+
+
+def test_slow_rate_limit_admits_the_first_create() -> None:
+    with start_emulator(EmulatorConfig(rate_limit=0.5)) as emu, httpx.Client(headers=KEY) as c:
+        assert create(c, emu.url, text="first").status_code == 201
+        second = create(c, emu.url, text="second")
+        assert second.status_code == 429 and int(second.headers["Retry-After"]) >= 1
+
+
 def test_localhost_binds_loopback(client: httpx.Client) -> None:
     with start_emulator(EmulatorConfig(host="localhost")) as emu:
         assert emu.url.startswith("http://127.0.0.1:")

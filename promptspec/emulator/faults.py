@@ -46,7 +46,7 @@ class Faults:
         self.drop_rate = drop_rate
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._tokens = float(rate_limit or 0.0)
+        self._tokens = max(1.0, rate_limit or 0.0)  # a full bucket: one second of creates
         self._stamp = time.monotonic()
 
     def _take_token(self) -> float:
