@@ -47,3 +47,187 @@ def test_case_file(path: Path) -> None:
     found = {(d.code, d.span.line) for d in lint(path)}
     assert {f for f in found if f[0] not in want_anywhere} == want_lines
     assert want_anywhere <= {code for code, _ in found}
+
+
+# -- places, messages, fixes -------------------------------------------------------------
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "t"\n')
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def only(found: list[Diagnostic], code: str) -> Diagnostic:
+    hits = [d for d in found if d.code == code]
+    assert len(hits) == 1, found
+    return hits[0]
+
+
+def apply(text: str, d: Diagnostic) -> str:
+    assert d.fix is not None
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    for e in sorted(d.fix, key=lambda e: (e.line, e.column), reverse=True):
+        start = offsets[e.line - 1] + e.column - 1
+        end = offsets[e.end_line - 1] + e.end_column - 1
+        text = text[:start] + e.text + text[end:]
+    return text
+
+
+def test_sweep_item_column_and_bad_value_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
+                                      "    seed = [1, -1, 2]\n  }\n}\n")
+    d = only(lint(path), "PS103")
+    assert (d.span.line, d.span.column, d.span.end_column) == (5, 16, 18)
+    assert "-1" in d.message
+    assert d.prompt == "a"
+
+
+def test_range_finding_points_at_the_range_and_names_the_value(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
+                                      "    cfg_scale = 10..20\n  }\n}\n")
+    d = only(lint(path), "PS103")
+    assert (d.span.line, d.span.column) == (5, 17)
+    assert "20" in d.message
+
+
+def test_zip_mismatch_points_at_the_zip_naming_lengths(tmp_path: Path) -> None:
+    path = write(tmp_path, "z.pspec", 'tune 7\nprompt a {\n  text = "x"\n  zip {\n'
+                                      "    seed = [1, 2]\n    steps = [5]\n  }\n}\n")
+    d = only(lint(path), "PS401")
+    assert (d.span.line, d.span.column) == (4, 3)
+    assert "seed has 2" in d.message and "steps has 1" in d.message
+
+
+def test_cross_field_finding_at_extends_names_the_preset(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.pspec", "tune 7\npreset portrait {\n  inpaint_faces = true\n}\n"
+                                      'prompt a : portrait {\n  text = "x"\n}\n')
+    d = only(lint(path), "PS201")
+    assert (d.span.line, d.span.column) == (5, 12)
+    assert "preset portrait at c.pspec:3:3" in d.message
+    assert "super_resolution is not true" in d.message
+
+
+def test_cross_field_finding_at_the_prompts_own_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.pspec", "tune 7\npreset portrait {\n  inpaint_faces = true\n}\n"
+                                      'prompt a : portrait {\n  text = "x"\n'
+                                      "  super_resolution = false\n}\n")
+    d = only(lint(path), "PS201")
+    assert (d.span.line, d.span.column) == (7, 3)
+    assert "preset portrait" in d.message
+
+
+def test_template_line_inside_multiline_string(tmp_path: Path) -> None:
+    path = write(tmp_path, "t.pspec", 'tune 7\nprompt a {\n  text = """\n    first\n'
+                                      '    second {{ nope }}\n    """\n}\n')
+    d = only(lint(path), "PS302")
+    assert (d.span.line, d.span.column) == (5, 5)
+    assert "'nope'" in d.message
+
+
+def test_duplicate_prompts_named_at_the_later(tmp_path: Path) -> None:
+    path = write(tmp_path, "d.pspec", 'tune 7\nprompt a {\n  text = "x"\n  seed = 1\n}\n'
+                                      'prompt b {\n  text = "x"\n  sweep {\n    seed = [2, 1]\n'
+                                      "  }\n}\n")
+    d = only(lint(path), "PS404")
+    assert d.span.line == 6 and "'a'" in d.message
+
+
+@pytest.mark.parametrize(("name", "text", "code", "fixed"), [
+    ("f.pspec", 'tune 7\nprompt a {\n  text = "x"\n  scheduler = "Euler_A"\n}\n', "PS104",
+     'scheduler = "euler_a"'),
+    ("f.pspec.yaml", "version: 1\ntune: 7\nprompts:\n  a:\n    text: x\n    scheduler: LCM\n",
+     "PS104", "scheduler: lcm"),
+    ("f.pspec", 'tune 7\nprompt a {\n  text = "x"\n  w = 500\n}\n', "PS105", "w = 504"),
+    ("f.pspec", 'tune 7\nprompt a {\n  text = "x"\n  h = 12\n}\n', "PS105", "h = 16"),
+    ("f.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n    w = [512, 1023]\n  }\n}\n',
+     "PS105", "w = [512, 1024]"),
+    ("f.pspec", 'tune 7\nprompt a {\n  text = "x"\n  inpaint_faces = true\n}\n', "PS201",
+     '  super_resolution = true\n  text = "x"'),
+    ("f.pspec", 'tune 7\nprompt a {\n  text = "x"\n  hires_fix = true\n'
+                "  super_resolution = false\n}\n", "PS202", "super_resolution = true"),
+    ("f.pspec.yaml", "version: 1\ntune: 7\nprompts:\n  a:\n    text: x\n    hires_fix: true\n",
+     "PS202", "    super_resolution: true\n    text: x"),
+])
+def test_fix_replaces_the_right_text(tmp_path: Path, name: str, text: str, code: str,
+                                     fixed: str) -> None:
+    path = write(tmp_path, name, text)
+    d = only(lint(path), code)
+    mended = apply(text, d)
+    assert fixed in mended
+    path.write_text(mended, encoding="utf-8")
+    assert not [x for x in lint(path) if x.code == code]
+
+
+def test_unfixable_findings_carry_no_fix(tmp_path: Path) -> None:
+    path = write(tmp_path, "n.pspec", 'tune 7\nprompt a {\n  text = "x"\n  steps = 80\n'
+                                      '  scheduler = "nope"\n}\n')
+    assert all(d.fix is None for d in lint(path))
+
+
+def test_findings_in_imported_files_belong_to_them(tmp_path: Path) -> None:
+    write(tmp_path, "lib.pspec", "preset p {\n  steps = 99\n  seed = \"x\"\n}\n")
+    path = write(tmp_path, "main.pspec", 'import "lib.pspec"\ntune 7\n'
+                                         'prompt a : p {\n  text = "x"\n}\n')
+    assert lint(path) == []
+
+
+def test_max_requests_is_honoured(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
+                                      "    seed = 1..50\n  }\n}\n")
+    assert not lint(path)
+    d = only(lint(path, max_requests=10), "PS403")
+    assert "50" in d.message and d.span.line == 2
+
+
+# -- scale: rules judge sets of values, never the enumerated sweep -----------------------
+
+HUGE = '''tune 7
+vars {
+  mood = "calm"
+}
+prompt big {
+  text = "a {{ mood }} fox, seed {{ seed }}, cfg {{ cfg_scale }}"
+  negative_prompt = "{{ steps }}"
+  callback = "https://example.com/{{ seed }}/{{ mood }}"
+  inpaint_faces = true
+  sweep {
+    seed = 0..999999
+    cfg_scale = 0..15 count 1000
+    steps = random(50)
+    mood = ["calm", "wild"]
+  }
+  zip {
+    super_resolution = [true, false]
+    w = 8..16 step 8
+  }
+  sweep_h = 1
+}
+'''
+
+
+def test_a_10_to_the_12_point_sweep_is_judged_without_iterating(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from promptspec import values
+
+    class NoIter(values.NumRange):
+        __slots__ = ()
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            raise AssertionError("a rule iterated a whole range")
+
+    monkeypatch.setattr(values, "NumRange", NoIter)
+    path = write(tmp_path, "huge.pspec", HUGE)
+    found = {(d.code, d.span.line) for d in lint(path)}
+    assert found == {("PS403", 5), ("PS201", 9), ("PS101", 20)}
+
+
+def test_a_huge_random_axis_stays_abstract(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
+                                      "    seed = random(100000000)\n    h = random(5000000)\n"
+                                      "  }\n}\n")
+    found = {d.code for d in lint(path)}
+    assert found == {"PS403", "PS105"}

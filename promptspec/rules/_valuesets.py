@@ -90,7 +90,7 @@ def sample(values: AxisSet) -> list[Any]:
         return list(values)
     n = len(values)
     if n <= SAMPLES_PER_AXIS:
-        return list(values)
+        return [values[i] for i in range(n)]
     step = (n - 1) / (SAMPLES_PER_AXIS - 1)
     return [values[round(i * step)] for i in range(SAMPLES_PER_AXIS)]
 
@@ -111,6 +111,7 @@ class PromptView:
     def __init__(self, rp: ResolvedPrompt) -> None:
         self.rp = rp
         self.members: dict[str, Member] = {}
+        self._points: dict[int, list[dict[str, Any]]] = {}
         self.axis_members: list[list[Member]] = []
         for ai, axis in enumerate(rp.axes):
             ms: list[Member] = []
@@ -220,6 +221,12 @@ class PromptView:
 
     def axis_points(self, axis: int) -> list[dict[str, Any]]:
         """A few points of one axis (all of a written list), as name -> typed value."""
+        cached = self._points.get(axis)
+        if cached is None:
+            cached = self._points[axis] = self._axis_points(axis)
+        return cached
+
+    def _axis_points(self, axis: int) -> list[dict[str, Any]]:
         ms = self.axis_members[axis]
         if any(isinstance(m.values, AxisError) for m in ms):
             return []
