@@ -22,9 +22,10 @@ from promptspec.values import AxisError, NumRange, axis_values, item_span, rando
 
 __all__ = ["Member", "PromptView", "RandomInts", "lint_axis_values", "typed"]
 
-RANDOM_INLINE_LIMIT = 10_000
-"""Above this many values, `random(n)` is judged from its range instead of drawn."""
-SAMPLES_PER_AXIS = 16
+RANDOM_INLINE_LIMIT = 0
+"""Above this many values, `random(n)` is judged from its range instead of drawn: its
+values are distinct ints inside the parameter's range, which decides every rule."""
+SAMPLES_PER_AXIS = 3
 """Values of a long axis (range, random) that renders try."""
 
 UNSET, TRUE, OTHER = "unset", "true", "other"
@@ -135,7 +136,10 @@ class PromptView:
     def classes(self, name: str) -> list[tuple[str, Place | None]]:
         """The distinct classes of `name`'s values, each with the first place giving it."""
         m = self.members.get(name)
-        if m is not None and not isinstance(m.values, AxisError):
+        if m is not None and isinstance(m.values, AxisError):
+            span = m.field.value.span  # an invalid axis (PS407): set, values unknown
+            return [(OTHER, Place(span, f"swept at {at(span)}", True))]
+        if m is not None:
             return [(c, p) for c, p in self._member_classes(m).items()]
         s = self.rp.tune if name == TUNE else self.rp.params.get(name)
         if s is None:

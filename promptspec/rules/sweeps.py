@@ -123,7 +123,8 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
     if view.axis_members and count > ctx.max_requests:
         ctx.report("PS403", f"prompt {prompt!r} expands to {count} requests, more than "
                             f"max-requests ({ctx.max_requests})", rp.prompt.name_span, prompt)
-    swept = {m.field.name for ms in view.axis_members for m in ms}
+    swept = {m.field.name for ms in view.axis_members for m in ms
+             if not isinstance(m.values, AxisError)}
     for f in rp.prompt.fields:
         if f.name in swept and (f.name in PARAMS or f.name == TUNE):
             ctx.report("PS405", f"{f.name} is set here and also swept by the prompt; the "
