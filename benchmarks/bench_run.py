@@ -1,0 +1,95 @@
+"""Requests per second of `promptspec run --no-wait` against the emulator, next to a bare
+`httpx.AsyncClient` loop doing the same multipart creates at the same concurrency.
+
+The emulator answers each create after `create_delay` (50 ms) and runs in this process;
+both clients run as subprocesses. The runner's time is the whole command (start-up,
+expansion, lint, ledger included); the bare loop's is its request loop alone: the ceiling.
+
+    .venv/bin/python benchmarks/bench_run.py [--requests 2000] [--concurrency 8 32 128]
+                                             [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from promptspec.emulator import EmulatorConfig, start_emulator
+
+BARE = r'''
+import asyncio, sys, time
+import httpx
+
+async def main(url: str, n: int, concurrency: int) -> None:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    timeout = httpx.Timeout(connect=10, read=60, write=60, pool=None)
+    headers = {"Authorization": "Bearer bench"}
+    todo = iter(range(1, n + 1))
+    async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
+        async def worker() -> None:
+            for i in todo:
+                files = [("prompt[text]", (None, f"a fox {i}")), ("prompt[seed]", (None, str(i)))]
+                r = await client.post(f"{url}/tunes/1/prompts", files=files, headers=headers)
+                assert r.status_code == 201, r.status_code
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        print(time.perf_counter() - start)
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+'''
+
+SPEC = 'tune 1\nprompt p {\n  text = "a fox {{ seed }}"\n  sweep {\n    seed = 1..%d\n  }\n}\n'
+
+
+def bare(n: int, concurrency: int) -> float:
+    with start_emulator(EmulatorConfig(create_delay=0.05)) as emu:
+        out = subprocess.run([sys.executable, "-c", BARE, emu.url, str(n), str(concurrency)],
+                             check=True, capture_output=True, text=True)
+        assert emu.state.create_count == n
+    return n / float(out.stdout.strip())
+
+
+def runner(n: int, concurrency: int, folder: Path) -> float:
+    spec = folder / "bench.pspec"
+    spec.write_text(SPEC % n)
+    (folder / "pyproject.toml").write_text("")
+    out = folder / f"out-{concurrency}"
+    env = {**os.environ, "ASTRIA_API_KEY": "bench"}
+    with start_emulator(EmulatorConfig(create_delay=0.05)) as emu:
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "promptspec", "run", str(spec), "--no-wait", "--yes",
+             "--base-url", emu.url, "--out", str(out), "--concurrency", str(concurrency),
+             "--max-requests", str(n)],
+            check=True, capture_output=True, env=env,
+        )
+        elapsed = time.perf_counter() - start
+        assert emu.state.create_count == n
+    return n / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 128])
+    parser.add_argument("--repeat", type=int, default=2, help="best of this many, interleaved")
+    args = parser.parse_args()
+    print(f"{args.requests} creates, server answers after 50 ms")
+    print(f"{'concurrency':>11}  {'bare req/s':>10}  {'run req/s':>9}  {'ratio':>6}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for c in args.concurrency:
+            ceiling = ours = 0.0
+            for _ in range(args.repeat):  # interleaved, so that load on the machine hits both
+                ceiling = max(ceiling, bare(args.requests, c))
+                ours = max(ours, runner(args.requests, c, Path(tmp)))
+            print(f"{c:>11}  {ceiling:>10.1f}  {ours:>9.1f}  {ours / ceiling:>6.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
