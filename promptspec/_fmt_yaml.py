@@ -31,7 +31,7 @@ __all__ = ["yaml_lines"]
 
 WIDTH = 100
 _UNSAFE_START = set("?:,[]{}#&*!|>'\"%@`")
-_FLOW_UNSAFE = set(",[]{}")
+_FLOW_UNSAFE = set(",[]{}:")
 _YAML11 = re.compile(
     r"(?i:y|n|yes|no|on|off|true|false|null|~)|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?"
     r"|[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9_]+)"
@@ -45,7 +45,7 @@ def _reads_back(candidate: str, flow: bool) -> Any:
 
     doc = f"k: [{candidate}]\n" if flow else f"k: {candidate}\n"
     try:
-        data = YAML(typ="safe", pure=True).load(doc)
+        data = YAML(typ="safe", pure=False).load(doc)
     except Exception:
         return None
     value = data.get("k") if isinstance(data, dict) else None
@@ -113,7 +113,7 @@ def _load_block(doc: str) -> Any:
     from ruamel.yaml import YAML
 
     try:
-        data = YAML(typ="safe", pure=True).load(doc)
+        data = YAML(typ="safe", pure=False).load(doc)
     except Exception:
         return None
     return data.get("k") if isinstance(data, dict) else None
