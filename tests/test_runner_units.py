@@ -218,3 +218,28 @@ def test_token_bucket_spaces_creates_and_pauses() -> None:
     spaced, paused = asyncio.run(main())
     assert spaced >= 4 / 20 - 0.01  # the first is free, then one every 50 ms
     assert paused >= 0.1 - 0.01
+
+
+def test_progress_is_plain_off_a_terminal_and_under_pre_commit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from promptspec.runner.progress import Progress, RichProgress, make_progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    plain = make_progress(3, True, io.StringIO())
+    assert type(plain) is Progress
+    plain.failed("ps_1", "p", "HTTP 422: steps: bad")
+    plain.update(force=True)
+    assert "failed: p ps_1: HTTP 422: steps: bad" in plain.stream.getvalue()
+    assert "0/3 created, 0 finished, 1 failed, 0 retries" in plain.stream.getvalue()
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert type(make_progress(3, True, Tty())) is Progress
+    monkeypatch.delenv("PRE_COMMIT")
+    rich = make_progress(3, True, Tty())
+    assert isinstance(rich, RichProgress)
+    rich.close()
