@@ -243,3 +243,12 @@ def test_progress_is_plain_off_a_terminal_and_under_pre_commit(
     rich = make_progress(3, True, Tty())
     assert isinstance(rich, RichProgress)
     rich.close()
+
+
+def test_options_never_show_the_key() -> None:
+    from promptspec.runner._api import ApiConfig
+    from promptspec.runner.session import RunOptions
+
+    opts = RunOptions(out_dir=Path("o"), base_url="http://x", key="sk-REPR-SECRET")
+    assert "sk-REPR-SECRET" not in repr(opts)
+    assert "sk-REPR-SECRET" not in repr(ApiConfig(base_url="http://x", key="sk-REPR-SECRET"))

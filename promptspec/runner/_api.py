@@ -30,7 +30,7 @@ UNKNOWN: tuple[type[Exception], ...] = (httpx.TransportError,)
 @dataclass(frozen=True, slots=True)
 class ApiConfig:
     base_url: str
-    key: str
+    key: str = field(repr=False)  # never shown
     concurrency: int = 32
     rate: float | None = None
     backoff: Backoff = field(default_factory=Backoff)

@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,7 +30,7 @@ client loop peaks against a server answering in 50 ms (see benchmarks/bench_run.
 class RunOptions:
     out_dir: Path
     base_url: str
-    key: str
+    key: str = field(repr=False)  # never shown
     concurrency: int = DEFAULT_CONCURRENCY
     rate: float | None = None
     wait: bool = True
