@@ -50,6 +50,9 @@ def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: st
     selection = Selection(parse_codes(select, "--select"),
                           parse_codes(ignore, "--ignore") or ())
     files = discover(paths)
+    if not files:
+        click.echo("warning: no spec files found (*.pspec, *.pspec.yaml, *.pspec.yml)",
+                   err=True)
     if fix:
         from promptspec.fix import fix_paths
 

@@ -17,15 +17,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["SPEC_SUFFIXES", "GitIgnore", "discover"]
 
 SPEC_SUFFIXES = (".pspec", ".pspec.yaml", ".pspec.yml")
 
 
-@dataclass(frozen=True, slots=True)
-class _Pattern:
+class _Pattern(NamedTuple):
     regex: re.Pattern[str]
     negate: bool
     dir_only: bool

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import cache
+from typing import NamedTuple
 
 from promptspec import rules
 from promptspec.config import Config, find_pyproject, load_config
@@ -34,20 +35,24 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
+class Selection(NamedTuple):
     """The command line's `--select` / `--ignore` (None: not given)."""
 
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
 class LintResult:
-    diagnostics: list[Diagnostic]
-    files: int
-    sources: dict[str, str] = field(default_factory=dict)
-    """Each linted file's decoded source, by path (for `--fix`)."""
+    """The findings of one run, and each linted file's decoded source (for `--fix`)."""
+
+    __slots__ = ("diagnostics", "files", "sources")
+
+    # plain classes, not dataclasses: building a dataclass costs a millisecond of start-up
+    def __init__(self, diagnostics: list[Diagnostic], files: int,
+                 sources: dict[str, str] | None = None) -> None:
+        self.diagnostics = diagnostics
+        self.files = files
+        self.sources = sources if sources is not None else {}
 
 
 def _known(code: str) -> bool:
@@ -111,17 +116,21 @@ def _per_file_ignored(code: str, path: str, config: Config) -> bool:
 
 # -- suppression comments -----------------------------------------------------------------
 
-_DIRECTIVE = re.compile(r"#\s*promptspec:\s*ignore\b(?:\[([^\]]*)\])?")
-# strings first, so that a `#` inside one is skipped; then a comment
-_DSL_TOKENS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
-_YAML_TOKENS = re.compile(
-    r"""(?:(?<=[\s\[{,:])|^)(?:'(?:[^'\n]|'')*'?|"(?:[^"\\\n]|\\.)*"?)|(?:(?<=\s)|^)#.*"""
-)
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The directive, and the DSL and YAML tokens: strings first, so that a `#` inside
+    one is skipped, then a comment. Compiled on first use, off the start-up path."""
+    directive = re.compile(r"#\s*promptspec:\s*ignore\b(?:\[([^\]]*)\])?")
+    dsl = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
+    yaml = re.compile(
+        r"""(?:(?<=[\s\[{,:])|^)(?:'(?:[^'\n]|'')*'?|"(?:[^"\\\n]|\\.)*"?)|(?:(?<=\s)|^)#.*"""
+    )
+    return directive, dsl, yaml
+
 
 Suppressed = dict[int, frozenset[str] | None]
 """Line -> the codes (or prefixes) ignored on it; None: every code."""
-
-
 
 
 def suppressions(source: str, syntax: str) -> Suppressed:
@@ -130,9 +139,10 @@ def suppressions(source: str, syntax: str) -> Suppressed:
     if "promptspec" not in source:
         return out
     found: list[tuple[int, str]] = []
+    directive_re, dsl_re, yaml_re = _patterns()
     if syntax == "dsl":
         line, pos = 1, 0
-        for m in _DSL_TOKENS.finditer(source):
+        for m in dsl_re.finditer(source):
             line += source.count("\n", pos, m.start())
             pos = m.start()
             if m.group().startswith("#"):
@@ -140,12 +150,12 @@ def suppressions(source: str, syntax: str) -> Suppressed:
     else:
         for i, text in enumerate(source.splitlines(), 1):
             if "promptspec" in text:
-                for m in _YAML_TOKENS.finditer(text):
+                for m in yaml_re.finditer(text):
                     if m.group().startswith("#"):
                         found.append((i, m.group()))
                         break
     for line, comment in found:
-        directive = _DIRECTIVE.search(comment)
+        directive = directive_re.search(comment)
         if directive is not None:
             listed = directive.group(1)
             out[line] = None if listed is None else frozenset(
