@@ -28,12 +28,12 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 ARTISTS = ["Van Gogh", "Monet", "Vermeer", "Hokusai", "Klimt", "Turner", "Cezanne", "Goya"]
-PLANTED = [  # (YAML line, DSL line) replacing a clean field: one single-field error each
-    ("    num_images: 9", "  num_images = 9"),
+PLANTED = [  # (YAML line, DSL line) in place of `steps = 30`: one single-field error each
+    ("    steps: 75", "  steps = 75"),
     ("    w: 500", "  w = 500"),
     ("    colour: red", '  colour = "red"'),
     ('    aspect_ratio: "2:7"', '  aspect_ratio = "2:7"'),
-    ("    steps: 75", "  steps = 75"),
+    ("    scheduler: fast", '  scheduler = "fast"'),
 ]
 
 
@@ -57,21 +57,19 @@ def spec_pair(i: int, rng: random.Random, planted: bool) -> tuple[str, str]:
     bad = rng.randrange(8) if planted else -1
     for p in range(8):
         artists = rng.sample(ARTISTS, 3)
+        steps_y, steps_d = PLANTED[(i + i // 10) % len(PLANTED)] if p == bad else (
+            "    steps: 30", "  steps = 30")
         y += [f"  p{p}:", "    extends: portrait",
               f"    text: {text(p)}",
-              f"    num_images: {1 + p % 4}", "    steps: 30",
+              f"    num_images: {1 + p % 4}", steps_y,
               "    sweep:", f"      seed: 1..{2 + p}", f"      artist: [{', '.join(artists)}]",
               "      cfg_scale: [5, 7.5]"]
         d += [f"prompt p{p} : portrait {{",
               f"  text = {text(p)}",
-              f"  num_images = {1 + p % 4}", "  steps = 30",
+              f"  num_images = {1 + p % 4}", steps_d,
               "  sweep {", f"    seed = 1..{2 + p}",
               "    artist = [" + ", ".join(f'"{a}"' for a in artists) + "]",
               "    cfg_scale = [5, 7.5]", "  }", "}", ""]
-        if p == bad:
-            ly, ld = PLANTED[i % len(PLANTED)]
-            y.insert(len(y) - 4, ly)
-            d.insert(len(d) - 7, ld)
     return "\n".join(y) + "\n", "\n".join(d) + "\n"
 
 

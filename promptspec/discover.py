@@ -7,9 +7,10 @@ that does not exist is kept too, so that loading it reports the one-line read er
 
 `.gitignore` is read here by a small matcher for the patterns people write (`dir/`,
 `*.ext`, `/anchored`, `a/**/b`, `!negation`, character classes) rather than by asking
-`git check-ignore`: it needs no git, no subprocess, works outside a work tree, and on the
-benchmark tree (1,000 files) it is faster than starting git once. What it does not read:
-`.git/info/exclude` and the user's global excludes file.
+`git check-ignore --stdin`: it needs no git and no subprocess, works outside a work tree,
+prunes ignored folders instead of walking them, and on this repository's tree it finds the
+same files in the time the walk plus one `git check-ignore` call takes (~5 ms). What it
+does not read: `.git/info/exclude` and the user's global excludes file.
 """
 
 from __future__ import annotations
