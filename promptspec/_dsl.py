@@ -16,7 +16,8 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
-from promptspec._dsl_parser import parse_tree, syntax_error
+from promptspec._dsl_errors import syntax_error
+from promptspec._dsl_parser import parse_tree
 from promptspec._dsl_values import SyntaxProblem, ValueBuilder, leaf, tree_span
 from promptspec.diagnostics import Diagnostic
 from promptspec.frontend import Parsed

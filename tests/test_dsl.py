@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promptspec._dsl import parse_dsl, parse_tree
-from promptspec._dsl_parser import ERROR_EXAMPLES, get_parser, grammar_path, syntax_error
+from promptspec._dsl_errors import ERROR_EXAMPLES, syntax_error
+from promptspec._dsl_parser import get_parser, grammar_path
 from promptspec.frontend import load
 from promptspec.model import (
     FileRef,
