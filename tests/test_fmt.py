@@ -20,6 +20,7 @@ from promptspec import api
 from promptspec.cli import cli
 from promptspec.convert import convert_text
 from promptspec.fmt import format_text
+from promptspec.params import PARAMS
 
 CASES = Path(__file__).parent / "fmt_cases"
 INPUTS = sorted(CASES.glob("*.in.pspec"))
@@ -170,7 +171,9 @@ def test_cli_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 # -- properties ---------------------------------------------------------------------------
 
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
-    lambda s: s not in {"true", "false", "null", "random", "file", "step", "count"}
+    # vars only: never a keyword, an API parameter or a name templates get for free
+    lambda s: s not in {"true", "false", "null", "random", "file", "step", "count", "tune",
+                        "prompt"} | set(PARAMS)
 )
 WORDS = st.text(alphabet=st.sampled_from("abc xyz\"\\\t7:#é"), max_size=12)
 SPACES = st.sampled_from(["", " ", "  ", "\t"])
