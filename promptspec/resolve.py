@@ -125,36 +125,46 @@ class _Imports:
             self.loader[real] = cached
         return cached
 
-    def walk(self, spec: SpecFile, stack: tuple[str, ...], top: Import | None) -> None:
+    def walk(self, spec: SpecFile, stack: tuple[str, ...], chain: tuple[str, ...],
+             top: Import | None) -> None:
+        """Depth-first over `spec`'s imports. Problems inside an imported file belong to
+        that file's own lint; here only the root's imports and cycles back to it count."""
         base = os.path.dirname(spec.path)
         for imp in spec.imports:
             anchor = top or imp  # findings land in the file being resolved
+            nested = top is not None
             target = os.path.normpath(os.path.join(base, imp.path))
             real = os.path.realpath(target)
             if not inside(self.root, target):
-                self._err(anchor, f"import {imp.path!r} leaves the project root "
-                                  f"({self.root})")
+                if not nested:
+                    self._err(anchor, f"import {imp.path!r} leaves the project root "
+                                      f"({self.root})")
                 continue
             if real in stack:
-                self._err(anchor, f"import cycle: {imp.path!r} is already being imported")
+                if real == stack[0] or not nested:
+                    cycle = " -> ".join((*chain[stack.index(real):], imp.path))
+                    self._err(anchor, f"import cycle: {cycle}")
                 continue
             if real in self.seen:
                 continue
             if not os.path.isfile(target):
-                self._err(anchor, f"imported file {imp.path!r} not found")
+                if not nested:
+                    self._err(anchor, f"imported file {imp.path!r} not found")
                 continue
             try:
                 parsed = self._load(real, target)
             except Exception as err:  # unreadable: one line, not a crash
-                self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
+                if not nested:
+                    self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
                 continue
             self.seen.add(real)
             if parsed.spec is None:
-                self._err(anchor, f"imported file {imp.path!r} does not parse "
-                                  "(see its own findings)")
+                if not nested:
+                    self._err(anchor, f"imported file {imp.path!r} does not parse "
+                                      "(see its own findings)")
                 continue
             self.paths.append(target)
-            self.walk(parsed.spec, (*stack, real), anchor)
+            self.walk(parsed.spec, (*stack, real), (*chain, imp.path), anchor)
             for p in parsed.spec.presets:
                 self.presets.append((p, anchor))
             for v in parsed.spec.vars:
@@ -183,12 +193,14 @@ def resolve(path: str, parsed: Parsed | None = None,
     loader: dict[str, Parsed] = cache if cache is not None else {}
     loader[os.path.realpath(path)] = parsed
     imports = _Imports(root, loader)
-    imports.walk(spec, (os.path.realpath(path),), None)
+    imports.walk(spec, (os.path.realpath(path),), (os.path.basename(path),), None)
     diags.extend(imports.diagnostics)
 
     presets: dict[str, Preset] = {}
     for p, imp in imports.presets:
         if p.name in presets:
+            if presets[p.name].span.path == p.span.path:
+                continue  # a duplicate inside one imported file: that file's own finding
             diags.append(_dup("preset", p.name, imp.span, presets[p.name].name_span))
             continue
         presets[p.name] = p
