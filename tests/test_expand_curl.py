@@ -1,0 +1,66 @@
+"""`expand --format curl`: the printed commands, run by a real shell and curl against the
+emulator, deliver every value unchanged, whatever it holds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from promptspec import api
+from promptspec.emulator import EmulatorConfig, RunningEmulator, start_emulator
+from promptspec.request import request_id
+
+TRICKY = [
+    'say "cheese" and \\"escape\\"',
+    "costs $HOME and `whoami` and $(id)",
+    "<lora:123:1> a portrait",
+    "@mention the file",
+    "two\nlines\twith tab",
+    "semi;type=text/html",
+    "it's a 'quote'",
+    "naïve café 日本",
+]
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    with start_emulator(EmulatorConfig()) as emu:
+        yield emu
+
+
+def test_curl_commands_deliver_every_value(tmp_path: Path, emulator: RunningEmulator,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 't'\n")
+    (tmp_path / "refs").mkdir()
+    (tmp_path / "refs" / "in.png").write_bytes(b"\x89PNG fake image bytes")
+    items = ", ".join('"' + t.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                      .replace("\t", "\\t") + '"' for t in TRICKY)
+    (tmp_path / "c.pspec").write_text(
+        "tune 77\nprompt p {\n  text = \"{{ words }}\"\n  cfg_scale = 7\n"
+        "  super_resolution = true\n  negative_prompt = \"@blurry\"\n"
+        '  input_image = file("refs/in.png")\n  controlnet = "pose"\n'
+        f"  sweep {{\n    words = [{items}]\n  }}\n}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    requests = list(api.expand(["c.pspec"]))
+    out = subprocess.run(
+        [sys.executable, "-m", "promptspec", "expand", "c.pspec", "--format", "curl",
+         "--base-url", emulator.url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "secret-key-value" not in out and "$ASTRIA_API_KEY" in out
+    env = {**os.environ, "ASTRIA_API_KEY": "secret-key-value"}
+    script = out.replace("curl -X POST", "curl -sS --fail -o /dev/null -X POST")
+    subprocess.run(["bash", "-e", "-c", script], env=env, check=True, cwd=tmp_path,
+                   timeout=60)
+    records = sorted(emulator.state.prompts, key=lambda r: r.id)
+    assert len(records) == len(requests) == len(TRICKY)
+    for record, request in zip(records, requests, strict=True):
+        assert record.tune_id == 77
+        assert dict(record.params) == request.params
+        assert request_id(record.tune_id, dict(record.params)) == request.id
