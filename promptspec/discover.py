@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-__all__ = ["SPEC_SUFFIXES", "GitIgnore", "discover"]
+from promptspec.frontend import is_spec_path
 
-SPEC_SUFFIXES = (".pspec", ".pspec.yaml", ".pspec.yml")
+__all__ = ["GitIgnore", "discover", "work_tree_top"]
 
 
 class _Pattern(NamedTuple):
@@ -139,7 +139,7 @@ class GitIgnore:
         return result
 
 
-def _work_tree_top(start: str) -> str:
+def work_tree_top(start: str) -> str:
     """The nearest folder above `start` holding `.git`, else `start` itself."""
     d = start
     while True:
@@ -149,10 +149,6 @@ def _work_tree_top(start: str) -> str:
         if parent == d:
             return start
         d = parent
-
-
-def is_spec_name(name: str) -> bool:
-    return name.endswith(SPEC_SUFFIXES)
 
 
 def _walk(folder: str, shown: str, ignore: GitIgnore) -> Iterator[str]:
@@ -170,7 +166,7 @@ def _walk(folder: str, shown: str, ignore: GitIgnore) -> Iterator[str]:
             if name.startswith(".") or ignore.ignored(entry.path, True):
                 continue
             yield from _walk(entry.path, os.path.join(shown, name), ignore)
-        elif is_spec_name(name) and not ignore.ignored(entry.path, False):
+        elif is_spec_path(name) and not ignore.ignored(entry.path, False):
             yield os.path.normpath(os.path.join(shown, name))
 
 
@@ -184,7 +180,7 @@ def discover(paths: Sequence[str] = ()) -> list[str]:
     for given in paths or (".",):
         if os.path.isdir(given):
             start = os.path.abspath(given)
-            found: Iterator[str] = _walk(start, given, GitIgnore(_work_tree_top(start)))
+            found: Iterator[str] = _walk(start, given, GitIgnore(work_tree_top(start)))
         else:
             found = iter((given,))
         for p in found:

@@ -19,7 +19,7 @@ from functools import cache
 from typing import NamedTuple
 
 from promptspec import rules
-from promptspec.config import Config, find_pyproject, load_config
+from promptspec.config import Config, load_config
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import ConfigError, UsageError
 from promptspec.frontend import Parsed, load, syntax_of
@@ -184,7 +184,7 @@ class _Configs:
         d = os.path.dirname(os.path.abspath(path))
         cfg = self._by_dir.get(d)
         if cfg is None:
-            cfg = load_config(d) if find_pyproject(d) else Config()
+            cfg = load_config(d)
             self._by_dir[d] = cfg
             if cfg.path is not None and cfg.path not in self._checked:
                 self._checked.add(cfg.path)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from promptspec import __version__
 from promptspec.diagnostics import Diagnostic
+from promptspec.discover import work_tree_top
 from promptspec.rules import RULES, Rule
 
 __all__ = ["INFORMATION_URI", "SCHEMA_URI", "sarif_log", "source_root", "write_sarif"]
@@ -27,15 +28,7 @@ INFORMATION_URI = "https://pypi.org/project/promptspec/"
 
 def source_root(start: str = ".") -> str:
     """The work tree's top above `start`, else `start` (absolute)."""
-    start = os.path.abspath(start)
-    d = start
-    while True:
-        if os.path.exists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return start
-        d = parent
+    return work_tree_top(os.path.abspath(start))
 
 
 def _uri(path: str, root: str) -> str:
