@@ -334,3 +334,19 @@ def test_lint_path_stays_light(tmp_path: Path) -> None:
                        text=True, timeout=60)
     assert "HEAVY=\n" in r.stderr, r.stderr
     assert json.loads(r.stdout)["version"] == "2.1.0"
+
+
+def test_sarif_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.schema.json").read_text())
+    project(tmp_path, {"specs/b.pspec": BAD_DSL, "specs/w.pspec": WARN_DSL})
+    (tmp_path / ".git").mkdir()
+    r = run(tmp_path / "specs", monkeypatch, "--format", "sarif")
+    assert r.exit_code == 1
+    log = json.loads(r.stdout)
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+    results = log["runs"][0]["results"]
+    uris = [res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in results]
+    assert uris == ["specs/b.pspec", "specs/b.pspec", "specs/w.pspec"]
+    assert [res["level"] for res in results] == ["error", "error", "warning"]
