@@ -59,7 +59,7 @@ def runner(n: int, concurrency: int, folder: Path) -> float:
     spec = folder / "bench.pspec"
     spec.write_text(SPEC % n)
     (folder / "pyproject.toml").write_text("")
-    out = folder / f"out-{concurrency}"
+    out = Path(tempfile.mkdtemp(dir=folder))  # a fresh run folder: nothing to resume
     env = {**os.environ, "ASTRIA_API_KEY": "bench"}
     with start_emulator(EmulatorConfig(create_delay=0.05)) as emu:
         start = time.perf_counter()
