@@ -1,4 +1,4 @@
-"""The YAML front end: compose a `*.pspec.yaml` file with ruamel.yaml's C parser into the model.
+"""The YAML front end: compose a `*.pspec.yaml` file (libyaml's events) into the model.
 
 `parse_yaml(text, path)` never raises: anything ruamel cannot parse is PS001, duplicate
 keys PS002, a wrong shape PS007 (reported, and the rest of the file still read).
@@ -7,13 +7,11 @@ keys PS002, a wrong shape PS007 (reported, and the rest of the file still read).
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from promptspec._yaml_errors import compose_documents
-from promptspec._yaml_scalars import INT, STR, is_empty, tag_of
+from promptspec._yaml_events import MAP, SCALAR, SEQ, YNode
+from promptspec._yaml_scalars import INT, STR
 from promptspec._yaml_values import NodeReader, describe
 from promptspec.diagnostics import sort_key
 from promptspec.frontend import Parsed
@@ -24,23 +22,11 @@ __all__ = ["TOP_LEVEL_KEYS", "parse_yaml"]
 
 TOP_LEVEL_KEYS = ("version", "imports", "tune", "vars", "presets", "prompts")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_local = threading.local()
-
-
-def _yaml() -> Any:
-    """One ruamel YAML object per thread (so once per process): it keeps parse state."""
-    y = getattr(_local, "yaml", None)
-    if y is None:
-        from ruamel.yaml import YAML
-
-        y = YAML(typ="safe", pure=False)
-        _local.yaml = y
-    return y
 
 
 def parse_yaml(text: str, path: str) -> Parsed:
     """Parse YAML spec source into a `SpecFile` (None only when PS001 is reported)."""
-    docs, bad = compose_documents(_yaml(), text, path)
+    docs, bad = compose_documents(text, path)
     if bad is not None:
         return Parsed(path, text, None, (bad,))
     reader = NodeReader(text, path)
@@ -55,16 +41,16 @@ class _Builder:
         self.r = reader
         self.path = reader.path
 
-    def _mapping(self, node: Node, what: str) -> MappingNode | None:
+    def _mapping(self, node: YNode, what: str) -> YNode | None:
         """`node` as a mapping; an empty value counts as an empty mapping."""
-        if isinstance(node, MappingNode):
+        if node.kind == MAP:
             return node
-        if not is_empty(node):
+        if not node.empty:
             msg = f"{what} must be a mapping, not {describe(node)}"
             self.r.error("PS007", msg, self.r.span(node))
         return None
 
-    def _check_name(self, name: str, key: ScalarNode, what: str) -> None:
+    def _check_name(self, name: str, key: YNode, what: str) -> None:
         if not _NAME.fullmatch(name):
             self.r.error(
                 "PS007",
@@ -72,22 +58,27 @@ class _Builder:
                 self.r.span(key),
             )
 
-    def _field(self, name: str, key: ScalarNode, node: Node, axis: bool = False) -> Field | None:
-        if is_empty(node):
+    def _field(self, name: str, key: YNode, node: YNode, axis: bool = False) -> Field | None:
+        if node.empty:
             # `key:` with nothing after it is null; place it right after the key.
-            end = key.end_mark
-            null = Literal(None, self.r.point(end.line, end.column))
-            start = key.start_mark
-            span = Span(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 2)
+            line, col = key.end_line + 1, key.end_column + 1
+            null = Literal(None, Span(self.path, line, col, line, col + 1))
+            span = Span(self.path, key.line + 1, key.column + 1, line, col + 1)
             return Field(name, self.r.span(key), null, span)
         value = self.r.value(node, axis)
         if value is None:
             return None
-        return Field(name, self.r.span(key), value, self.r.span(node, start=key))
+        path = self.path
+        return Field(
+            name,
+            Span(path, key.line + 1, key.column + 1, key.last_line + 1, key.last_column + 1),
+            value,
+            Span(path, key.line + 1, key.column + 1, node.last_line + 1, node.last_column + 1),
+        )
 
     # -- top level ----------------------------------------------------------------------
 
-    def spec_file(self, docs: list[Node | None]) -> SpecFile:
+    def spec_file(self, docs: list[YNode | None]) -> SpecFile:
         if len(docs) > 1:
             extra = docs[1]
             span = self.r.span(extra) if extra is not None else self.r.point(0, 0)
@@ -120,28 +111,28 @@ class _Builder:
                 parts["prompts"] = self._named(node, key, "prompt")
         return SpecFile(self.path, "yaml", **parts)
 
-    def _version(self, key: ScalarNode, node: Node) -> Field | None:
+    def _version(self, key: YNode, node: YNode) -> Field | None:
         field = self._field("version", key, node)
-        if not (isinstance(node, ScalarNode) and tag_of(node) == INT and node.value == "1"):
-            shown = str(node.value) if isinstance(node, ScalarNode) else describe(node)
+        if not (node.kind == SCALAR and node.tag == INT and node.text == "1"):
+            shown = node.text if node.kind == SCALAR else describe(node)
             msg = f"unsupported version {shown}; only version 1 is supported"
             self.r.error("PS007", msg, self.r.span(node))
         return field
 
-    def _imports(self, node: Node) -> tuple[Import, ...]:
-        items = node.value if isinstance(node, SequenceNode) else [node]
+    def _imports(self, node: YNode) -> tuple[Import, ...]:
+        items = node.items if node.kind == SEQ else [node]
         out: list[Import] = []
         for item in items:
-            if is_empty(item) and item is node:
+            if item is node and item.empty:
                 continue
-            if isinstance(item, ScalarNode) and tag_of(item) == STR:
-                out.append(Import(str(item.value), self.r.span(item)))
+            if item.kind == SCALAR and item.tag == STR:
+                out.append(Import(item.text, self.r.span(item)))
             else:
                 msg = f"an import must be a path string, not {describe(item)}"
                 self.r.error("PS007", msg, self.r.span(item))
         return tuple(out)
 
-    def _vars(self, node: Node) -> tuple[Field, ...]:
+    def _vars(self, node: YNode) -> tuple[Field, ...]:
         mapping = self._mapping(node, "'vars'")
         if mapping is None:
             return ()
@@ -153,8 +144,8 @@ class _Builder:
                 out.append(field)
         return tuple(out)
 
-    def _named(self, node: Node, section: ScalarNode, kind: str) -> tuple[Any, ...]:
-        mapping = self._mapping(node, f"'{section.value}'")
+    def _named(self, node: YNode, section: YNode, kind: str) -> tuple[Any, ...]:
+        mapping = self._mapping(node, f"'{section.text}'")
         if mapping is None:
             return ()
         out: list[Preset | Prompt] = []
@@ -165,7 +156,7 @@ class _Builder:
 
     # -- bodies -------------------------------------------------------------------------
 
-    def _body(self, name: str, key: ScalarNode, node: Node, kind: str) -> Preset | Prompt:
+    def _body(self, name: str, key: YNode, node: YNode, kind: str) -> Preset | Prompt:
         extends: tuple[Ref, ...] = ()
         fields: list[Field] = []
         vars_: tuple[Field, ...] = ()
@@ -189,7 +180,7 @@ class _Builder:
                 field = self._field(field_name, fkey, value)
                 if field is not None:
                     fields.append(field)
-        span = self.r.span(node, start=key) if not is_empty(node) else self.r.span(key)
+        span = self.r.span(node, start=key) if not node.empty else self.r.span(key)
         if kind == "preset":
             return Preset(name, self.r.span(key), extends, tuple(fields), vars_, span)
         return Prompt(
@@ -197,14 +188,14 @@ class _Builder:
             blocks["sweep"], blocks["zip"], span,
         )
 
-    def _extends(self, node: Node) -> tuple[Ref, ...]:
-        items = node.value if isinstance(node, SequenceNode) else [node]
+    def _extends(self, node: YNode) -> tuple[Ref, ...]:
+        items = node.items if node.kind == SEQ else [node]
         out: list[Ref] = []
         for item in items:
-            if is_empty(item) and item is node:
+            if item is node and item.empty:
                 continue
-            if isinstance(item, ScalarNode) and tag_of(item) == STR:
-                out.append(Ref(str(item.value), self.r.span(item)))
+            if item.kind == SCALAR and item.tag == STR:
+                out.append(Ref(item.text, self.r.span(item)))
             else:
                 self.r.error(
                     "PS007",
@@ -213,10 +204,10 @@ class _Builder:
                 )
         return tuple(out)
 
-    def _sweep(self, key: ScalarNode, node: Node) -> Sweep | None:
-        what = str(key.value)
+    def _sweep(self, key: YNode, node: YNode) -> Sweep | None:
+        what = key.text
         mapping = self._mapping(node, f"'{what}'")
-        if mapping is None and not is_empty(node):
+        if mapping is None and not node.empty:
             return None
         axes: list[Field] = []
         for name, akey, value in self.r.entries(mapping) if mapping is not None else []:

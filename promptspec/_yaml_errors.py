@@ -1,41 +1,27 @@
-"""Compose YAML documents with ruamel's C parser, turning every failure into one PS001.
+"""Compose YAML documents (`_yaml_events`), turning every failure into one PS001.
 
 ruamel reports 0-based marks (the C reader's `position` in bytes); the diagnostic is
-1-based and counts characters. Deep nesting is refused before composing, since the C
-composer recurses without a limit and would crash the interpreter.
+1-based and counts characters. Nesting deeper than `MAX_DEPTH` is refused too.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
-from ruamel.yaml.nodes import Node
 from ruamel.yaml.reader import ReaderError
 
+from promptspec._yaml_events import BREAK, MAX_DEPTH, TooDeep, YNode, compose
 from promptspec.diagnostics import Diagnostic
 from promptspec.model import Span
 
 __all__ = ["MAX_DEPTH", "compose_documents"]
 
-MAX_DEPTH = 1000
-"""Deeper nesting than any spec needs, far below where the C composer overflows the stack."""
 
-_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
-
-
-def compose_documents(
-    yaml: Any, text: str, path: str
-) -> tuple[list[Node | None], Diagnostic | None]:
+def compose_documents(text: str, path: str) -> tuple[list[YNode | None], Diagnostic | None]:
     """Every document's root node (None for an empty stream), or the PS001 that stops it."""
     try:
-        if _depth_bound(text) > MAX_DEPTH:
-            deep = _too_deep(yaml, text, path)
-            if deep is not None:
-                return [], deep
-        return list(yaml.compose_all(text)), None
+        return compose(text), None
+    except TooDeep as deep:
+        return [], _diag(path, deep.line, deep.column, f"nesting deeper than {MAX_DEPTH} levels")
     except MarkedYAMLError as err:
         return [], _marked(err, text, path)
     except ReaderError as err:
@@ -54,34 +40,13 @@ def _diag(path: str, line0: int, col0: int, message: str) -> Diagnostic:
 def _place(text: str, index: int) -> tuple[int, int]:
     """0-based line and column (in characters) of a character offset."""
     line, start = 0, 0
-    for m in _BREAK.finditer(text, 0, index):
+    for m in BREAK.finditer(text, 0, index):
         line, start = line + 1, m.end()
     return line, index - start
 
 
-def _depth_bound(text: str) -> int:
-    """A cheap upper bound on nesting depth: flow openers plus block levels on a line."""
-    longest = max((len(line) for line in text.splitlines()), default=0)
-    return text.count("[") + text.count("{") + 2 * longest
-
-
-def _too_deep(yaml: Any, text: str, path: str) -> Diagnostic | None:
-    """Walk the parser's events (no recursion) and refuse nesting beyond MAX_DEPTH."""
-    depth = 0
-    for event in yaml.parse(text):
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                msg = f"nesting deeper than {MAX_DEPTH} levels"
-                return _diag(path, mark.line, mark.column, msg)
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-    return None
-
-
 def _line_text(text: str, line0: int) -> str:
-    lines = _BREAK.split(text)
+    lines = BREAK.split(text)
     return lines[line0] if 0 <= line0 < len(lines) else ""
 
 

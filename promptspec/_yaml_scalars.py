@@ -7,34 +7,18 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
-from ruamel.yaml.nodes import Node, ScalarNode
-
+from promptspec._yaml_events import NULL, STR, YNode
 from promptspec.model import Scalar
 
-__all__ = [
-    "BOOL", "FLOAT", "INT", "MERGE", "NULL", "STR", "is_empty", "number", "scalar_value", "tag_of",
-]
+__all__ = ["BOOL", "FLOAT", "INT", "MERGE", "NULL", "STR", "number", "scalar_value"]
 
 _T = "tag:yaml.org,2002:"
-STR, INT, FLOAT, BOOL = _T + "str", _T + "int", _T + "float", _T + "bool"
-NULL, MERGE = _T + "null", _T + "merge"
+INT, FLOAT, BOOL, MERGE = _T + "int", _T + "float", _T + "bool", _T + "merge"
 
 _BOOLS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 _INT_TEXT = re.compile(r"[-+]?[0-9]+")
 _FLOAT_TEXT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-
-
-def tag_of(node: Node) -> str:
-    """The node's resolved tag. `Node.tag` formats a string on every read; `trval` is cached."""
-    ctag: Any = node.ctag
-    return "" if ctag is None else str(ctag.trval)
-
-
-def is_empty(node: Node) -> bool:
-    """A value left out (`key:` with nothing after it): a plain, empty null."""
-    return isinstance(node, ScalarNode) and node.value == "" and tag_of(node) == NULL
 
 
 def _int(text: str) -> int:
@@ -56,22 +40,24 @@ def _float(text: str) -> float:
     return float(s)
 
 
-def scalar_value(node: ScalarNode) -> Scalar:
+def scalar_value(node: YNode) -> Scalar:
     """The value of a scalar by its resolved tag (YAML 1.2: `yes` is a string)."""
-    tag, text = tag_of(node), node.value
+    tag, text = node.tag, node.text
+    if tag == STR:
+        return text
     try:
         if tag == NULL:
             return None
         if tag == BOOL:
             flag = _BOOLS.get(text.lower())
-            return str(text) if flag is None else flag
+            return text if flag is None else flag
         if tag == INT:
             return _int(text)
         if tag == FLOAT:
             return _float(text)
     except ValueError:
         pass  # an explicit tag on text it does not fit (`!!int abc`): keep the text
-    return str(text)
+    return text
 
 
 def number(text: str) -> Scalar:

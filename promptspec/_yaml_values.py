@@ -7,22 +7,9 @@ shape with it. ruamel's marks are 0-based (line, column in characters): converte
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from promptspec._yaml_scalars import (
-    BOOL,
-    FLOAT,
-    INT,
-    MERGE,
-    NULL,
-    STR,
-    is_empty,
-    number,
-    scalar_value,
-    tag_of,
-)
+from promptspec._yaml_events import BREAK, MAP, SCALAR, SEQ, YNode
+from promptspec._yaml_scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, number, scalar_value
 from promptspec.diagnostics import Diagnostic
 from promptspec.model import (
     FileRef,
@@ -34,23 +21,10 @@ from promptspec.model import (
     Value,
 )
 
-__all__ = ["NodeReader", "describe", "line_starts"]
+__all__ = ["NodeReader", "describe"]
 
-# YAML's own line breaks (libyaml counts lines by these, so we must too).
-_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _RANDOM = re.compile(r"\s*random\(\s*([^,()\s]+)\s*(?:,\s*([^,()\s]+)\s*)?\)\s*")
 _RANGE = re.compile(r"\s*([^\s.]\S*?)\s*\.\.\s*(\S+?)(?:\s+(step|count)\s+(\S+))?\s*")
-
-
-def line_starts(text: str) -> list[tuple[int, int]]:
-    """(start, end) character offsets of each source line, by YAML's line breaks."""
-    out: list[tuple[int, int]] = []
-    pos = 0
-    for m in _BREAK.finditer(text):
-        out.append((pos, m.start()))
-        pos = m.end()
-    out.append((pos, len(text)))
-    return out
 
 
 class NodeReader:
@@ -60,45 +34,24 @@ class NodeReader:
         self.text = text
         self.path = path
         self.diagnostics: list[Diagnostic] = []
-        self._lines: list[tuple[int, int]] | None = None
+        self._lines: list[str] | None = None
 
     # -- places -------------------------------------------------------------------------
 
     def line_text(self, line0: int) -> str:
         if self._lines is None:
-            self._lines = line_starts(self.text)
-        if not 0 <= line0 < len(self._lines):
-            return ""
-        start, end = self._lines[line0]
-        return self.text[start:end]
+            self._lines = BREAK.split(self.text)
+        return self._lines[line0] if 0 <= line0 < len(self._lines) else ""
 
-    def end_of(self, node: Node) -> tuple[int, int]:
-        """0-based end of a node's own text.
+    def span(self, node: YNode, start: YNode | None = None) -> Span:
+        """The span of `node` (starting at `start`'s beginning when given), 1-based.
 
-        libyaml ends block collections and block scalars where the next token starts
-        (often the next key's line); a finding should end at the node's last character.
+        It ends at the node's own last character (`YNode.last_*`), not where libyaml
+        ends block collections and block scalars (where the next token starts).
         """
-        if isinstance(node, ScalarNode) and node.style in ("|", ">"):
-            line, col = node.end_mark.line, node.end_mark.column
-            if col == 0 and line > node.start_mark.line:
-                line -= 1
-                while line > node.start_mark.line and not self.line_text(line).strip():
-                    line -= 1
-                return line, len(self.line_text(line).rstrip())
-        elif isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
-            last = node.value[-1]
-            if isinstance(node, MappingNode):
-                key, last = last
-                if is_empty(last):
-                    last = key
-            return self.end_of(last)
-        return node.end_mark.line, node.end_mark.column
-
-    def span(self, node: Node, start: Node | None = None) -> Span:
-        """The span of `node` (starting at `start`'s beginning when given), 1-based."""
-        first = (start or node).start_mark
-        line, col = self.end_of(node)
-        return Span(self.path, first.line + 1, first.column + 1, line + 1, col + 1)
+        first = start or node
+        return Span(self.path, first.line + 1, first.column + 1,
+                    node.last_line + 1, node.last_column + 1)
 
     def point(self, line0: int, col0: int, width: int = 1) -> Span:
         return Span(self.path, line0 + 1, col0 + 1, line0 + 1, col0 + 1 + width)
@@ -108,27 +61,27 @@ class NodeReader:
 
     # -- mappings -----------------------------------------------------------------------
 
-    def entries(self, node: MappingNode) -> list[tuple[str, ScalarNode, Node]]:
+    def entries(self, node: YNode) -> list[tuple[str, YNode, YNode]]:
         """The mapping's (name, key node, value node), string keys only, first of each.
 
         A key given twice is PS002 at the later one. The first is kept, as the DSL
         front end keeps it: the later one is the reported mistake, so no other finding
         should come from its value, and the model is the same in both syntaxes.
         """
-        seen: dict[str, ScalarNode] = {}
-        out: list[tuple[str, ScalarNode, Node]] = []
-        for key, value in node.value:
-            if not (isinstance(key, ScalarNode) and tag_of(key) == STR):
-                if isinstance(key, ScalarNode) and tag_of(key) == MERGE:
+        seen: dict[str, YNode] = {}
+        out: list[tuple[str, YNode, YNode]] = []
+        for key, value in node.pairs:
+            if key.tag != STR or key.kind != SCALAR:
+                if key.kind == SCALAR and key.tag == MERGE:
                     msg = "YAML merge keys ('<<') are not supported; use 'extends'"
                 else:
                     msg = f"a key must be a string, not {describe(key)}"
                 self.error("PS007", msg, self.span(key))
                 continue
-            name = str(key.value)
+            name = key.text
             first = seen.get(name)
             if first is not None:
-                line = first.start_mark.line + 1
+                line = first.line + 1
                 self.error(
                     "PS002", f"duplicate key {name!r}; first given at line {line}", self.span(key)
                 )
@@ -139,30 +92,32 @@ class NodeReader:
 
     # -- values -------------------------------------------------------------------------
 
-    def literal(self, node: ScalarNode) -> Literal:
+    def literal(self, node: YNode) -> Literal:
         value = scalar_value(node)
-        span = self.span(node)
+        span = Span(self.path, node.line + 1, node.column + 1,
+                    node.last_line + 1, node.last_column + 1)
         if isinstance(value, str):
-            if node.style in ("|", ">"):
+            if node.style == "|" or node.style == ">":
                 # The header line holds `|`; string line k is source line header + k.
-                return Literal(value, span, None, node.start_mark.line + 2, True)
+                return Literal(value, span, None, node.line + 2, True)
             return Literal(value, span, None, span.line, False)
-        text = str(node.value) if type(value) in (int, float) else None
+        text = node.text if type(value) in (int, float) else None
         return Literal(value, span, text)
 
-    def value(self, node: Node, axis: bool = False) -> Value | None:
+    def value(self, node: YNode, axis: bool = False) -> Value | None:
         """A field's value; None (after a PS007) when the node is no value at all."""
-        if isinstance(node, ScalarNode):
+        kind = node.kind
+        if kind == SCALAR:
             lit = self.literal(node)
-            if axis and tag_of(node) == STR and isinstance(lit.value, str):
+            if axis and node.tag == STR and isinstance(lit.value, str):
                 return self._axis_form(node, lit)
             return lit
-        if isinstance(node, SequenceNode):
+        if kind == SEQ:
             items: list[Literal | FileRef] = []
-            for item in node.value:
-                if isinstance(item, ScalarNode):
+            for item in node.items:
+                if item.kind == SCALAR:
                     items.append(self.literal(item))
-                elif isinstance(item, MappingNode):
+                elif item.kind == MAP:
                     ref = self.file_ref(item)
                     if ref is not None:
                         items.append(ref)
@@ -173,20 +128,18 @@ class NodeReader:
                         self.span(item),
                     )
             return ListValue(tuple(items), self.span(node))
-        if isinstance(node, MappingNode):
-            return self.file_ref(node)
-        return None  # pragma: no cover - the composer makes only these three kinds
+        return self.file_ref(node)
 
-    def file_ref(self, node: MappingNode) -> FileRef | None:
+    def file_ref(self, node: YNode) -> FileRef | None:
         entries = self.entries(node)
         names = [name for name, _, _ in entries]
         if names == ["file"]:
             target = entries[0][2]
-            if isinstance(target, ScalarNode) and tag_of(target) == STR and target.value:
-                return FileRef(str(target.value), self.span(node))
+            if target.kind == SCALAR and target.tag == STR and target.text:
+                return FileRef(target.text, self.span(node))
             self.error("PS007", "'file' needs a path string", self.span(target))
             return None
-        if not names and node.value:
+        if not names and node.pairs:
             return None  # every key was already reported
         self.error(
             "PS007",
@@ -197,7 +150,7 @@ class NodeReader:
 
     # -- sweep-only forms ---------------------------------------------------------------
 
-    def _axis_form(self, node: ScalarNode, lit: Literal) -> Value:
+    def _axis_form(self, node: YNode, lit: Literal) -> Value:
         text = str(lit.value)
         m = _RANDOM.fullmatch(text)
         if m is not None:
@@ -215,7 +168,7 @@ class NodeReader:
             return RangeValue(start, end, step, count, lit.span)
         return lit
 
-    def _part(self, node: ScalarNode, lit: Literal, m: re.Match[str], group: int) -> Literal | None:
+    def _part(self, node: YNode, lit: Literal, m: re.Match[str], group: int) -> Literal | None:
         text = m.group(group)
         if text is None:
             return None
@@ -223,41 +176,38 @@ class NodeReader:
         span = lit.span
         offset = self._raw_offset(node)
         if offset is not None:
-            line0, col0 = node.start_mark.line, node.start_mark.column + offset + m.start(group)
+            line0, col0 = node.line, node.column + offset + m.start(group)
             span = self.point(line0, col0, len(text))
         if isinstance(value, str):
             return Literal(value, span, None, span.line)
         return Literal(value, span, text)
 
-    def _raw_offset(self, node: ScalarNode) -> int | None:
+    def _raw_offset(self, node: YNode) -> int | None:
         """Where the scalar's value starts inside its source text, if it is written as is.
 
         Only one-line plain or quoted scalars without escapes qualify; otherwise the
         parts of a range share the whole string's span.
         """
-        start, end = node.start_mark, node.end_mark
-        if start.line != end.line or node.style not in (None, "", "'", '"'):
+        if node.line != node.end_line or node.style not in (None, "", "'", '"'):
             return None
-        raw = self.line_text(start.line)[start.column : end.column]
+        raw = self.line_text(node.line)[node.column : node.end_column]
         offset = 1 if node.style in ("'", '"') else 0
-        if raw[offset : len(raw) - offset] != node.value:
+        if raw[offset : len(raw) - offset] != node.text:
             return None
         return offset
 
 
-def describe(node: Any) -> str:
+def describe(node: YNode) -> str:
     """A node kind in the user's words, for messages."""
-    if isinstance(node, MappingNode):
+    if node.kind == MAP:
         return "a mapping"
-    if isinstance(node, SequenceNode):
+    if node.kind == SEQ:
         return "a list"
-    if isinstance(node, ScalarNode):
-        tag = tag_of(node)
-        if tag == NULL:
-            return "null"
-        if tag == BOOL:
-            return "a boolean"
-        if tag in (INT, FLOAT):
-            return "a number"
-        return f"{node.value!r}" if tag == STR else "a scalar"
-    return "something else"
+    tag = node.tag
+    if tag == NULL:
+        return "null"
+    if tag == BOOL:
+        return "a boolean"
+    if tag in (INT, FLOAT):
+        return "a number"
+    return f"{node.text!r}" if tag == STR else "a scalar"
