@@ -50,11 +50,12 @@ def check(res: Resolution, *, max_requests: int = 1000) -> list[Diagnostic]:
         ctx.report(d.code, d.message, d.span, d.prompt, d.fix)
     for run in _FILE_CHECKS:
         _guarded(ctx, run.__module__, lambda run=run: run(ctx))  # type: ignore[misc]
-    views = [PromptView(rp) for rp in res.prompts]
+    memo: dict[object, object] = {}  # renders shared by the prompts of the file
+    views = [PromptView(rp, memo) for rp in res.prompts]
     for view in views:
         for prun in _PROMPT_CHECKS:
             _guarded(ctx, f"{prun.__module__} for prompt {view.name!r}",
                      lambda prun=prun, view=view: prun(ctx, view))  # type: ignore[misc]
-    counts = [sweeps.prompt_count(v) for v in views]
+    counts = [v.count for v in views]
     _guarded(ctx, "duplicate prompts", lambda: duplicate_prompts(ctx, views, counts))
     return ctx.out

@@ -2,12 +2,12 @@
 
 Inside a prompt, each axis's written values are compared as expansion types them (a var
 by what the templates reading it render), never the product. Across prompts, only small
-prompts whose fixed parts agree are expanded and their request ids compared.
+prompts with the same parameter names are candidates, and a pair is expanded (its request
+ids compared) only when every field's value sets overlap (`_overlap`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from promptspec.errors import SpecError
@@ -15,8 +15,10 @@ from promptspec.expand import expand_prompt, prepare
 from promptspec.model import FileRef, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
 from promptspec.rules._context import Context
+from promptspec.rules._overlap import Domains, value_key
+from promptspec.rules._render import render
 from promptspec.rules._valuesets import Member, PromptView, is_lazy, typed
-from promptspec.templates import compile_template, template_info
+from promptspec.templates import template_info
 from promptspec.values import AxisError
 
 __all__ = ["duplicate_points", "duplicate_prompts"]
@@ -49,32 +51,27 @@ def _shown(ms: list[Member], i: int) -> str:
     return repr(shown[0]) if len(shown) == 1 else repr(tuple(shown))
 
 
-def _key(view: PromptView, m: Member, v: Any, read: set[str]) -> str:
+def _key(view: PromptView, m: Member, v: Any, read: set[str]) -> Any:
     name = m.field.name
     if isinstance(v, FileRef):
-        return "file:" + v.path
+        return ("file", v.path)
     if name in PARAMS or name == TUNE:
-        return json.dumps(typed(name, v), sort_keys=True)
+        return value_key(typed(name, v))
     if name not in read:
-        return ""  # a var no template reads changes nothing (PS406 names it)
-    ctx: dict[str, Any] = dict(view.base_context)
-    for ai in range(len(view.axis_members)):
-        points = view.axis_points(ai)
-        if points:
-            ctx.update(points[0])
+        return ()  # a var no template reads changes nothing (PS406 names it)
+    ctx: dict[str, Any] = dict(view.first_point)
     ctx[name] = v
-    out: list[str] = []
+    out: list[Any] = ["renders"]
     for field in TEMPLATE_FIELDS:
         s = view.rp.params.get(field)
         src = s.field.value.value if s is not None and isinstance(s.field.value, Literal) else None
         if not isinstance(src, str) or name not in template_info(src).names:
             continue
-        try:
-            text = compile_template(src).render(ctx)
-        except Exception:
-            return json.dumps(v, sort_keys=True)
+        text = render(view.memo, src, ctx)
+        if text is None:
+            return ("value", value_key(v))
         out.append(text.strip() if field != "callback" else text)
-    return json.dumps(out)
+    return tuple(out)
 
 
 def _signature(view: PromptView) -> tuple[Any, ...]:
@@ -105,18 +102,39 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
                                        for m in view.members.values()):
             continue
         groups.setdefault(_signature(view), []).append(view)
-    for group in groups.values():
+    expanded: dict[int, list[str] | None] = {}
+
+    def ids_of(view: PromptView) -> list[str] | None:
+        if id(view) not in expanded:
+            expanded[id(view)] = _ids(ctx, view)
+        return expanded[id(view)]
+
+    for sig, group in groups.items():
         if len(group) < 2:
             continue
-        owner: dict[str, str] = {}
-        for view in group:
-            ids = _ids(ctx, view)
+        names = _compared(sig)
+        domains = [Domains(view) for view in group]
+        for j, view in enumerate(group):
+            # an earlier prompt that shares a request with this one passes every filter,
+            # so the first owner of each shared id is the same as when all are expanded
+            earlier = [u for u, d in zip(group[:j], domains, strict=False)
+                       if d.may_share(domains[j], names)]
+            ids = ids_of(view) if earlier else None
             if ids is None:
                 continue
+            owner: dict[str, str] = {}
+            for u in earlier:
+                for i in ids_of(u) or ():
+                    owner.setdefault(i, u.name)
             clash = next((i for i in ids if i in owner), None)
             if clash is not None:
                 ctx.report("PS404", f"prompt {view.name!r} yields the same request as prompt "
                                     f"{owner[clash]!r} ({clash})", view.rp.prompt.name_span,
                            view.name)
-            for i in ids:
-                owner.setdefault(i, view.name)
+
+
+def _compared(sig: tuple[Any, ...]) -> list[str]:
+    """The fields to compare, cheap ones first: the tune, parameters, then templates."""
+    names: tuple[str, ...] = sig[1]
+    plain = [n for n in names if n not in TEMPLATE_FIELDS]
+    return [TUNE, *plain, *(n for n in names if n in TEMPLATE_FIELDS)]

@@ -25,11 +25,15 @@ __all__ = [
     "name_lines",
     "names_read",
     "outside_tags",
+    "render",
     "renders",
     "weight_line",
 ]
 
 RENDER_CAP = 1000
+_MISSING = object()
+_FAILED = object()
+_SCALARS = (str, int, bool, type(None))
 JINJA_NAMES = frozenset({*ENV.globals, "loop", "self", "varargs", "kwargs", "caller"})
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*\)")
@@ -98,6 +102,43 @@ def weight_line(source: str) -> tuple[int, str] | None:
     return text.count("\n", 0, m.start()) + 1, m.group(0)
 
 
+@lru_cache(maxsize=4096)
+def _read_order(source: str) -> tuple[str, ...]:
+    return tuple(sorted(template_info(source).names))
+
+
+def _value_key(v: Any) -> Any:
+    """A hashable key that tells apart every two values that may render differently."""
+    t = type(v)
+    if t is float:
+        return (t, repr(v))  # -0.0 and 0.0 are equal but render apart
+    if t in _SCALARS:
+        return (t, v)
+    raise TypeError(t)
+
+
+def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None:
+    """`source` rendered with `ctx` (None when it fails), once per values of the names it reads.
+
+    A template's output depends only on the context names it reads, so renders are keyed
+    by the template and those values; `memo` is shared by the prompts of one file.
+    """
+    try:
+        key: Any = (source, *(_value_key(ctx[n]) if n in ctx else _MISSING
+                              for n in _read_order(source)))
+    except TypeError:
+        key = None
+    found = memo.get(key, _MISSING) if key is not None else _MISSING
+    if found is _MISSING:
+        try:
+            found = compile_template(source).render(ctx)
+        except Exception:
+            found = _FAILED
+        if key is not None:
+            memo[key] = found
+    return None if found is _FAILED else str(found)
+
+
 def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(rendered text, the axis values used) over the axes the template reads, bounded.
 
@@ -116,14 +157,13 @@ def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, di
     else:
         longest = max(len(p) for p in points)
         combos = (tuple(p[i % len(p)] for p in points) for i in range(longest))
-    template = compile_template(source)
     base = view.base_context
+    memo = view.memo
     for combo in combos:
         coords: dict[str, Any] = {}
         for part in combo:
             coords.update(part)
-        try:
-            text = template.render({**base, **coords})
-        except Exception:
+        text = render(memo, source, {**base, **coords})
+        if text is None:
             return
         yield (text.strip() if field in _STRIPPED else text), coords

@@ -107,18 +107,32 @@ class Member:
 
 
 class PromptView:
-    """One resolved prompt's fields as sets of values."""
+    """One resolved prompt's fields as sets of values, each computed once and shared.
 
-    def __init__(self, rp: ResolvedPrompt) -> None:
+    `memo` is shared by the views of one file: rendered templates by the values they read.
+    `axis_cache` maps an axis field (by identity) to its lint values, for the file checks.
+    """
+
+    def __init__(self, rp: ResolvedPrompt, memo: dict[Any, Any] | None = None,
+                 axis_cache: dict[int, AxisSet | AxisError] | None = None) -> None:
         self.rp = rp
+        self.memo: dict[Any, Any] = {} if memo is None else memo
         self.members: dict[str, Member] = {}
         self._points: dict[int, list[dict[str, Any]]] = {}
+        self._classes: dict[str, list[tuple[str, Place | None]]] = {}
         self.axis_members: list[list[Member]] = []
+        self.repeated: set[str] = set()
+        """Names that more than one axis member sets (the later one wins in expansion)."""
         for ai, axis in enumerate(rp.axes):
             ms: list[Member] = []
             for mi, f in enumerate(axis.members):
-                m = Member(ai, mi, f, lint_axis_values(f, rp.name))
+                values = lint_axis_values(f, rp.name)
+                if axis_cache is not None:
+                    axis_cache[id(f)] = values
+                m = Member(ai, mi, f, values)
                 ms.append(m)
+                if f.name in self.members:
+                    self.repeated.add(f.name)
                 self.members.setdefault(f.name, m)
             self.axis_members.append(ms)
 
@@ -135,6 +149,12 @@ class PromptView:
 
     def classes(self, name: str) -> list[tuple[str, Place | None]]:
         """The distinct classes of `name`'s values, each with the first place giving it."""
+        found = self._classes.get(name)
+        if found is None:
+            found = self._classes[name] = self._find_classes(name)
+        return found
+
+    def _find_classes(self, name: str) -> list[tuple[str, Place | None]]:
         m = self.members.get(name)
         if m is not None and isinstance(m.values, AxisError):
             span = m.field.value.span  # an invalid axis (PS407): set, values unknown
@@ -220,8 +240,32 @@ class PromptView:
         ctx["prompt"] = self.rp.name
         return ctx
 
+    @cached_property
+    def defined(self) -> frozenset[str]:
+        return frozenset(self.base_context) | frozenset(self.members)
+
     def defined_names(self) -> set[str]:
-        return set(self.base_context) | set(self.members)
+        return set(self.defined)
+
+    @cached_property
+    def count(self) -> int:
+        """Requests the prompt expands to (axes that have no values are left out)."""
+        count = 1
+        for ms in self.axis_members:
+            lengths = [len(m.values) for m in ms if not isinstance(m.values, AxisError)]
+            if lengths:
+                count *= min(lengths)
+        return count
+
+    @cached_property
+    def first_point(self) -> dict[str, Any]:
+        """The render context at the first sampled point of every axis."""
+        ctx: dict[str, Any] = dict(self.base_context)
+        for ai in range(len(self.axis_members)):
+            points = self.axis_points(ai)
+            if points:
+                ctx.update(points[0])
+        return ctx
 
     def axis_points(self, axis: int) -> list[dict[str, Any]]:
         """A few points of one axis (all of a written list), as name -> typed value."""

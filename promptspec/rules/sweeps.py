@@ -7,8 +7,6 @@ prompts that are small and whose fixed parts match (`_duplicates`).
 
 from __future__ import annotations
 
-import math
-
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE, did_you_mean
 from promptspec.rules._context import Context
 from promptspec.rules._duplicates import duplicate_points
@@ -94,12 +92,7 @@ def template_names(view: PromptView) -> set[str]:
 
 def prompt_count(view: PromptView) -> int:
     """Requests the prompt expands to (axes that have no values are left out)."""
-    sizes: list[int] = []
-    for ms in view.axis_members:
-        lengths = [len(m.values) for m in ms if not isinstance(m.values, AxisError)]
-        if lengths:
-            sizes.append(min(lengths))
-    return math.prod(sizes)
+    return view.count
 
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
