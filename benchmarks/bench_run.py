@@ -4,6 +4,8 @@
 The emulator answers each create after `create_delay` (50 ms) and runs in this process;
 both clients run as subprocesses. The runner's time is the whole command (start-up,
 expansion, lint, ledger included); the bare loop's is its request loop alone: the ceiling.
+Wall-clock rates on a shared 2-core machine are noisy, so each figure is the best of
+`--repeat` interleaved runs, printed beside each client's CPU time per request.
 
     .venv/bin/python benchmarks/bench_run.py [--requests 2000] [--concurrency 8 32 128]
                                              [--repeat 2]
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -47,31 +50,39 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 SPEC = 'tune 1\nprompt p {\n  text = "a fox {{ seed }}"\n  sweep {\n    seed = 1..%d\n  }\n}\n'
 
 
-def bare(n: int, concurrency: int) -> float:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bare(n: int, concurrency: int) -> tuple[float, float]:
+    """(requests per second, client CPU milliseconds per request)."""
     with start_emulator(EmulatorConfig(create_delay=0.05)) as emu:
+        cpu = _cpu()
         out = subprocess.run([sys.executable, "-c", BARE, emu.url, str(n), str(concurrency)],
                              check=True, capture_output=True, text=True)
+        cpu = _cpu() - cpu
         assert emu.state.create_count == n
-    return n / float(out.stdout.strip())
+    return n / float(out.stdout.strip()), 1000 * cpu / n
 
 
-def runner(n: int, concurrency: int, folder: Path) -> float:
+def runner(n: int, concurrency: int, folder: Path) -> tuple[float, float]:
     spec = folder / "bench.pspec"
     spec.write_text(SPEC % n)
     (folder / "pyproject.toml").write_text("")
     out = Path(tempfile.mkdtemp(dir=folder))  # a fresh run folder: nothing to resume
     env = {**os.environ, "ASTRIA_API_KEY": "bench"}
     with start_emulator(EmulatorConfig(create_delay=0.05)) as emu:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         subprocess.run(
             [sys.executable, "-m", "promptspec", "run", str(spec), "--no-wait", "--yes",
              "--base-url", emu.url, "--out", str(out), "--concurrency", str(concurrency),
              "--max-requests", str(n)],
             check=True, capture_output=True, env=env,
         )
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
         assert emu.state.create_count == n
-    return n / elapsed
+    return n / elapsed, 1000 * cpu / n
 
 
 def main() -> None:
@@ -81,14 +92,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="best of this many, interleaved")
     args = parser.parse_args()
     print(f"{args.requests} creates, server answers after 50 ms")
-    print(f"{'concurrency':>11}  {'bare req/s':>10}  {'run req/s':>9}  {'ratio':>6}")
+    print(f"{'concurrency':>11}  {'bare req/s':>10}  {'run req/s':>9}  {'ratio':>6}"
+          f"  {'bare cpu ms/req':>15}  {'run cpu ms/req':>14}")
     with tempfile.TemporaryDirectory() as tmp:
         for c in args.concurrency:
             ceiling = ours = 0.0
+            cpu_bare = cpu_ours = float("inf")
             for _ in range(args.repeat):  # interleaved, so that load on the machine hits both
-                ceiling = max(ceiling, bare(args.requests, c))
-                ours = max(ours, runner(args.requests, c, Path(tmp)))
-            print(f"{c:>11}  {ceiling:>10.1f}  {ours:>9.1f}  {ours / ceiling:>6.2f}", flush=True)
+                rate, cpu = bare(args.requests, c)
+                ceiling, cpu_bare = max(ceiling, rate), min(cpu_bare, cpu)
+                rate, cpu = runner(args.requests, c, Path(tmp))
+                ours, cpu_ours = max(ours, rate), min(cpu_ours, cpu)
+            print(f"{c:>11}  {ceiling:>10.1f}  {ours:>9.1f}  {ours / ceiling:>6.2f}"
+                  f"  {cpu_bare:>15.2f}  {cpu_ours:>14.2f}", flush=True)
 
 
 if __name__ == "__main__":

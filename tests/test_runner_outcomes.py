@@ -29,6 +29,7 @@ class FakeApi:
         self.script = script
         self.prompts: list[dict[str, Any]] = []
         self.posts = 0
+        self.broken_reads = False
 
     def _form(self, request: httpx.Request) -> dict[str, Any]:
         head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
@@ -77,6 +78,8 @@ class FakeApi:
             if fate == "connect":
                 raise httpx.ConnectError("refused", request=request)
             raise AssertionError(fate)
+        if self.broken_reads:
+            return httpx.Response(500, text="down")
         if parts[0] == "images":
             png = {"content-type": "image/png"}
             return httpx.Response(200, content=b"\x89PNG fake", headers=png)
@@ -158,3 +161,17 @@ def test_the_key_never_goes_to_image_hosts_or_output(tmp_path: Path) -> None:
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_a_prompt_that_cannot_be_polled_is_polled_again_later(tmp_path: Path) -> None:
+    api = FakeApi([])
+    api.broken_reads = True
+    code, err = run(tmp_path, api, 1)
+    assert code == 1 and "HTTP 500: down" in err
+    line = json.loads((tmp_path / "out" / "results.jsonl").read_text())
+    assert line["state"] == "created" and line["remote_id"] == 1
+    api.broken_reads = False
+    code, _ = run(tmp_path, api, 1)
+    assert code == 0 and api.posts == 1
+    line = json.loads((tmp_path / "out" / "results.jsonl").read_text())
+    assert line["state"] == "finished" and line["error"] is None

@@ -113,6 +113,8 @@ class Executor:
         error = self.api.redact(error)
         if row.state == "inflight":
             self.ledger.note_error(row, error)  # outcome unknown: the next run reconciles it
+        elif row.remote_id is not None:
+            self.ledger.note_error(row, error)  # it exists: the next run polls it again
         else:
             self.ledger.mark_failed(row, error)
         self.progress.failed(row.id, row.prompt, error)
