@@ -15,7 +15,7 @@ from promptspec.expand import expand_prompt, prepare
 from promptspec.model import FileRef, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
 from promptspec.rules._context import Context
-from promptspec.rules._overlap import Domains, value_key
+from promptspec.rules._overlap import Domains, overlap, value_key
 from promptspec.rules._render import render
 from promptspec.rules._valuesets import Member, PromptView, is_lazy, typed
 from promptspec.templates import template_info
@@ -33,9 +33,11 @@ def duplicate_points(view: PromptView, read: set[str]) -> str | None:
         if any(isinstance(m.values, AxisError) or is_lazy(m.values) for m in ms):
             continue
         length = min(len(m.values) for m in ms)  # type: ignore[arg-type]
-        seen: dict[tuple[str, ...], int] = {}
-        for i in range(length):
-            key = tuple(_key(view, m, m.values[i], read) for m in ms)  # type: ignore[index]
+        if length < 2:
+            continue
+        columns = [_keys(view, m, length, read) for m in ms]
+        seen: dict[Any, int] = {}
+        for i, key in enumerate(zip(*columns, strict=True)):
             first = seen.setdefault(key, i)
             if first != i:
                 name = " / ".join(m.field.name for m in ms)
@@ -51,22 +53,27 @@ def _shown(ms: list[Member], i: int) -> str:
     return repr(shown[0]) if len(shown) == 1 else repr(tuple(shown))
 
 
-def _key(view: PromptView, m: Member, v: Any, read: set[str]) -> Any:
+def _keys(view: PromptView, m: Member, length: int, read: set[str]) -> list[Any]:
+    """Per value of a listed member, a key equal exactly when the requests are equal."""
     name = m.field.name
+    values: Any = m.values
+    param = name in PARAMS or name == TUNE
+    if not param and name not in read:
+        return [("file", v.path) if isinstance(v, FileRef) else () for v in values[:length]]
+    readers = [(f, src) for f, src in view.templates if name in template_info(src).names]
+    return [_key(view, name, param, readers, v) for v in values[:length]]
+
+
+def _key(view: PromptView, name: str, param: bool, readers: list[tuple[str, str]],
+         v: Any) -> Any:
     if isinstance(v, FileRef):
         return ("file", v.path)
-    if name in PARAMS or name == TUNE:
+    if param:
         return value_key(typed(name, v))
-    if name not in read:
-        return ()  # a var no template reads changes nothing (PS406 names it)
     ctx: dict[str, Any] = dict(view.first_point)
     ctx[name] = v
     out: list[Any] = ["renders"]
-    for field in TEMPLATE_FIELDS:
-        s = view.rp.params.get(field)
-        src = s.field.value.value if s is not None and isinstance(s.field.value, Literal) else None
-        if not isinstance(src, str) or name not in template_info(src).names:
-            continue
+    for field, src in readers:
         text = render(view.memo, src, ctx)
         if text is None:
             return ("value", value_key(v))
@@ -112,13 +119,17 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
     for sig, group in groups.items():
         if len(group) < 2:
             continue
-        names = _compared(sig)
         domains = [Domains(view) for view in group]
+        table = []  # per field that tells some prompts apart: each prompt's value set
+        for n in _compared(sig):
+            column = [d.get(n) for d in domains]
+            if any(c != column[0] for c in column):
+                table.append(column)
         for j, view in enumerate(group):
             # an earlier prompt that shares a request with this one passes every filter,
             # so the first owner of each shared id is the same as when all are expanded
-            earlier = [u for u, d in zip(group[:j], domains, strict=False)
-                       if d.may_share(domains[j], names)]
+            earlier = [group[i] for i in range(j)
+                       if all(overlap(column[i], column[j]) for column in table)]
             ids = ids_of(view) if earlier else None
             if ids is None:
                 continue

@@ -22,7 +22,7 @@ from promptspec.rules._valuesets import SAMPLES_PER_AXIS, PromptView, RandomInts
 from promptspec.templates import template_info
 from promptspec.values import AxisError, NumRange
 
-__all__ = ["Domains", "value_key"]
+__all__ = ["Domains", "overlap", "value_key"]
 
 RENDER_LIMIT = 64
 """Above this many combinations of the axes a template reads, its renders are unknown."""
@@ -67,7 +67,8 @@ Domain = dict[Any, Any] | Interval | None
 """Exact values (value_key -> value), an interval, or None: unknown."""
 
 
-def _overlap(a: Domain, b: Domain) -> bool:
+def overlap(a: Domain, b: Domain) -> bool:
+    """Whether two value sets may share a value (always, when either is unknown)."""
     if a is None or b is None:
         return True
     if isinstance(a, Interval):
@@ -106,10 +107,6 @@ class Domains:
     def __init__(self, view: PromptView) -> None:
         self.view = view
         self._found: dict[str, Domain] = {}
-
-    def may_share(self, other: Domains, names: list[str]) -> bool:
-        """False only when no request of one prompt can equal a request of the other."""
-        return all(_overlap(self.get(n), other.get(n)) for n in names)
 
     def get(self, name: str) -> Domain:
         if name not in self._found:

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from promptspec.model import Field, FileRef, Literal, RandomValue
-from promptspec.params import PARAMS, TUNE, coerce
+from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE, coerce
 from promptspec.resolve import ResolvedPrompt
 from promptspec.rules._context import Place, at, place_of_setting
 from promptspec.values import AxisError, NumRange, axis_values, item_span, random_range
@@ -259,13 +259,27 @@ class PromptView:
 
     @cached_property
     def first_point(self) -> dict[str, Any]:
-        """The render context at the first sampled point of every axis."""
+        """The render context at the first point of every axis (`axis_points(ai)[0]`)."""
         ctx: dict[str, Any] = dict(self.base_context)
-        for ai in range(len(self.axis_members)):
-            points = self.axis_points(ai)
-            if points:
-                ctx.update(points[0])
+        for ms in self.axis_members:
+            if any(isinstance(m.values, AxisError) or len(m.values) == 0 for m in ms):
+                continue
+            for m in ms:
+                values = m.values
+                first = values.lo if isinstance(values, RandomInts) else values[0]  # type: ignore[index]
+                ctx[m.field.name] = _ctx_value(m.field.name, first)
         return ctx
+
+    @cached_property
+    def templates(self) -> list[tuple[str, str]]:
+        """(field, source) of each template field set to a string (swept or not)."""
+        out: list[tuple[str, str]] = []
+        for field in TEMPLATE_FIELDS:
+            s = self.rp.params.get(field)
+            if s is not None and isinstance(s.field.value, Literal) \
+                    and isinstance(s.field.value.value, str):
+                out.append((field, s.field.value.value))
+        return out
 
     def axis_points(self, axis: int) -> list[dict[str, Any]]:
         """A few points of one axis (all of a written list), as name -> typed value."""

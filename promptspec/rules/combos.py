@@ -118,8 +118,16 @@ def _message(req: Requirement, combo: dict[str, tuple[str, Place | None]]) -> tu
     return f"{f} is set ({here}) but {needs} is not set", []
 
 
+def _active(req: Requirement, view: PromptView) -> bool:
+    """Whether some value of the requirement's field makes it apply (else it never fails)."""
+    active = (TRUE,) if req.when_true else (TRUE, OTHER)
+    return any(c in active for c, _ in view.classes(req.field))
+
+
 def check_prompt(ctx: Context, view: PromptView) -> None:
     for req in REQUIREMENTS:
+        if not _active(req, view):
+            continue
         names = (req.field, *req.needs)
         for combo in view.joint(names):
             values = {n: _REPRESENTATIVE[c] for n, (c, _) in combo.items()}
