@@ -48,10 +48,10 @@ def check(res: Resolution, *, max_requests: int = 1000) -> list[Diagnostic]:
     ctx = Context(res, res.spec, max_requests)
     for d in res.diagnostics:
         ctx.report(d.code, d.message, d.span, d.prompt, d.fix)
+    memo: dict[object, object] = {}  # renders shared by the prompts of the file
+    views = [PromptView(rp, memo, ctx.axis_values) for rp in res.prompts]
     for run in _FILE_CHECKS:
         _guarded(ctx, run.__module__, lambda run=run: run(ctx))  # type: ignore[misc]
-    memo: dict[object, object] = {}  # renders shared by the prompts of the file
-    views = [PromptView(rp, memo) for rp in res.prompts]
     for view in views:
         for prun in _PROMPT_CHECKS:
             _guarded(ctx, f"{prun.__module__} for prompt {view.name!r}",

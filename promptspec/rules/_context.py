@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from promptspec.diagnostics import Diagnostic, Edit
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile
@@ -47,6 +48,8 @@ class Context:
     max_requests: int
     out: list[Diagnostic] = field(default_factory=list)
     seen: set[tuple[str, Span]] = field(default_factory=set)
+    axis_values: dict[int, Any] = field(default_factory=dict)
+    """Lint values of each sweep axis field (by identity), computed once per check."""
 
     @property
     def path(self) -> str:

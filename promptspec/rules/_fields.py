@@ -147,7 +147,9 @@ def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
     if p is not None and not p.allowed:
         _report(ctx, _refused(p), f.value.span, prompt, f.name_span)
         return
-    values = lint_axis_values(f, prompt)
+    values = ctx.axis_values.get(id(f))
+    if values is None:
+        values = lint_axis_values(f, prompt)
     if isinstance(values, AxisError):
         return  # PS407 / PS007: the sweeps family reports it
     if isinstance(values, NumRange | RandomInts):

@@ -72,6 +72,7 @@ def outside_tags(source: str) -> str:
     return _TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
 
 
+@lru_cache(maxsize=4096)
 def bracket_problem(source: str) -> tuple[int, str] | None:
     """(template line, message) of the first bracket that does not pair up, else None."""
     text = outside_tags(source)
@@ -93,6 +94,7 @@ def bracket_problem(source: str) -> tuple[int, str] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def weight_line(source: str) -> tuple[int, str] | None:
     """(template line, the weighted phrase) of the first `(word:1.3)` outside tags."""
     text = outside_tags(source)
@@ -117,6 +119,47 @@ def _value_key(v: Any) -> Any:
     raise TypeError(t)
 
 
+@lru_cache(maxsize=4096)
+def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
+    """The template as literal text and bare `{{ name }}` outputs, or None when it holds more.
+
+    The pieces come from jinja's own parse (white-space control, newline handling and
+    the dropped trailing newline already applied), so joining them is jinja's render.
+    """
+    if template_info(source).error is not None:
+        return None
+    parts: list[tuple[bool, str]] = []
+    for node in ENV.parse(source).body:
+        if not isinstance(node, nodes.Output):
+            return None
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                parts.append((False, child.data))
+            elif isinstance(child, nodes.Name) and child.ctx == "load":
+                parts.append((True, child.name))
+            else:
+                return None
+    return tuple(parts)
+
+
+def _plain_render(source: str, ctx: dict[str, Any]) -> Any:
+    """A render of a template of text and bare names without jinja (`_MISSING` otherwise)."""
+    parts = _plain_parts(source)
+    if parts is None:
+        return _MISSING
+    out: list[str] = []
+    for is_name, piece in parts:
+        if not is_name:
+            out.append(piece)
+            continue
+        v = ctx.get(piece, _MISSING)
+        t = type(v)
+        if t is not float and t not in _SCALARS:
+            return _MISSING  # undefined names, globals and other types: jinja decides
+        out.append(str(v))
+    return "".join(out)
+
+
 def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None:
     """`source` rendered with `ctx` (None when it fails), once per values of the names it reads.
 
@@ -129,6 +172,8 @@ def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None
     except TypeError:
         key = None
     found = memo.get(key, _MISSING) if key is not None else _MISSING
+    if found is _MISSING:
+        found = _plain_render(source, ctx)
     if found is _MISSING:
         try:
             found = compile_template(source).render(ctx)

@@ -151,7 +151,7 @@ def _span(ctx: Context, view: PromptView, lit: Literal, line: int, place: Place)
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
     rp = view.rp
-    defined = view.defined_names()
+    defined = view.defined
     lpw_off = any(c != TRUE for c, _ in view.classes("use_lpw"))
     for name in TEMPLATE_FIELDS:
         if name in view.members:
