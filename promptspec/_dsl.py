@@ -11,14 +11,12 @@ set on line N" point at the value that is actually used.
 
 from __future__ import annotations
 
-from typing import Any
-
-from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from promptspec._dsl_errors import syntax_error
-from promptspec._dsl_parser import parse_tree
-from promptspec._dsl_values import SyntaxProblem, ValueBuilder, leaf, tree_span
+from promptspec._dsl_fast import Bail, Node, Tok, parse_fast
+from promptspec._dsl_parser import parse_tree, tree_nodes
+from promptspec._dsl_values import SyntaxProblem, ValueBuilder
 from promptspec.diagnostics import Diagnostic
 from promptspec.frontend import Parsed
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, Sweep
@@ -47,17 +45,17 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
 
     # -- helpers -------------------------------------------------------------------------
-    def span(self, node: Tree[Any] | Token) -> Span:
-        return tree_span(self.path, node)
+    def span(self, first: Tok, last: Tok | None = None) -> Span:
+        """From `first`'s start to `last`'s end (`first`'s own when not given)."""
+        end = first if last is None else last
+        return Span(self.path, first[2], first[3], end[4], end[5])
 
     def report(self, code: str, message: str, span: Span) -> None:
         self.diagnostics.append(Diagnostic(code, message, span))
 
-    def field(self, node: Tree[Any]) -> Field:
-        name_tok, value_node = leaf(node), node.children[1]
-        return Field(
-            str(name_tok), self.span(name_tok), self.values.value(value_node), self.span(node)
-        )
+    def field(self, node: Node) -> Field:
+        _, name, value, last = node
+        return Field(name[1], self.span(name), self.values.value(value), self.span(name, last))
 
     def add_unique(self, into: list[Field], item: Field, what: str) -> None:
         """Append `item` unless its name is taken (PS002 at the later one; the first stays)."""
@@ -72,22 +70,22 @@ class _Builder:
         into.append(item)
 
     # -- file ----------------------------------------------------------------------------
-    def spec_file(self, tree: Tree[Any]) -> SpecFile:
+    def spec_file(self, statements: list[Node]) -> SpecFile:
         imports: list[Import] = []
         tune: Field | None = None
         file_vars: list[Field] = []
         presets: list[Preset] = []
         prompts: list[Prompt] = []
-        for node in tree.children:
-            kind = node.data
-            if kind == "import_stmt":
-                tok = leaf(node)
+        for node in statements:
+            kind = node[0]
+            if kind == "import":
+                tok = node[1]
                 path = self.values.path_string(tok, "import")
                 imports.append(Import(path, self.span(tok)))
-            elif kind == "tune_stmt":
-                keyword, value_node = node.children
+            elif kind == "tune":
+                _, keyword, value, last = node
                 new = Field(
-                    "tune", self.span(keyword), self.values.value(value_node), self.span(node)
+                    "tune", self.span(keyword), self.values.value(value), self.span(keyword, last)
                 )
                 if tune is None:
                     tune = new
@@ -97,9 +95,9 @@ class _Builder:
                         f"duplicate tune statement (first on line {tune.span.line})",
                         new.name_span,
                     )
-            elif kind == "vars_block":
-                self.body(node.children[1], "vars", _Body(), file_vars)
-            elif kind in ("preset", "prompt"):
+            elif kind == "block":
+                self.body(node[2], "vars", _Body(), file_vars)
+            elif kind == "named":
                 built = self.named(node)
                 if isinstance(built, Prompt):
                     prompts.append(built)
@@ -127,19 +125,16 @@ class _Builder:
             tuple(prompts),
         )
 
-    def named(self, node: Tree[Any]) -> Preset | Prompt:
-        keyword, name_tok, *rest = node.children
-        body_node = rest[-1]
-        extends: tuple[Ref, ...] = ()
-        if len(rest) == 2:
-            extends = tuple(Ref(str(t), self.span(t)) for t in rest[0].children)
-        kind = str(keyword)
+    def named(self, node: Node) -> Preset | Prompt:
+        _, keyword, name_tok, names, members, last = node
+        extends = tuple(Ref(t[1], self.span(t)) for t in names)
+        kind = keyword[1]
         body = _Body()
-        self.body(body_node, kind, body, body.vars)
-        span = self.span(node)
+        self.body(members, kind, body, body.vars)
+        span = self.span(keyword, last)
         if kind == "preset":
             return Preset(
-                str(name_tok),
+                name_tok[1],
                 self.span(name_tok),
                 extends,
                 tuple(body.fields),
@@ -148,7 +143,7 @@ class _Builder:
             )
         self.check_axes_once(body)
         return Prompt(
-            str(name_tok),
+            name_tok[1],
             self.span(name_tok),
             extends,
             tuple(body.fields),
@@ -159,13 +154,10 @@ class _Builder:
         )
 
     # -- bodies --------------------------------------------------------------------------
-    def body(self, node: Tree[Any], kind: str, out: _Body, vars_out: list[Field]) -> None:
+    def body(self, members: list[Node], kind: str, out: _Body, vars_out: list[Field]) -> None:
         """Judge the members of one block. `kind`: preset, prompt, vars, sweep or zip."""
-        for member in node.children:
-            if isinstance(member, Token):  # the braces
-                continue
-            what = member.data
-            if what == "field":
+        for member in members:
+            if member[0] == "field":
                 f = self.field(member)
                 if kind == "vars":
                     self.add_unique(vars_out, f, "var")
@@ -180,26 +172,27 @@ class _Builder:
                 else:
                     self.add_unique(out.fields, f, "field")
                 continue
-            keyword = leaf(member)
+            keyword = member[1][1]
             if kind in ("vars", "sweep", "zip"):
                 self.report(
-                    "PS007", f"a {keyword} block cannot be nested inside {kind}", self.span(keyword)
+                    "PS007", f"a {keyword} block cannot be nested inside {kind}",
+                    self.span(member[1]),
                 )
-            elif what == "vars_block":
+            elif keyword == "vars":
                 # Several vars blocks in one body merge; a repeated var name is PS002.
-                self.body(member.children[1], "vars", out, vars_out)
+                self.body(member[2], "vars", out, vars_out)
             elif kind == "preset":
                 self.report(
                     "PS007",
                     f"a preset cannot hold a {keyword} block: sweeps belong in prompts",
-                    self.span(keyword),
+                    self.span(member[1]),
                 )
             else:
                 self.sweep_block(member, out)
 
-    def sweep_block(self, node: Tree[Any], out: _Body) -> None:
-        keyword = leaf(node)
-        kind = str(keyword)
+    def sweep_block(self, node: Node, out: _Body) -> None:
+        _, keyword, members, last = node
+        kind = keyword[1]
         first = out.sweep if kind == "sweep" else out.zip
         if first is not None:
             self.report(
@@ -209,8 +202,8 @@ class _Builder:
             )
             return
         inner = _Body()
-        self.body(node.children[1], kind, inner, inner.vars)
-        block = Sweep(tuple(inner.fields), self.span(node))
+        self.body(members, kind, inner, inner.vars)
+        block = Sweep(tuple(inner.fields), self.span(keyword, last))
         if kind == "sweep":
             out.sweep = block
         else:
@@ -244,12 +237,16 @@ class _Builder:
 def parse_dsl(text: str, path: str) -> Parsed:
     """Parse DSL source text into a `Parsed` (model + front-end diagnostics). Never raises."""
     try:
-        tree, _ = parse_tree(text)
-    except (LarkError, RecursionError) as err:
-        return Parsed(path, text, None, (syntax_error(text, path, err),))
+        statements = parse_fast(text)
+    except (Bail, RecursionError):
+        try:
+            tree, _ = parse_tree(text)
+            statements = tree_nodes(tree)
+        except (LarkError, RecursionError) as err:
+            return Parsed(path, text, None, (syntax_error(text, path, err),))
     builder = _Builder(path)
     try:
-        spec = builder.spec_file(tree)
+        spec = builder.spec_file(statements)
     except SyntaxProblem as bad:
         return Parsed(path, text, None, (Diagnostic("PS001", bad.message, bad.span),))
     diagnostics = builder.diagnostics + [

@@ -1,7 +1,8 @@
 """The DSL's lark parser: find the grammar, build the LALR parser once, parse text to a tree.
 
 The tree shape is documented in `grammar/promptspec.lark`; `_dsl_errors` turns lark's
-failures into diagnostics.
+failures into diagnostics; `tree_nodes` turns a tree into the builder's light nodes (for the
+files the fast path leaves to lark).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import Any
 import lark
 
 import promptspec
+from promptspec._dsl_fast import Node, Tok
 
-__all__ = ["GRAMMAR_FILE", "NewlineFilter", "get_parser", "grammar_path", "parse_tree"]
+__all__ = [
+    "GRAMMAR_FILE", "NewlineFilter", "get_parser", "grammar_path", "parse_tree", "tree_nodes",
+]
 
 GRAMMAR_FILE = "promptspec.lark"
 
@@ -102,3 +106,62 @@ def parse_tree(text: str) -> tuple[lark.Tree[Any], list[lark.Token]]:
         return tree, _SINK.items
     finally:
         _SINK.items = []
+
+
+# -- lark's tree as the builder's nodes -----------------------------------------------------
+
+
+def _tok(t: Any) -> Tok:
+    """A lark token (a child that the grammar makes a token) as a `Tok`."""
+    kind = "S" if t.type == "SCALAR" else "N"
+    return (kind, str(t), t.line or 1, t.column or 1, t.end_line or 1, t.end_column or 1)
+
+
+def _ends(node: lark.Tree[Any]) -> tuple[Tok, Tok]:
+    """Stand-in first and last tokens carrying a subtree's start and end."""
+    m = node.meta
+    return ("", "", m.line, m.column, m.line, m.column), (
+        "", "", m.end_line, m.end_column, m.end_line, m.end_column)
+
+
+def _value(node: lark.Tree[Any] | lark.Token, deep: bool = True) -> Node:
+    if isinstance(node, lark.Token):
+        return _tok(node)
+    first, last = _ends(node)
+    kids = node.children
+    kind = node.data
+    if kind == "list":
+        items = [_value(c, False) for c in kids[1:-1]] if deep else []
+        return ("L", first, last, items)
+    if kind == "range":
+        word = _tok(kids[2]) if len(kids) == 4 else None
+        bound = _tok(kids[3]) if len(kids) == 4 else None
+        return ("R", first, last, _tok(kids[0]), _tok(kids[1]), word, bound)
+    if kind == "random":
+        return ("X", first, last, _tok(kids[0]), _tok(kids[1]) if len(kids) > 1 else None)
+    return ("F", first, last, _tok(kids[0]))
+
+
+def _member(node: lark.Tree[Any]) -> Node:
+    kind = node.data
+    kids = node.children
+    last = _ends(node)[1]
+    if kind == "field":
+        return ("field", _tok(kids[0]), _value(kids[1]), last)
+    if kind == "import_stmt":
+        return ("import", _tok(kids[0]))
+    if kind == "tune_stmt":
+        return ("tune", _tok(kids[0]), _value(kids[1]), last)
+    if kind in ("vars_block", "sweep_block", "zip_block"):
+        return ("block", _tok(kids[0]), _members(kids[1]), last)
+    extends = [_tok(t) for t in kids[2].children] if len(kids) == 4 else []
+    return ("named", _tok(kids[0]), _tok(kids[1]), extends, _members(kids[-1]), last)
+
+
+def _members(body: lark.Tree[Any]) -> list[Node]:
+    return [_member(c) for c in body.children if isinstance(c, lark.Tree)]
+
+
+def tree_nodes(tree: lark.Tree[Any]) -> list[Node]:
+    """lark's parse tree as the same light nodes `_dsl_fast.parse_fast` gives."""
+    return [_member(c) for c in tree.children]

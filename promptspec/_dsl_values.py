@@ -1,4 +1,4 @@
-"""Turn the DSL's value nodes (SCALAR tokens, lists, ranges, ...) into model values.
+"""Turn the DSL's value nodes (scalar tokens, lists, ranges, ...) into model values.
 
 Problems that the grammar lets through but the language forbids are raised as
 `SyntaxProblem` (PS001: a bad escape, a non-string path) and the caller decides what the
@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import re
 import textwrap
-from typing import Any
-from typing import Literal as Lit
 
-from lark import Token, Tree
-
+from promptspec._dsl_fast import Node, Tok
 from promptspec.model import FileRef, ListValue, Literal, RandomValue, RangeValue, Span, Value
 
-__all__ = ["SyntaxProblem", "ValueBuilder", "leaf", "scalar_kind", "tree_span"]
-
-ScalarKind = Lit["block", "string", "number", "const"]
+__all__ = ["SyntaxProblem", "ValueBuilder", "decode_block", "decode_string"]
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(.)")
-_CONSTS: dict[str, bool | None] = {"true": True, "false": False, "null": None}
+CONSTS: dict[str, bool | None] = {"true": True, "false": False, "null": None}
 _INT_RE = re.compile(r"-?[0-9]+")
 
 
@@ -35,44 +30,16 @@ class SyntaxProblem(Exception):
         self.span = span
 
 
-def scalar_kind(tok: Token) -> ScalarKind:
-    """Which kind of scalar a SCALAR token holds: its first characters say it."""
-    text = str(tok)
-    if text.startswith('"""'):
-        return "block"
-    if text.startswith('"'):
-        return "string"
-    if text in _CONSTS:
-        return "const"
-    return "number"
-
-
-def leaf(node: Tree[Any], index: int = 0) -> Token:
-    """The token at `children[index]` of a rule whose child there is always a token."""
-    child = node.children[index]
-    assert isinstance(child, Token), child
-    return child
-
-
-def tree_span(path: str, node: Tree[Any] | Token) -> Span:
-    """The exact span of a subtree (propagated positions) or a token; end exclusive."""
-    if isinstance(node, Token):
-        return Span(
-            path, node.line or 1, node.column or 1, node.end_line or 1, node.end_column or 1
-        )
-    m = node.meta
-    return Span(path, m.line, m.column, m.end_line, m.end_column)
-
-
-def _decode_string(tok: Token, path: str) -> str:
-    raw = str(tok)[1:-1]
+def decode_string(text: str, line: int, column: int, path: str) -> str:
+    """A `"..."` string token's value (`text` with its quotes, at `line`, `column`)."""
+    raw = text[1:-1]
     if "\\" not in raw:
         return raw
 
     def replace(m: re.Match[str]) -> str:
         ch = m.group(1)
         if ch not in _ESCAPES:
-            line, col = tok.line or 1, (tok.column or 1) + 1 + m.start()
+            col = column + 1 + m.start()
             raise SyntaxProblem(
                 f"unknown escape '\\{ch}' in a string (the escapes are \\\" \\\\ \\n \\t; "
                 'use \\\\ for a backslash, or a """ block, which is raw)',
@@ -103,76 +70,78 @@ def decode_block(raw: str, line: int) -> tuple[str, int]:
 
 
 class ValueBuilder:
-    """Builds model values for one file; non-scalar list items go to `problems` (PS007)."""
+    """Builds model values for one file; non-scalar list items go to `problems` (PS007).
+
+    Values come as `_dsl_fast` nodes: a scalar `Tok`, or a ("L" | "R" | "X" | "F", first,
+    last, ...) tuple whose span runs from its first token to its last.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[tuple[str, Span]] = []
 
-    def value(self, node: Tree[Any] | Token) -> Value:
-        if isinstance(node, Token):
-            return self.scalar(node)
-        kind = node.data
-        if kind == "list":
-            return self._list(node)
-        if kind == "range":
-            return self._range(node)
-        if kind == "random":
-            args = [self.scalar(leaf(node, i)) for i in range(len(node.children))]
-            return RandomValue(args[0], args[1] if len(args) > 1 else None, self._span(node))
-        return FileRef(self.path_string(leaf(node), "file(...)"), self._span(node))
+    def span(self, first: Tok, last: Tok) -> Span:
+        return Span(self.path, first[2], first[3], last[4], last[5])
 
-    def path_string(self, tok: Token, where: str) -> str:
+    def value(self, node: Node) -> Value:
+        kind = node[0]
+        if kind == "S":
+            return self.scalar(node)
+        if kind == "L":
+            return self._list(node)
+        if kind == "R":
+            _, first, last, start, end, word, bound = node
+            low, high = self.scalar(start), self.scalar(end)
+            step = count = None
+            if word is not None:
+                if word[1] == "step":
+                    step = self.scalar(bound)
+                else:
+                    count = self.scalar(bound)
+            return RangeValue(low, high, step, count, self.span(first, last))
+        if kind == "X":
+            n = self.scalar(node[3])
+            seed = self.scalar(node[4]) if node[4] is not None else None
+            return RandomValue(n, seed, self.span(node[1], node[2]))
+        return FileRef(self.path_string(node[3], "file(...)"), self.span(node[1], node[2]))
+
+    def path_string(self, tok: Tok, where: str) -> str:
         """The text of a string token that must be a path (import, file(...))."""
         lit = self.scalar(tok)
         if not isinstance(lit.value, str):
-            raise SyntaxProblem(f"{where} needs a path in quotes, not {tok}", lit.span)
+            raise SyntaxProblem(f"{where} needs a path in quotes, not {tok[1]}", lit.span)
         return lit.value
 
-    def scalar(self, tok: Token) -> Literal:
-        span = self._span(tok)
-        kind = scalar_kind(tok)
-        if kind == "string":
-            return Literal(_decode_string(tok, self.path), span, None, span.line, False)
-        if kind == "block":
-            text, content_line = decode_block(str(tok)[3:-3], span.line)
-            return Literal(text, span, None, content_line, True)
-        if kind == "const":
-            return Literal(_CONSTS[str(tok)], span)
-        text = str(tok)
+    def scalar(self, tok: Tok) -> Literal:
+        text, line = tok[1], tok[2]
+        span = Span(self.path, line, tok[3], tok[4], tok[5])
+        first = text[:1]
+        if first == '"':
+            if text.startswith('"""'):
+                value, content_line = decode_block(text[3:-3], line)
+                return Literal(value, span, None, content_line, True)
+            return Literal(decode_string(text, line, tok[3], self.path), span, None, line, False)
+        if text in CONSTS:
+            return Literal(CONSTS[text], span)
         number: int | float = int(text) if _INT_RE.fullmatch(text) else float(text)
         return Literal(number, span, text)
 
-    def _list(self, node: Tree[Any]) -> ListValue:
+    def _list(self, node: Node) -> ListValue:
         items: list[Literal | FileRef] = []
-        for child in node.children:
-            if isinstance(child, Token):
-                if child.type == "SCALAR":
-                    items.append(self.scalar(child))
-                continue  # the brackets
-            if child.data == "file_ref":
-                items.append(FileRef(self.path_string(leaf(child), "file(...)"), self._span(child)))
-                continue
-            what = {"list": "a nested list", "range": "a range", "random": "random(...)"}
-            self.problems.append(
-                (
-                    f"{what[child.data]} cannot be a list item; items are strings, "
-                    "numbers, true, false, null or file(...)",
-                    self._span(child),
-                )
-            )
-        return ListValue(tuple(items), self._span(node))
-
-    def _range(self, node: Tree[Any]) -> RangeValue:
-        start, end = self.scalar(leaf(node, 0)), self.scalar(leaf(node, 1))
-        step = count = None
-        if len(node.children) == 4:
-            bound = self.scalar(leaf(node, 3))
-            if leaf(node, 2).type == "STEP":
-                step = bound
+        for child in node[3]:
+            kind = child[0]
+            if kind == "S":
+                items.append(self.scalar(child))
+            elif kind == "F":
+                items.append(FileRef(self.path_string(child[3], "file(...)"),
+                                     self.span(child[1], child[2])))
             else:
-                count = bound
-        return RangeValue(start, end, step, count, self._span(node))
-
-    def _span(self, node: Tree[Any] | Token) -> Span:
-        return tree_span(self.path, node)
+                what = {"L": "a nested list", "R": "a range", "X": "random(...)"}
+                self.problems.append(
+                    (
+                        f"{what[kind]} cannot be a list item; items are strings, "
+                        "numbers, true, false, null or file(...)",
+                        self.span(child[1], child[2]),
+                    )
+                )
+        return ListValue(tuple(items), self.span(node[1], node[2]))
