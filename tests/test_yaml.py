@@ -604,3 +604,12 @@ def test_both_syntaxes_of_the_contract_example_give_one_model() -> None:
     # The DSL has no `version` statement; the YAML file states version 1.
     yaml_spec = dataclasses.replace(yaml.spec, version=None)
     assert without_places(yaml_spec) == without_places(dsl.spec)
+
+
+@pytest.mark.parametrize(
+    "text", ["vars:\n  a: &x\n    - *x\n", "vars:\n  a: &x\n    b: *x\n", "prompts: &p\n  p: *p\n"]
+)
+def test_a_recursive_alias_is_no_crash(text: str) -> None:
+    parsed = parse(text)
+    assert parsed.spec is not None
+    assert [d.code for d in parsed.diagnostics] == ["PS007"]
