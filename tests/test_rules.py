@@ -6,6 +6,7 @@ Each case file marks its findings with `# expect: CODES` on the line of each fin
 
 from __future__ import annotations
 
+import random
 import re
 import warnings
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from promptspec.diagnostics import Diagnostic
+from promptspec.errors import SpecError
+from promptspec.expand import expand_prompt, prepare
 from promptspec.resolve import resolve
 from promptspec.rules import check
 
@@ -231,3 +234,97 @@ def test_a_huge_random_axis_stays_abstract(tmp_path: Path) -> None:
                                       "  }\n}\n")
     found = {d.code for d in lint(path)}
     assert found == {"PS403", "PS105"}
+
+
+# -- PS404 across prompts: the value-set filter never hides a shared request --------------
+
+_AXIS_VALUES = ["[1, 2]", "[2, 3]", "[3]", "1..4", "2..8 step 3", "[7, 7.0]"]
+_SCALES = ["7", "7.0", "7.5", "[5, 7]", "[7.5, 8]", "5..9 step 0.5", "6.25..8.25 step 1",
+           "0.5..1 count 3"]
+_ARTISTS = ['["Monet", "Goya"]', '["Goya"]', '["Goya", " Monet"]']
+_TEXTS = ['"a {{ artist }}"', '"a Monet"', '" a Monet "', '"a Goya"', '"a {{ artist }} {{ n }}"',
+          '"a {{ artist|upper }}"', '"{{ n }}"', '"1"', '"1.0"']
+
+
+def _random_spec(rng: random.Random) -> str:
+    """Prompts that each take every choice of the previous one with odds of one half."""
+    out = ['tune 7\n\nvars {\n  artist = "Monet"\n  n = 1\n}\n']
+    fields = (("text", _TEXTS, 1.0), ("seed", _AXIS_VALUES, 1.0), ("cfg_scale", _SCALES, 1.0),
+              ("artist", _ARTISTS, 0.5), ("n", ["[1, 1.0]", "[2, 1]", "0..2"], 0.3))
+    prev: dict[str, str | None] = {}
+    for p in range(rng.randint(2, 4)):
+        chosen = {name: prev[name] if prev and rng.random() < 0.5 else
+                  (rng.choice(choices) if rng.random() < odds else None)
+                  for name, choices, odds in fields}
+        prev = chosen
+        body: list[str] = []
+        sweep: list[str] = []
+        for name, value in chosen.items():
+            if value is None:
+                continue
+            if name != "text" and ("[" in value or ".." in value):
+                sweep.append(f"    {name} = {value}")
+            else:
+                body.append(f"  {name} = {value}")
+        block = "  sweep {\n" + "\n".join(sweep) + "\n  }\n" if sweep else ""
+        out.append(f"prompt p{p} {{\n" + "\n".join(body) + "\n" + block + "}\n")
+    return "\n".join(out)
+
+
+def _expanded_clashes(path: Path) -> dict[str, str]:
+    """Prompt -> the earlier prompt of its first shared request, expanding every prompt."""
+    res = resolve(str(path))
+    owner: dict[str, str] = {}
+    found: dict[str, str] = {}
+    for rp in res.prompts:
+        try:
+            ids = [r.id for r in expand_prompt(prepare(rp, str(path), res.root))]
+        except SpecError:
+            continue
+        clash = next((i for i in ids if i in owner), None)
+        if clash is not None:
+            found[rp.name] = owner[clash]
+        for i in ids:
+            owner.setdefault(i, rp.name)
+    return found
+
+
+def test_duplicate_prompts_match_full_expansion(tmp_path: Path) -> None:
+    rng = random.Random(404)
+    clashes = 0
+    for i in range(150):
+        path = write(tmp_path, f"r{i}.pspec", _random_spec(rng))
+        found = lint(path)
+        within = {d.prompt for d in found if d.code == "PS404" and ": " in d.message
+                  and "yields" not in d.message}
+        across = {d.prompt: d.message.split("prompt ")[2].split("'")[1] for d in found
+                  if d.code == "PS404" and "yields the same request" in d.message}
+        want = {p: o for p, o in _expanded_clashes(path).items() if p not in within}
+        assert across == want, path.read_text()
+        clashes += len(want)
+    assert clashes > 20  # the generator makes real duplicates, not only near misses
+
+
+def test_prompts_that_cannot_collide_are_not_expanded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from promptspec.rules import _duplicates
+
+    expanded: list[str] = []
+    real = _duplicates._ids
+
+    def counting(ctx: object, view: object) -> list[str] | None:
+        expanded.append(view.name)  # type: ignore[attr-defined]
+        return real(ctx, view)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_duplicates, "_ids", counting)
+    prompts = "".join(f'prompt p{i} {{\n  text = "a {{{{ artist }}}}, no. {i}"\n  sweep {{\n'
+                      f'    seed = 1..{i + 2}\n    artist = ["Monet", "Goya"]\n  }}\n}}\n'
+                      for i in range(8))
+    path = write(tmp_path, "many.pspec", "tune 7\n" + prompts)
+    assert not [d for d in lint(path) if d.code == "PS404"]
+    assert expanded == []
+    path = write(tmp_path, "two.pspec", 'tune 7\nprompt a {\n  text = "x"\n  seed = 3\n}\n'
+                                        'prompt b {\n  text = "x"\n  sweep {\n'
+                                        "    seed = 1..9 step 2\n  }\n}\n")
+    assert only(lint(path), "PS404").prompt == "b"
+    assert expanded == ["b", "a"]
