@@ -166,14 +166,15 @@ def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None
     A template's output depends only on the context names it reads, so renders are keyed
     by the template and those values; `memo` is shared by the prompts of one file.
     """
+    found = _plain_render(source, ctx)  # cheaper than the memo's key
+    if found is not _MISSING:
+        return str(found)
     try:
         key: Any = (source, *(_value_key(ctx[n]) if n in ctx else _MISSING
                               for n in _read_order(source)))
     except TypeError:
         key = None
     found = memo.get(key, _MISSING) if key is not None else _MISSING
-    if found is _MISSING:
-        found = _plain_render(source, ctx)
     if found is _MISSING:
         try:
             found = compile_template(source).render(ctx)
