@@ -100,18 +100,18 @@ def enabled(code: str, config: Config, cli: Selection) -> bool:
     return _layer(code, on, cli.select, (*carried, *cli.ignore) if cli.select else cli.ignore)
 
 
-def _per_file_ignored(code: str, path: str, config: Config) -> bool:
+def _file_ignores(path: str, config: Config) -> tuple[str, ...]:
+    """The codes (or prefixes) `per-file-ignores` turns off for `path`."""
     if not config.per_file_ignores:
-        return False
+        return ()
     rel = os.path.relpath(os.path.abspath(path), config.root).replace(os.sep, "/")
     name = rel.rsplit("/", 1)[-1]
+    out: list[str] = []
     for glob, codes in config.per_file_ignores:
         glob = glob[2:] if glob.startswith("./") else glob
-        if (fnmatchcase(rel, glob) or ("/" not in glob and fnmatchcase(name, glob))) and any(
-            code.startswith(c) for c in codes
-        ):
-            return True
-    return False
+        if fnmatchcase(rel, glob) or ("/" not in glob and fnmatchcase(name, glob)):
+            out.extend(codes)
+    return tuple(out)
 
 
 # -- suppression comments -----------------------------------------------------------------
@@ -205,6 +205,7 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
     cache: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
     out: list[Diagnostic] = []
     sources: dict[str, str] = {}
+    decided: dict[tuple[str, int], bool] = {}  # (code, config) -> enabled, configs live on
     for path in paths:
         config = configs.of(path)
         real = os.path.realpath(path)
@@ -214,12 +215,20 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
         sources[path] = parsed.source
         res = resolve(path, parsed, cache=cache)
         found = rules.check(res, max_requests=max_requests or config.max_requests)
+        if not found:
+            continue
         sup = suppressions(parsed.source, syntax_of(path))
+        ignores = _file_ignores(path, config)
         for d in found:
+            code = d.code
+            key = (code, id(config))
+            on = decided.get(key)
+            if on is None:
+                on = decided[key] = enabled(code, config, selection)
             if (
-                enabled(d.code, config, selection)
-                and not _per_file_ignored(d.code, path, config)
-                and not _is_suppressed(d, sup)
+                on
+                and not (ignores and any(code.startswith(c) for c in ignores))
+                and not (sup and _is_suppressed(d, sup))
             ):
                 out.append(_severity(d))
     out.sort(key=sort_key)
