@@ -74,12 +74,14 @@ def runner(n: int, concurrency: int, folder: Path) -> tuple[float, float]:
     env = {**os.environ, "ASTRIA_API_KEY": "bench"}
     with start_emulator(EmulatorConfig(create_delay=0.05)) as emu:
         start, cpu = time.perf_counter(), _cpu()
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "promptspec", "run", str(spec), "--no-wait", "--yes",
              "--base-url", emu.url, "--out", str(out), "--concurrency", str(concurrency),
              "--max-requests", str(n)],
-            check=True, capture_output=True, env=env,
+            capture_output=True, env=env, text=True,
         )
+        if done.returncode != 0:
+            sys.exit(f"run exited {done.returncode}:\n{done.stderr[-2000:]}")
         elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
         assert emu.state.create_count == n
     return n / elapsed, 1000 * cpu / n
