@@ -211,3 +211,22 @@ def test_sigkill_mid_run_then_resume_exactly_once(tmp_path: Path) -> None:
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
     assert len(lines) == 40 and all(x["state"] == "finished" for x in lines)
     assert len({x["remote_id"] for x in lines}) == 40
+
+
+def test_demo_keeps_axis_order_in_results_and_sheet(tmp_path: Path) -> None:
+    """The README's quick start: coords keep the spec's axis order (seed before cfg_scale)."""
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "demo"
+    result = invoke([str(root / "specs" / "demo.pspec"), "--mock", "--out", str(out)],
+                    ASTRIA_API_KEY="")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 12 and {r["state"] for r in rows} == {"finished"}
+    assert list(rows[0]["coords"]) == ["seed", "cfg_scale"]
+    assert list(rows[-1]["coords"]) == ["light", "steps"]
+    assert sum(len(r["images"]) for r in rows) == 15
+    assert all((out / img).is_file() for r in rows for img in r["images"])
+    assert (out / "grids" / "portrait.png").is_file()
+    assert (out / "grids" / "light_study.png").is_file()
+    html = (out / "index.html").read_text()
+    assert html.index(">seed<") < html.index(">cfg_scale<")

@@ -102,6 +102,11 @@ def _row(t: tuple[Any, ...]) -> Row:
     )
 
 
+def _dumps_ordered(obj: Any) -> str:
+    """Coords keep their axis order: the contact sheet lays axes out in that order."""
+    return json.dumps(obj, ensure_ascii=False)
+
+
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True)
 
@@ -148,7 +153,7 @@ class Ledger:
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, spec=excluded.spec,"
                     " prompt=excluded.prompt, idx=excluded.idx, coords=excluded.coords",
-                    (r.id, seq, r.spec, r.prompt, r.index, _dumps(r.coords), r.tune_id,
+                    (r.id, seq, r.spec, r.prompt, r.index, _dumps_ordered(r.coords), r.tune_id,
                      _dumps(r.params)),
                 )
         rows = {row.id: row for row in self.rows(ids)}
