@@ -122,6 +122,8 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
         domains = [Domains(view) for view in group]
         table = []  # per field that tells some prompts apart: each prompt's value set
         for n in _compared(sig):
+            if _one_field(group, n):
+                continue  # every prompt sends the value of one written field
             column = [d.get(n) for d in domains]
             if any(c != column[0] for c in column):
                 table.append(column)
@@ -142,6 +144,22 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
                 ctx.report("PS404", f"prompt {view.name!r} yields the same request as prompt "
                                     f"{owner[clash]!r} ({clash})", view.rp.prompt.name_span,
                            view.name)
+
+
+def _one_field(group: list[PromptView], name: str) -> bool:
+    """Whether every prompt takes `name` from the same written field (not a template)."""
+    if name in TEMPLATE_FIELDS:
+        return False  # one template may render differently in each prompt
+    first = None
+    for view in group:
+        s = view.rp.tune if name == TUNE else view.rp.params.get(name)
+        if s is None or name in view.members:
+            return False
+        if first is None:
+            first = s.field
+        elif s.field is not first:
+            return False
+    return True
 
 
 def _compared(sig: tuple[Any, ...]) -> list[str]:

@@ -154,6 +154,20 @@ class PromptView:
             found = self._classes[name] = self._find_classes(name)
         return found
 
+    def class_set(self, name: str) -> set[str]:
+        """The classes of `name`'s values without their places (what `classes` names)."""
+        m = self.members.get(name)
+        if m is not None:
+            values = m.values
+            if isinstance(values, AxisError | NumRange | RandomInts):
+                return {OTHER}
+            return {value_class(v) for v in values}
+        s = self.rp.tune if name == TUNE else self.rp.params.get(name)
+        if s is None:
+            return {UNSET}
+        v = s.field.value
+        return {value_class(v.value if isinstance(v, Literal) else v)}
+
     def _find_classes(self, name: str) -> list[tuple[str, Place | None]]:
         m = self.members.get(name)
         if m is not None and isinstance(m.values, AxisError):

@@ -121,7 +121,7 @@ def _message(req: Requirement, combo: dict[str, tuple[str, Place | None]]) -> tu
 def _active(req: Requirement, view: PromptView) -> bool:
     """Whether some value of the requirement's field makes it apply (else it never fails)."""
     active = (TRUE,) if req.when_true else (TRUE, OTHER)
-    return any(c in active for c, _ in view.classes(req.field))
+    return any(c in active for c in view.class_set(req.field))
 
 
 def check_prompt(ctx: Context, view: PromptView) -> None:

@@ -111,9 +111,9 @@ def check_file(ctx: Context) -> None:
 def check_prompt(ctx: Context, view: PromptView) -> None:
     """PS106 and PS108: what a whole prompt lacks."""
     rp = view.rp
-    if any(c == UNSET for c, _ in view.classes("text")):
+    if UNSET in view.class_set("text"):
         ctx.report("PS106", f"prompt {rp.name!r} has no text (set `text` in the prompt or a "
                             "preset it extends)", rp.prompt.name_span, rp.name)
-    if any(c == UNSET for c, _ in view.classes(TUNE)):
+    if UNSET in view.class_set(TUNE):
         ctx.report("PS108", f"no tune id reaches prompt {rp.name!r} (set `tune` in the file, "
                             "a preset or the prompt)", rp.prompt.name_span, rp.name)

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 from promptspec.model import Field, ListValue, Literal, Span
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, check_value, did_you_mean
-from promptspec.rules._context import Context, Place, place_of_setting, text_span
+from promptspec.resolve import Setting
+from promptspec.rules._context import Context, place_of_setting, text_span
 from promptspec.rules._render import (
     JINJA_NAMES,
     bracket_problem,
@@ -144,15 +145,15 @@ def _brackets(ctx: Context, lit: Literal, prompt: str | None) -> None:
                    text_span(ctx, lit, line), prompt)
 
 
-def _span(ctx: Context, view: PromptView, lit: Literal, line: int, place: Place) -> Span:
+def _span(ctx: Context, view: PromptView, lit: Literal, line: int, s: Setting) -> Span:
     span = text_span(ctx, lit, line)
-    return span if span.path == ctx.path else ctx.anchor(view.rp, place)
+    return span if span.path == ctx.path else ctx.anchor(view.rp, place_of_setting(s))
 
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
     rp = view.rp
     defined = view.defined
-    lpw_off = any(c != TRUE for c, _ in view.classes("use_lpw"))
+    lpw_off = any(c != TRUE for c in view.class_set("use_lpw"))
     for name in TEMPLATE_FIELDS:
         if name in view.members:
             if name == "text":
@@ -162,7 +163,7 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
         if s is None or not isinstance(s.field.value, Literal) \
                 or not isinstance(s.field.value.value, str):
             continue
-        lit, src, place = s.field.value, s.field.value.value, place_of_setting(s)
+        lit, src = s.field.value, s.field.value.value
         info = template_info(src)
         if info.error is not None:
             continue
@@ -171,20 +172,20 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
             hint = did_you_mean(n, sorted(defined))
             ctx.report("PS302", f"{name}: {n!r} is not defined: no var, parameter or axis of "
                                 f"prompt {rp.name!r} sets it{hint}",
-                       _span(ctx, view, lit, name_lines(src).get(n, 1), place), rp.name)
+                       _span(ctx, view, lit, name_lines(src).get(n, 1), s), rp.name)
         if missing:
             continue
         if name == "text":
             weighted = weight_line(src)
             if weighted is not None and lpw_off:
                 ctx.report("PS304", f"text uses weighted syntax {weighted[1]!r} but use_lpw "
-                                    "is not true", _span(ctx, view, lit, weighted[0], place),
+                                    "is not true", _span(ctx, view, lit, weighted[0], s),
                            rp.name)
             for out, coords in renders(view, name, src):
                 if not out:
                     at = f" at {coords}" if coords else ""
                     ctx.report("PS306", f"text renders to white space only{at}",
-                               _span(ctx, view, lit, 1, place), rp.name)
+                               _span(ctx, view, lit, 1, s), rp.name)
                     break
         elif name == "callback" and "{" in src:
             for out, coords in renders(view, name, src):
@@ -192,7 +193,7 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                 if bad is not None and bad[0] == "PS107":
                     at = f" at {coords}" if coords else ""
                     ctx.report("PS107", f"callback renders to {out!r}{at}, not an http(s) URL",
-                               _span(ctx, view, lit, 1, place), rp.name)
+                               _span(ctx, view, lit, 1, s), rp.name)
                     break
 
 
