@@ -328,3 +328,29 @@ def test_prompts_that_cannot_collide_are_not_expanded(
                                         "    seed = 1..9 step 2\n  }\n}\n")
     assert only(lint(path), "PS404").prompt == "b"
     assert expanded == ["b", "a"]
+
+
+def test_plain_templates_render_as_jinja_does() -> None:
+    from promptspec.rules import _render
+    from promptspec.templates import compile_template
+
+    pieces = ["a", " ", "\n", "\r\n", "{{ x }}", "{{x}}", "{{- x }}", "{{ x -}}", "{{ y }}",
+              "{# c #}", "{% raw %}{{ q }}{% endraw %}", "\t", "{{ x }}\n", "é", "{{ prompt }}",
+              "{%- if true %}t{% endif %}", "{{ range }}", "{{ 'lit' }}", "\n\n"]
+    values = ["s", "", " a ", 1, 0, -1, 1.0, -0.0, 7.5, 1e20, True, False, None,
+              float("inf")]
+    rng = random.Random(8)
+    plain = 0
+    for _ in range(3000):
+        source = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        ctx: dict[str, object] = {"prompt": "p"}
+        for name, odds in (("x", 0.9), ("y", 0.7)):
+            if rng.random() < odds:
+                ctx[name] = rng.choice(values)
+        try:
+            want: str | None = compile_template(source).render(ctx)
+        except Exception:
+            want = None
+        assert _render.render({}, source, ctx) == want, (source, ctx)
+        plain += _render._plain_parts(source) is not None
+    assert plain > 1000  # most of them take the path without jinja
