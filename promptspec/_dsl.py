@@ -14,8 +14,7 @@ from __future__ import annotations
 from lark.exceptions import LarkError
 
 from promptspec._dsl_errors import syntax_error
-from promptspec._dsl_fast import Bail, Node, Tok, parse_fast
-from promptspec._dsl_parser import parse_tree, tree_nodes
+from promptspec._dsl_parser import Node, Tok, parse_tree, tree_nodes
 from promptspec._dsl_values import SyntaxProblem, ValueBuilder
 from promptspec.diagnostics import Diagnostic
 from promptspec.frontend import Parsed
@@ -237,13 +236,10 @@ class _Builder:
 def parse_dsl(text: str, path: str) -> Parsed:
     """Parse DSL source text into a `Parsed` (model + front-end diagnostics). Never raises."""
     try:
-        statements = parse_fast(text)
-    except (Bail, RecursionError):
-        try:
-            tree, _ = parse_tree(text)
-            statements = tree_nodes(tree)
-        except (LarkError, RecursionError) as err:
-            return Parsed(path, text, None, (syntax_error(text, path, err),))
+        tree, _ = parse_tree(text)
+        statements = tree_nodes(tree)
+    except (LarkError, RecursionError) as err:
+        return Parsed(path, text, None, (syntax_error(text, path, err),))
     builder = _Builder(path)
     try:
         spec = builder.spec_file(statements)

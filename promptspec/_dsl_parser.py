@@ -1,8 +1,7 @@
 """The DSL's lark parser: find the grammar, build the LALR parser once, parse text to a tree.
 
 The tree shape is documented in `grammar/promptspec.lark`; `_dsl_errors` turns lark's
-failures into diagnostics; `tree_nodes` turns a tree into the builder's light nodes (for the
-files the fast path leaves to lark).
+failures into diagnostics; `tree_nodes` turns a tree into the builder's light nodes.
 """
 
 from __future__ import annotations
@@ -15,7 +14,20 @@ from typing import Any
 import lark
 
 import promptspec
-from promptspec._dsl_fast import Node, Tok
+
+Tok = tuple[str, str, int, int, int, int]
+"""(kind, text, line, column, end_line, end_column), 1-based, end column exclusive.
+
+kind: "N" a name, "S" a scalar, "\\n" a line break, "$" the end, else the punctuation
+itself ("..", "=", ",", ":", "(", ")", "[", "]", "{", "}")."""
+
+Node = Any
+"""Values: a scalar `Tok`; ("L", first, last, items) a list; ("R", first, last, start, end,
+keyword | None, bound | None) a range; ("X", first, last, n, seed | None) random(...);
+("F", first, last, path) file(...).
+Members and statements: ("field", name, value, last); ("block", keyword, members, rbrace);
+("named", keyword, name, extends, members, rbrace); ("tune", keyword, value, last);
+("import", path)."""
 
 __all__ = [
     "GRAMMAR_FILE", "NewlineFilter", "get_parser", "grammar_path", "parse_tree", "tree_nodes",
@@ -163,5 +175,5 @@ def _members(body: lark.Tree[Any]) -> list[Node]:
 
 
 def tree_nodes(tree: lark.Tree[Any]) -> list[Node]:
-    """lark's parse tree as the same light nodes `_dsl_fast.parse_fast` gives."""
+    """lark's parse tree as the builder's light nodes (`Node`)."""
     return [_member(c) for c in tree.children]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from promptspec._dsl_fast import Node, Tok
+from promptspec._dsl_parser import Node, Tok
 from promptspec.model import FileRef, ListValue, Literal, RandomValue, RangeValue, Span, Value
 
 __all__ = ["SyntaxProblem", "ValueBuilder", "decode_block", "decode_string"]
@@ -72,8 +72,9 @@ def decode_block(raw: str, line: int) -> tuple[str, int]:
 class ValueBuilder:
     """Builds model values for one file; non-scalar list items go to `problems` (PS007).
 
-    Values come as `_dsl_fast` nodes: a scalar `Tok`, or a ("L" | "R" | "X" | "F", first,
-    last, ...) tuple whose span runs from its first token to its last.
+    Values come as `_dsl_parser.tree_nodes` nodes: a scalar `Tok`, or a
+    ("L" | "R" | "X" | "F", first, last, ...) tuple whose span runs from its first token
+    to its last.
     """
 
     def __init__(self, path: str) -> None:

@@ -8,12 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptspec import _dsl as dsl_module
 from promptspec._dsl import parse_dsl, parse_tree
 from promptspec._dsl_errors import ERROR_EXAMPLES, syntax_error
-from promptspec._dsl_fast import Bail, parse_fast
 from promptspec._dsl_parser import get_parser, grammar_path
-from promptspec.frontend import Parsed, load
+from promptspec.frontend import load
 from promptspec.model import (
     FileRef,
     ListValue,
@@ -561,53 +559,3 @@ def test_mutated_example_never_raises(edits: list[tuple[int, int, list[str]]]) -
         assert 1 <= d.span.line <= lines
     if parsed.spec is None:
         assert len(parsed.diagnostics) == 1
-
-
-# -- the fast path reads files as lark does ------------------------------------------------
-
-
-def _by_lark(text: str, monkeypatch: pytest.MonkeyPatch) -> Parsed:
-    """`parse_dsl` with the hand-written parser turned off (every file goes to lark)."""
-
-    def bail(_: str) -> list[object]:
-        raise Bail
-
-    with monkeypatch.context() as m:
-        m.setattr(dsl_module, "parse_fast", bail)
-        return parse_dsl(text, "t.pspec")
-
-
-def test_fast_path_reads_the_example(monkeypatch: pytest.MonkeyPatch) -> None:
-    parse_fast(EXAMPLE)  # no Bail: the example is read without lark
-    assert parse_dsl(EXAMPLE, "t.pspec") == _by_lark(EXAMPLE, monkeypatch)
-
-
-@pytest.mark.parametrize(
-    "src",
-    [
-        "prompt true {\n  x = 1\n}\n",  # a keyword-like name where lark reads a NAME
-        "prompt p {\n  sweep {\n    seed = 1..9 step2\n  }\n}\n",  # `step2`: STEP then 2
-        "prompt p {\n  null = 1\n}\n",
-    ],
-)
-def test_forms_left_to_lark_still_parse(src: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(Bail):
-        parse_fast(src)
-    parsed = parse_dsl(src, "t.pspec")
-    assert parsed.spec is not None and parsed == _by_lark(src, monkeypatch)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.tuples(st.integers(0, len(EXAMPLE)), st.integers(0, 3), st.lists(_ALPHABET, max_size=3)),
-        max_size=3,
-    )
-)
-def test_fast_path_and_lark_agree(edits: list[tuple[int, int, list[str]]]) -> None:
-    text = EXAMPLE
-    for at, cut, insert in edits:
-        at = min(at, len(text))
-        text = text[:at] + "".join(insert) + text[at + cut :]
-    with pytest.MonkeyPatch.context() as m:
-        assert repr(parse_dsl(text, "t.pspec")) == repr(_by_lark(text, m))
