@@ -119,27 +119,31 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
     for sig, group in groups.items():
         if len(group) < 2:
             continue
+        # pairs (earlier, later) that may share a request; each field's value sets drop
+        # the pairs they tell apart, until none is left
         domains = [Domains(view) for view in group]
-        table = []  # per field that tells some prompts apart: each prompt's value set
+        pairs = [(i, j) for j in range(len(group)) for i in range(j)]
         for n in _compared(sig):
-            if _one_field(group, n):
-                continue  # every prompt sends the value of one written field
-            column = [d.get(n) for d in domains]
-            if any(c != column[0] for c in column):
-                table.append(column)
+            if not pairs:
+                break
+            if not _one_field(group, n):  # else every prompt sends one written value
+                pairs = [(i, j) for i, j in pairs
+                         if overlap(domains[i].get(n), domains[j].get(n))]
+        candidates: dict[int, list[PromptView]] = {}
+        for i, j in pairs:
+            candidates.setdefault(j, []).append(group[i])
         for j, view in enumerate(group):
             # an earlier prompt that shares a request with this one passes every filter,
             # so the first owner of each shared id is the same as when all are expanded
-            earlier = [group[i] for i in range(j)
-                       if all(overlap(column[i], column[j]) for column in table)]
+            earlier = candidates.get(j, [])
             ids = ids_of(view) if earlier else None
             if ids is None:
                 continue
             owner: dict[str, str] = {}
             for u in earlier:
-                for i in ids_of(u) or ():
-                    owner.setdefault(i, u.name)
-            clash = next((i for i in ids if i in owner), None)
+                for rid in ids_of(u) or ():
+                    owner.setdefault(rid, u.name)
+            clash = next((rid for rid in ids if rid in owner), None)
             if clash is not None:
                 ctx.report("PS404", f"prompt {view.name!r} yields the same request as prompt "
                                     f"{owner[clash]!r} ({clash})", view.rp.prompt.name_span,
