@@ -16,6 +16,7 @@ from promptspec.rules._context import Context, place_of_setting, text_span
 from promptspec.rules._render import (
     JINJA_NAMES,
     bracket_problem,
+    first_blank,
     name_lines,
     names_read,
     renders,
@@ -181,12 +182,14 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                 ctx.report("PS304", f"text uses weighted syntax {weighted[1]!r} but use_lpw "
                                     "is not true", _span(ctx, view, lit, weighted[0], s),
                            rp.name)
-            for out, coords in renders(view, name, src):
-                if not out:
-                    at = f" at {coords}" if coords else ""
-                    ctx.report("PS306", f"text renders to white space only{at}",
-                               _span(ctx, view, lit, 1, s), rp.name)
-                    break
+            blank = first_blank(view, src)
+            if blank is None:
+                blank = next(((True, c) for out, c in renders(view, name, src) if not out),
+                             (False, {}))
+            if blank[0]:
+                at = f" at {blank[1]}" if blank[1] else ""
+                ctx.report("PS306", f"text renders to white space only{at}",
+                           _span(ctx, view, lit, 1, s), rp.name)
         elif name == "callback" and "{" in src:
             for out, coords in renders(view, name, src):
                 bad = check_value(PARAMS[name], out)
