@@ -14,7 +14,7 @@ from __future__ import annotations
 from lark.exceptions import LarkError
 
 from promptspec._dsl_errors import syntax_error
-from promptspec._dsl_parser import Node, Tok, parse_tree, tree_nodes
+from promptspec._dsl_parser import Node, Tok, parse_statements, parse_tree
 from promptspec._dsl_values import SyntaxProblem, ValueBuilder
 from promptspec.diagnostics import Diagnostic
 from promptspec.frontend import Parsed
@@ -236,8 +236,7 @@ class _Builder:
 def parse_dsl(text: str, path: str) -> Parsed:
     """Parse DSL source text into a `Parsed` (model + front-end diagnostics). Never raises."""
     try:
-        tree, _ = parse_tree(text)
-        statements = tree_nodes(tree)
+        statements = parse_statements(text)
     except (LarkError, RecursionError) as err:
         return Parsed(path, text, None, (syntax_error(text, path, err),))
     builder = _Builder(path)

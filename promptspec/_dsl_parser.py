@@ -30,7 +30,8 @@ Members and statements: ("field", name, value, last); ("block", keyword, members
 ("import", path)."""
 
 __all__ = [
-    "GRAMMAR_FILE", "NewlineFilter", "get_parser", "grammar_path", "parse_tree", "tree_nodes",
+    "GRAMMAR_FILE", "NewlineFilter", "get_parser", "grammar_path", "parse_statements",
+    "parse_tree", "tree_nodes",
 ]
 
 GRAMMAR_FILE = "promptspec.lark"
@@ -82,27 +83,33 @@ class _CommentSink(threading.local):
 
 
 _SINK = _CommentSink()
-_PARSER: lark.Lark | None = None
+_PARSERS: dict[bool, lark.Lark] = {}
 _LOCK = threading.Lock()
 
 
-def get_parser() -> lark.Lark:
-    """The process-wide LALR parser, built on first use (cached on disk by lark)."""
-    global _PARSER
-    if _PARSER is None:
+def get_parser(positions: bool = False) -> lark.Lark:
+    """The process-wide LALR parser, built on first use (cached on disk by lark).
+
+    Two flavours of the one grammar: with `positions`, every subtree carries its place
+    (the formatter's `parse_tree` needs them); without, parsing takes about half the time,
+    and `tree_nodes` takes places from the tokens, which always carry theirs.
+    """
+    parser = _PARSERS.get(positions)
+    if parser is None:
         with _LOCK:
-            if _PARSER is None:
-                _PARSER = lark.Lark(
+            parser = _PARSERS.get(positions)
+            if parser is None:
+                parser = _PARSERS[positions] = lark.Lark(
                     grammar_path().read_text(encoding="utf-8"),
                     parser="lalr",
                     lexer="contextual",
-                    propagate_positions=True,
+                    propagate_positions=positions,
                     maybe_placeholders=False,
                     postlex=NewlineFilter(),
                     lexer_callbacks={"COMMENT": _SINK},
                     cache=True,
                 )
-    return _PARSER
+    return parser
 
 
 def parse_tree(text: str) -> tuple[lark.Tree[Any], list[lark.Token]]:
@@ -111,7 +118,7 @@ def parse_tree(text: str) -> tuple[lark.Tree[Any], list[lark.Token]]:
     Raises lark's `UnexpectedInput` (or another `LarkError`) on a syntax error; use
     `syntax_error` to turn it into a diagnostic.
     """
-    parser = get_parser()
+    parser = get_parser(positions=True)
     _SINK.items = []
     try:
         tree = parser.parse(text)
@@ -129,11 +136,15 @@ def _tok(t: Any) -> Tok:
     return (kind, str(t), t.line or 1, t.column or 1, t.end_line or 1, t.end_column or 1)
 
 
+def _edge(node: lark.Tree[Any] | lark.Token, last: bool) -> lark.Token:
+    while not isinstance(node, lark.Token):
+        node = node.children[-1 if last else 0]
+    return node
+
+
 def _ends(node: lark.Tree[Any]) -> tuple[Tok, Tok]:
-    """Stand-in first and last tokens carrying a subtree's start and end."""
-    m = node.meta
-    return ("", "", m.line, m.column, m.line, m.column), (
-        "", "", m.end_line, m.end_column, m.end_line, m.end_column)
+    """A subtree's first and last tokens (every rule's first and last tokens are kept)."""
+    return _tok(_edge(node, False)), _tok(_edge(node, True))
 
 
 def _value(node: lark.Tree[Any] | lark.Token, deep: bool = True) -> Node:
@@ -149,9 +160,9 @@ def _value(node: lark.Tree[Any] | lark.Token, deep: bool = True) -> Node:
         word = _tok(kids[2]) if len(kids) == 4 else None
         bound = _tok(kids[3]) if len(kids) == 4 else None
         return ("R", first, last, _tok(kids[0]), _tok(kids[1]), word, bound)
-    if kind == "random":
-        return ("X", first, last, _tok(kids[0]), _tok(kids[1]) if len(kids) > 1 else None)
-    return ("F", first, last, _tok(kids[0]))
+    if kind == "random":  # [RANDOM, SCALAR, SCALAR?, RPAR]
+        return ("X", first, last, _tok(kids[1]), _tok(kids[2]) if len(kids) > 3 else None)
+    return ("F", first, last, _tok(kids[1]))  # [FILE, SCALAR, RPAR]
 
 
 def _member(node: lark.Tree[Any]) -> Node:
@@ -172,6 +183,19 @@ def _member(node: lark.Tree[Any]) -> Node:
 
 def _members(body: lark.Tree[Any]) -> list[Node]:
     return [_member(c) for c in body.children if isinstance(c, lark.Tree)]
+
+
+def parse_statements(text: str) -> list[Node]:
+    """Parse DSL text to the builder's light nodes, with the faster position-free parser.
+
+    Raises lark's `UnexpectedInput` (or another `LarkError`) on a syntax error.
+    """
+    parser = get_parser(positions=False)
+    _SINK.items = []
+    try:
+        return tree_nodes(parser.parse(text))
+    finally:
+        _SINK.items = []
 
 
 def tree_nodes(tree: lark.Tree[Any]) -> list[Node]:

@@ -188,6 +188,8 @@ class TreeLayout:
             return self._list(node, indent, used, comments)
         parts: list[list[str]] = []
         for child in node.children:
+            if isinstance(child, Token) and child.type in ("RANDOM", "FILE", "RPAR"):
+                continue  # the keyword and ")" are written around the parts below
             if isinstance(child, Token) and child.type in ("STEP", "COUNT"):
                 parts.append([f" {child} "])
             elif isinstance(child, Tree) and child.data in ("range_step", "range_count"):

@@ -559,3 +559,45 @@ def test_mutated_example_never_raises(edits: list[tuple[int, int, list[str]]]) -
         assert 1 <= d.span.line <= lines
     if parsed.spec is None:
         assert len(parsed.diagnostics) == 1
+
+
+# -- the position-free parser takes every place from tokens ----------------------------------
+
+_FORMS = (
+    EXAMPLE
+    + 'prompt f {\n  input_image = file("refs/a.png")\n  sweep {\n    seed = random(4, 42)\n'
+    + "    steps = 1..9 step 2\n    cfg_scale = [1, [2], random(3)]\n  }\n}\n"
+)
+
+
+def test_every_subtree_starts_and_ends_with_a_kept_token() -> None:
+    """`tree_nodes` reads a subtree's place from its first and last tokens; with positions
+    on, lark's own places for every subtree must agree."""
+    import lark
+
+    from promptspec._dsl_parser import _edge
+
+    tree, _ = parse_tree(_FORMS)
+    checked = 0
+    for sub in tree.iter_subtrees():
+        if sub.data in ("start", "extends", "import_stmt") or not sub.children:
+            continue  # places of these come from their names and paths only
+        first, last = _edge(sub, False), _edge(sub, True)
+        assert isinstance(first, lark.Token) and isinstance(last, lark.Token)
+        assert (first.line, first.column) == (sub.meta.line, sub.meta.column), sub.data
+        assert (last.end_line, last.end_column) == (sub.meta.end_line, sub.meta.end_column)
+        checked += 1
+    assert checked > 40
+
+
+def test_random_and_file_spans_cover_the_call() -> None:
+    parsed = parse_dsl(_FORMS, "t.pspec")
+    assert parsed.spec is not None
+    f = parsed.spec.prompts[-1]
+    ref = f.fields[0].value
+    assert isinstance(ref, FileRef) and ref.path == "refs/a.png"
+    line = _FORMS.splitlines().index('  input_image = file("refs/a.png")') + 1
+    assert (ref.span.line, ref.span.column, ref.span.end_column) == (line, 17, 35)
+    assert f.sweep is not None
+    rnd = f.sweep.axes[0].value
+    assert isinstance(rnd, RandomValue) and rnd.span.column == 12 and rnd.span.end_column == 25
