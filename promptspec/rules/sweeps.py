@@ -2,7 +2,7 @@
 
 Sizes come from `len` of lazy axis values; duplicate points are found from each axis's
 written values (typed as expansion types them), and duplicate prompts by expanding only
-prompts that are small and whose fixed parts match (`_duplicates`).
+small prompts whose fields' value sets overlap (`_duplicates`, `_overlap`).
 """
 
 from __future__ import annotations
