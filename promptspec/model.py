@@ -11,6 +11,7 @@ from typing import Literal as Lit
 
 __all__ = [
     "Axis",
+    "Field",
     "FileRef",
     "Import",
     "ListValue",
@@ -25,7 +26,6 @@ __all__ = [
     "SpecFile",
     "Sweep",
     "Value",
-    "Field",
 ]
 
 Scalar = str | int | float | bool | None
