@@ -74,8 +74,7 @@ def test_github_escaping() -> None:
     assert escape_data("100%\r\nok: a,b") == "100%25%0D%0Aok: a,b"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
     lines = render("github", findings()).splitlines()
-    assert lines[1] == ("::warning file=specs/a.pspec,line=8,col=3,endLine=8,endColumn=4,"
-                        f"title=PS209 {RULES['PS209'].name}::"
+    assert lines[1] == ("::warning file=specs/a.pspec,line=8,col=3,title=PS209::"
                         "aspect_ratio with w, set in preset square")
 
 

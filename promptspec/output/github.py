@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from promptspec.diagnostics import Diagnostic
-from promptspec.output.jsonfmt import rule_name
 
 __all__ = ["escape_data", "escape_property", "workflow_command", "write_github"]
 
@@ -25,11 +24,8 @@ def escape_property(text: str) -> str:
 
 def workflow_command(d: Diagnostic) -> str:
     s = d.span
-    title = f"{d.code} {rule_name(d.code)}".strip()
-    props = {
-        "file": s.path, "line": s.line, "col": s.column,
-        "endLine": s.end_line, "endColumn": s.end_column, "title": title,
-    }
+    # exactly the contract's shape: file, line, col, title=CODE
+    props = {"file": s.path, "line": s.line, "col": s.column, "title": d.code}
     joined = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items())
     return f"::{d.severity} {joined}::{escape_data(d.message)}"
 
