@@ -23,7 +23,7 @@ from promptspec.model import (
     SpecFile,
 )
 
-CASES = Path("/work/shared/conformance/cases")
+CASES = Path(__file__).resolve().parent / "data" / "conformance"
 EXAMPLE = (CASES / "contract_example.pspec").read_text(encoding="utf-8")
 
 

@@ -33,7 +33,7 @@ from promptspec.emulator._net import is_loopback_host
 from promptspec.errors import UsageError
 
 KEY = {"Authorization": "Bearer test-key"}
-REFERENCE = Path("/work/shared/design/astria-create-prompt.txt")
+REFERENCE = Path(__file__).resolve().parent / "data" / "astria-create-prompt.txt"
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 CURL = shutil.which("curl")
 

@@ -36,8 +36,8 @@ def expand_lines(*args: str) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("name", ["contract_example.pspec", "contract_example.pspec.yaml"])
 def test_contract_example(name: str, project: Path) -> None:
-    shutil.copy(DATA / "contract" / name, project / name)
-    want = [json.loads(x) for x in (DATA / "contract" / "contract_example.expected.jsonl")
+    shutil.copy(DATA / "conformance" / name, project / name)
+    want = [json.loads(x) for x in (DATA / "conformance" / "contract_example.expected.jsonl")
             .read_text().splitlines()]
     got = expand_lines(name)
     assert len(got) == len(want) == 27
@@ -69,14 +69,14 @@ def test_golden(spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_yaml_and_dsl_give_the_same_ids(project: Path) -> None:
     for name in ("contract_example.pspec", "contract_example.pspec.yaml"):
-        shutil.copy(DATA / "contract" / name, project / name)
+        shutil.copy(DATA / "conformance" / name, project / name)
     dsl = [r.id for r in api.expand(["contract_example.pspec"])]
     yml = [r.id for r in api.expand(["contract_example.pspec.yaml"])]
     assert dsl == yml and len(set(dsl)) == 27
 
 
 def test_expansion_is_deterministic_across_processes(project: Path) -> None:
-    shutil.copy(DATA / "contract" / "contract_example.pspec", project / "c.pspec")
+    shutil.copy(DATA / "conformance" / "contract_example.pspec", project / "c.pspec")
     (project / "r.pspec").write_text(
         'tune 3\nprompt p {\n  text = "x {{ seed }}"\n  sweep {\n    seed = random(5)\n'
         "    cfg_scale = 0.2..0.8 count 4\n  }\n}\n"
@@ -136,7 +136,7 @@ def test_templates_read_vars_params_axes_and_prompt(project: Path) -> None:
 
 
 def test_formats_and_limit(project: Path) -> None:
-    shutil.copy(DATA / "contract" / "contract_example.pspec", project / "c.pspec")
+    shutil.copy(DATA / "conformance" / "contract_example.pspec", project / "c.pspec")
     runner = CliRunner()
     as_json = runner.invoke(cli, ["expand", "c.pspec", "--format", "json", "--limit", "3"])
     assert as_json.exit_code == 0

@@ -24,7 +24,7 @@ from promptspec.model import (
     SpecFile,
 )
 
-CASES = Path("/work/shared/conformance/cases")
+CASES = Path(__file__).resolve().parent / "data" / "conformance"
 P = "t.pspec.yaml"
 
 
