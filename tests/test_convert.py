@@ -16,7 +16,7 @@ from promptspec.convert import convert_text
 from promptspec.errors import SpecError
 from promptspec.model import ListValue, Literal, RangeValue
 
-CONTRACT = Path(__file__).parent / "data" / "contract"
+CONTRACT = Path(__file__).parent / "data" / "conformance"
 
 
 def ids_of(path: Path) -> list[str]:
