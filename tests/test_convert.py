@@ -25,7 +25,7 @@ def ids_of(path: Path) -> list[str]:
 
 @pytest.fixture()
 def contract(tmp_path: Path) -> Path:
-    for item in CONTRACT.iterdir():
+    for item in CONTRACT.glob("contract_example.*"):
         shutil.copy(item, tmp_path / item.name)
     presets = tmp_path / "presets"
     presets.mkdir()
