@@ -7,8 +7,10 @@ Everything here works on plain strings, so both `fmt` (from the parse tree) and 
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass
+
+from promptspec._dsl_values import decode_block as decode_block_text
+from promptspec._dsl_values import decode_string
 
 __all__ = [
     "BOM",
@@ -73,19 +75,12 @@ def quote(value: str) -> str:
 
 def decode_quoted(raw: str) -> str:
     """The value of a `"..."` token (quotes included); the parser has vetted its escapes."""
-    return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), raw[1:-1])
+    return decode_string(raw, 0, 0, "")
 
 
 def decode_block(raw: str) -> str:
-    """The value of a `\"\"\"` token, by the contract's rule (drop first/last break, dedent)."""
-    body = raw[3:-3].replace("\r\n", "\n")
-    first_break = body.find("\n")
-    if first_break >= 0 and not body[:first_break].strip(" \t"):
-        body = body[first_break + 1 :]
-    last_break = body.rfind("\n")
-    if last_break >= 0 and not body[last_break + 1 :].strip(" \t"):
-        body = body[:last_break]
-    return textwrap.dedent(body)
+    """The value of a `\"\"\"` token, by the front end's own rule (one definition)."""
+    return decode_block_text(raw[3:-3], 0)[0]
 
 
 def block_string(value: str, indent: int) -> list[str] | None:
