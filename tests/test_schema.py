@@ -18,8 +18,9 @@ from promptspec.params import PARAMS
 from promptspec.schema import build_schema
 
 HERE = Path(__file__).resolve().parent
-EXAMPLES = sorted([*HERE.parent.glob("specs/**/*.pspec.yaml"),
-                   *HERE.glob("data/**/*.pspec.yaml")])
+EXAMPLES = sorted([*HERE.parent.glob("specs/**/*.pspec.yaml"),  # specs that lint clean
+                   *HERE.glob("data/conformance/clean_*.pspec.yaml"),
+                   *HERE.glob("data/conformance/contract_example.pspec.yaml")])
 CONTRACT = """
 version: 1
 imports: [presets/common.pspec]
