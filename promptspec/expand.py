@@ -24,7 +24,7 @@ from promptspec.resolve import ResolvedPrompt, inside
 from promptspec.templates import compile_template, template_info
 from promptspec.values import AxisError, axis_values
 
-__all__ = ["PreparedPrompt", "count_points", "expand_prompt", "prepare"]
+__all__ = ["PreparedPrompt", "expand_prompt", "prepare"]
 
 _STRIPPED = frozenset({"text", "negative_prompt"})
 _RENDER_CACHE_LIMIT = 4096
@@ -32,12 +32,16 @@ _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=Fa
 _sha256 = hashlib.sha256
 
 
-def _file_digest(path: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - per process
-    digest = cache.get(path)
+_DIGESTS: dict[str, str] = {}
+"""sha256 of each uploaded file, once per process."""
+
+
+def _file_digest(path: str) -> str:
+    digest = _DIGESTS.get(path)
     if digest is None:
         with open(path, "rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
-        cache[path] = digest
+        _DIGESTS[path] = digest
     return digest
 
 
@@ -161,10 +165,6 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
         base_params[name] = rendered.strip() if name in _STRIPPED else rendered
     return PreparedPrompt(rp, spec_label, tune_id, base_params, base_ctx, files,
                           tuple(slots), tuple(axes), tuple(templates), root)
-
-
-def count_points(pp: PreparedPrompt) -> int:
-    return pp.count()
 
 
 def _point_values(slots: tuple[tuple[_Slot, ...], ...], point: tuple[Any, ...]
