@@ -63,11 +63,16 @@ def load_config(start: str = ".") -> Config:
     path = find_pyproject(start)
     if path is None:
         return Config()
-    return _load(path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return _load(path, 0, -1)
+    return _load(path, st.st_mtime_ns, st.st_size)
 
 
 @lru_cache(maxsize=32)
-def _load(path: str) -> Config:
+def _load(path: str, mtime_ns: int, size: int) -> Config:
+    """The parsed table; `mtime_ns` and `size` only key the cache, so an edited file is re-read."""
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)

@@ -233,18 +233,18 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
                             else map(str, p.choices))
         hint = did_you_mean(str(value), [str(c) for c in p.choices])
         return ("PS104", f"{p.name} {value!r} is not one of: {choices}{hint}")
-    # numeric bounds
+    # numeric bounds; a positive width that is not a multiple of 8 is PS105 (fixable), not PS103
     assert isinstance(value, int | float)
+    if p.multiple_of and isinstance(value, int) and value > 0 and value % p.multiple_of:
+        near = max(p.multiple_of, (value + p.multiple_of // 2) // p.multiple_of * p.multiple_of)
+        return ("PS105", f"{p.name} {value} is not a multiple of {p.multiple_of} "
+                         f"(nearest: {near})")
     below = p.minimum is not None and value < p.minimum
     if below or (p.maximum is not None and value > p.maximum):
         if p.maximum is None:
             return ("PS103", f"{p.name} {_num(float(value))} is out of range "
                              f"(at least {_num(p.minimum)})")
         return ("PS103", f"{p.name} {_num(float(value))} is out of range {p.range_text()}")
-    if p.multiple_of and isinstance(value, int) and value % p.multiple_of:
-        near = max(p.multiple_of, round(value / p.multiple_of) * p.multiple_of)
-        return ("PS105", f"{p.name} {value} is not a multiple of {p.multiple_of} "
-                         f"(nearest: {near})")
     return None
 
 
