@@ -75,7 +75,7 @@ def expand(root: Path, monkeypatch: pytest.MonkeyPatch, spec: str) -> list[dict[
 
 # --- where a finding points ------------------------------------------------------------------
 
-POSITIONS: list[tuple[str, str, str, list[tuple[int, int, str]]]] = [
+POSITIONS: list[tuple[str, str, str | bytes, list[tuple[int, int, str]]]] = [
     ("sweep items and ranges", "a.pspec", """
         tune 1
         prompt p {
