@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import pty
 import re
 import signal
 import subprocess
@@ -477,6 +478,43 @@ def test_dry_run_prints_the_plan_and_sends_nothing(tmp_path: Path, fake: FakeApi
     assert "3 requests, 6 images" in proc.stdout + proc.stderr
     assert fake.events == []
     assert not (tmp_path / "runs").exists()
+
+
+def _on_a_terminal(cwd: Path, answer: bytes | None, *args: str) -> tuple[int, str]:
+    """Run with stdin and stderr on a pseudo-terminal; answer the question if one comes."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([EXE, "run", *args], cwd=cwd, env=env(), stdin=slave,
+                            stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    try:
+        while answer is not None and b"?" not in seen:
+            chunk = os.read(master, 4096)
+            assert chunk, seen
+            seen += chunk
+        if answer is not None:
+            os.write(master, answer)
+        proc.wait(timeout=30)
+        with contextlib.suppress(OSError):
+            while chunk := os.read(master, 4096):
+                seen += chunk
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, seen.decode(errors="replace")
+
+
+def test_on_a_terminal_more_than_50_asks_first_unless_yes(tmp_path: Path, fake: FakeApi) -> None:
+    project(tmp_path, n=51)
+    code, seen = _on_a_terminal(tmp_path, b"n\n", "demo.pspec", "--base-url", fake.url)
+    assert code == 1 and "51" in seen
+    assert fake.events == []
+    code, seen = _on_a_terminal(tmp_path, None, "demo.pspec", "--base-url", fake.url,
+                                "--yes", "--no-wait")
+    assert code == 0, seen
+    assert len(fake.posts()) == 51
 
 
 def test_mock_needs_no_key(tmp_path: Path) -> None:
