@@ -589,3 +589,79 @@ def test_expand_curl_quotes_any_text(tmp_path: Path, monkeypatch: pytest.MonkeyP
                          "https://api.astria.ai/tunes/1/prompts"]
     assert words[6:] == ["-F", f"prompt[text]={text}", "--form-string",
                          "prompt[negative_prompt]=<bad", "-F", "prompt[super_resolution]=true"]
+
+
+def test_two_field_rules_in_yaml_point_at_extends_items_and_fix_case(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"y.pspec.yaml": """
+        tune: 1
+        vars:
+          who: a
+          url: "ftp://x"
+        presets:
+          sq:
+            aspect_ratio: "1:1"
+            controlnet_conditioning_scale: 0.5
+          sized:
+            w: 512
+        prompts:
+          p:
+            extends: [sq, sized]
+            text: "{{ who }}"
+            controlnet_txt2img: true
+            sweep:
+              who: [b, c]
+          q:
+            extends: sq
+            text: "x"
+            callback: "{{ url }}"
+            scheduler: Euler_a
+            backend_version: 0
+        """})
+    assert findings(tmp_path, monkeypatch, "y.pspec.yaml") == [
+        (13, 15, "PS208"), (13, 15, "PS209"), (15, 5, "PS208"), (19, 14, "PS208"),
+        (21, 15, "PS107"), (22, 16, "PS104")]
+    r = invoke(tmp_path, monkeypatch, "lint", "y.pspec.yaml", "--fix")
+    assert "scheduler: euler_a\n" in (tmp_path / "y.pspec.yaml").read_text()
+    assert "PS104" not in r.stdout
+
+
+def test_imports_cross_syntax_cycles_and_imported_prompts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {
+        "cyc/a.pspec": 'import "b.pspec.yaml"\ntune 1\nprompt a {\n  text = "a"\n}\n',
+        "cyc/b.pspec.yaml": "imports: [a.pspec]\ntune: 1\nprompts:\n  b:\n    text: b\n",
+        "lib.pspec.yaml": "vars:\n  v: lib\npresets:\n  s:\n    steps: 3\n"
+                          "prompts:\n  own:\n    tune: 1\n    text: own\n",
+        "main.pspec": 'import "lib.pspec.yaml"\ntune 2\nprompt m : s {\n  text = "{{ v }}"\n}\n',
+    })
+    assert findings(tmp_path, monkeypatch, "cyc") == [(1, 8, "PS003"), (1, 11, "PS003")]
+    reqs = expand(tmp_path, monkeypatch, "main.pspec")
+    assert [(r["prompt"], r["tune_id"], r["params"]) for r in reqs] == [
+        ("m", 2, {"steps": 3, "text": "lib"})]
+
+
+def test_fmt_check_and_convert_keep_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"u.pspec": 'tune   1\nprompt p{\ntext="x {{ seed }}" # keep\n'
+                                'sweep {\nseed = 1..3\n}\n}\n'})
+    assert invoke(tmp_path, monkeypatch, "fmt", "u.pspec", "--check").exit_code == 1
+    assert invoke(tmp_path, monkeypatch, "fmt", "u.pspec").exit_code == 0
+    once = (tmp_path / "u.pspec").read_text()
+    assert "# keep" in once
+    assert invoke(tmp_path, monkeypatch, "fmt", "u.pspec", "--check").exit_code == 0
+    r = invoke(tmp_path, monkeypatch, "convert", "u.pspec", "--to", "yaml", "-o", "u.pspec.yaml")
+    assert r.exit_code == 0
+    ids = [x["id"] for x in expand(tmp_path, monkeypatch, "u.pspec")]
+    assert len(ids) == 3
+    assert ids == [x["id"] for x in expand(tmp_path, monkeypatch, "u.pspec.yaml")]
+
+
+def test_expand_of_a_failing_spec_keeps_stdout_empty(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"a.pspec": FINDINGS_DSL})
+    r = invoke(tmp_path, monkeypatch, "expand", "a.pspec")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "a.pspec:8:16: PS103" in r.stderr
+    clean = invoke(tmp_path, monkeypatch, "lint", "a.pspec", "--format", "json", "--select",
+                   "PS001")
+    assert (clean.exit_code, clean.stdout.strip()) == (0, "[]")
