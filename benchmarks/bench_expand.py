@@ -4,8 +4,8 @@ The spec has five axes and two templates. The text reads the fastest axis and tw
 so it is rendered at every point; the negative prompt reads only the fastest axis (10
 values), so expansion renders it once per value and reuses the result, as it does for any
 template whose inputs repeat. The bare loop does per request: `itertools.product`, two
-renders of precompiled jinja2 templates, `json.dumps` and the sha256 id. Both run as subprocesses writing to /dev/null; peak memory is each child's
-maximum resident set size.
+renders of precompiled jinja2 templates, `json.dumps` and the sha256 id. Both run as
+subprocesses writing to /dev/null; peak memory is each child's maximum resident set size.
 
     python benchmarks/bench_expand.py [--requests 1000000] [--repeat 1]
 """
