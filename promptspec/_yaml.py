@@ -119,18 +119,23 @@ class _Builder:
             self.r.error("PS007", msg, self.r.span(node))
         return field
 
-    def _imports(self, node: YNode) -> tuple[Import, ...]:
+    def _strings(self, node: YNode, wrong: str) -> list[tuple[str, Span]]:
+        """One string or a list of strings (imports, extends), with their places; anything
+        else is PS007 `wrong` + what it is."""
         items = node.items if node.kind == SEQ else [node]
-        out: list[Import] = []
+        out: list[tuple[str, Span]] = []
         for item in items:
             if item is node and item.empty:
                 continue
             if item.kind == SCALAR and item.tag == STR:
-                out.append(Import(item.text, self.r.span(item)))
+                out.append((item.text, self.r.span(item)))
             else:
-                msg = f"an import must be a path string, not {describe(item)}"
-                self.r.error("PS007", msg, self.r.span(item))
-        return tuple(out)
+                self.r.error("PS007", f"{wrong}, not {describe(item)}", self.r.span(item))
+        return out
+
+    def _imports(self, node: YNode) -> tuple[Import, ...]:
+        return tuple(Import(text, span)
+                     for text, span in self._strings(node, "an import must be a path string"))
 
     def _vars(self, node: YNode) -> tuple[Field, ...]:
         mapping = self._mapping(node, "'vars'")
@@ -189,20 +194,8 @@ class _Builder:
         )
 
     def _extends(self, node: YNode) -> tuple[Ref, ...]:
-        items = node.items if node.kind == SEQ else [node]
-        out: list[Ref] = []
-        for item in items:
-            if item is node and item.empty:
-                continue
-            if item.kind == SCALAR and item.tag == STR:
-                out.append(Ref(item.text, self.r.span(item)))
-            else:
-                self.r.error(
-                    "PS007",
-                    f"'extends' takes a preset name or a list of names, not {describe(item)}",
-                    self.r.span(item),
-                )
-        return tuple(out)
+        wrong = "'extends' takes a preset name or a list of names"
+        return tuple(Ref(text, span) for text, span in self._strings(node, wrong))
 
     def _sweep(self, key: YNode, node: YNode) -> Sweep | None:
         what = key.text
