@@ -32,17 +32,16 @@ def lint(paths: Sequence[str]) -> list[Diagnostic]:
     return lint_files(paths)
 
 
-def _errors_of(paths: Sequence[str]) -> list[Diagnostic]:
-    return [d for d in lint(paths) if d.severity == "error"]
-
-
 def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[PreparedPrompt]:
     """Each prompt of each spec, prepared for expansion, after checking the specs lint clean."""
-    errors = _errors_of(paths)
+    from promptspec.lint import lint_paths
+
+    result = lint_paths(paths)
+    errors = [d for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise SpecError("\n".join(str(d) for d in sorted(errors, key=sort_key)))
     found = False
-    for res in resolve_all(paths):
+    for res in result.resolutions:  # resolved once, by the lint that vetted them
         for rp in res.prompts:
             if prompt is not None and rp.prompt.name != prompt:
                 continue

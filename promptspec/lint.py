@@ -23,7 +23,7 @@ from promptspec.config import Config, load_config
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import ConfigError, UsageError
 from promptspec.frontend import Parsed, load, syntax_of
-from promptspec.resolve import resolve
+from promptspec.resolve import Resolution, resolve
 
 __all__ = [
     "LintResult",
@@ -43,9 +43,10 @@ class Selection(NamedTuple):
 
 
 class LintResult:
-    """The findings of one run, and each linted file's decoded source (for `--fix`)."""
+    """The findings of one run, each linted file's decoded source (for `--fix`), and each
+    file's resolution (so `expand` and `run` need not resolve again)."""
 
-    __slots__ = ("diagnostics", "files", "sources")
+    __slots__ = ("diagnostics", "files", "resolutions", "sources")
 
     # plain classes, not dataclasses: building a dataclass costs a millisecond of start-up
     def __init__(self, diagnostics: list[Diagnostic], files: int,
@@ -53,6 +54,7 @@ class LintResult:
         self.diagnostics = diagnostics
         self.files = files
         self.sources = sources if sources is not None else {}
+        self.resolutions: list[Resolution] = []
 
 
 def _known(code: str) -> bool:
@@ -205,6 +207,7 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
     cache: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
     out: list[Diagnostic] = []
     sources: dict[str, str] = {}
+    resolutions: list[Resolution] = []
     decided: dict[tuple[str, int], bool] = {}  # (code, config) -> enabled, configs live on
     for path in paths:
         config = configs.of(path)
@@ -214,6 +217,7 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
             parsed = load(path)
         sources[path] = parsed.source
         res = resolve(path, parsed, cache=cache)
+        resolutions.append(res)
         found = rules.check(res, max_requests=max_requests or config.max_requests)
         if not found:
             continue
@@ -232,7 +236,9 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
             ):
                 out.append(_severity(d))
     out.sort(key=sort_key)
-    return LintResult(out, len(paths), sources)
+    result = LintResult(out, len(paths), sources)
+    result.resolutions = resolutions
+    return result
 
 
 def lint_files(paths: Sequence[str]) -> list[Diagnostic]:
