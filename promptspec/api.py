@@ -12,17 +12,9 @@ from collections.abc import Iterator, Sequence
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
 from promptspec.expand import PreparedPrompt, expand_prompt, prepare
-from promptspec.frontend import Parsed
 from promptspec.request import Request
-from promptspec.resolve import Resolution, resolve
 
-__all__ = ["count", "expand", "lint", "prepared", "resolve_all"]
-
-
-def resolve_all(paths: Sequence[str]) -> list[Resolution]:
-    """Resolve each spec (SpecReadError for a path that cannot be read)."""
-    cache: dict[str, Parsed] = {}
-    return [resolve(p, cache=cache) for p in paths]
+__all__ = ["count", "expand", "lint", "prepared"]
 
 
 def lint(paths: Sequence[str]) -> list[Diagnostic]:

@@ -236,7 +236,7 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
     # numeric bounds; a positive width that is not a multiple of 8 is PS105 (fixable), not PS103
     assert isinstance(value, int | float)
     if p.multiple_of and isinstance(value, int) and value > 0 and value % p.multiple_of:
-        near = max(p.multiple_of, (value + p.multiple_of // 2) // p.multiple_of * p.multiple_of)
+        near = nearest_multiple(value, p.multiple_of)
         return ("PS105", f"{p.name} {value} is not a multiple of {p.multiple_of} "
                          f"(nearest: {near})")
     below = p.minimum is not None and value < p.minimum
@@ -246,6 +246,11 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
                              f"(at least {_num(p.minimum)})")
         return ("PS103", f"{p.name} {_num(float(value))} is out of range {p.range_text()}")
     return None
+
+
+def nearest_multiple(value: int, of: int) -> int:
+    """The nearest multiple of `of` (ties go up), never below `of`: PS105's fix."""
+    return max(of, (value + of // 2) // of * of)
 
 
 def coerce(p: Param, value: Any) -> Any:

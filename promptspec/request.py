@@ -35,14 +35,3 @@ class Request:
     files: dict[str, str]
     params_json: str = ""
     """The canonical JSON of `params`, when the producer already computed it."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "spec": self.spec,
-            "prompt": self.prompt,
-            "index": self.index,
-            "coords": self.coords,
-            "tune_id": self.tune_id,
-            "params": self.params,
-        }

@@ -15,7 +15,7 @@ from functools import lru_cache
 from promptspec.diagnostics import Diagnostic
 from promptspec.frontend import Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
-from promptspec.params import PARAMS, did_you_mean
+from promptspec.params import did_you_mean
 
 __all__ = [
     "AxisDef",
@@ -307,7 +307,3 @@ class _PresetChains:
             self._walk(preset.extends, (*stack, ref.name), out, done)
             done.add(ref.name)
             out.append(preset)
-
-
-def is_param(name: str) -> bool:
-    return name in PARAMS or name == "tune"

@@ -11,7 +11,16 @@ from typing import Any
 
 from promptspec.diagnostics import Edit
 from promptspec.model import Field, FileRef, ListValue, Literal, RandomValue, RangeValue, Span
-from promptspec.params import PARAMS, TUNE, Param, check_value, did_you_mean, kind_text, type_name
+from promptspec.params import (
+    PARAMS,
+    TUNE,
+    Param,
+    check_value,
+    did_you_mean,
+    kind_text,
+    nearest_multiple,
+    type_name,
+)
 from promptspec.rules._context import Context
 from promptspec.rules._valuesets import RandomInts, lint_axis_values
 from promptspec.values import AxisError, NumRange, item_span
@@ -23,11 +32,6 @@ _SHAPES: dict[type, str] = {ListValue: "a list", RangeValue: "a range", RandomVa
 
 def _shape(value: object) -> str:
     return _SHAPES.get(type(value), "this value")
-
-
-def nearest_multiple(value: int, of: int) -> int:
-    """The nearest multiple of `of` (ties go up), never below `of`."""
-    return max(of, (value + of // 2) // of * of)
 
 
 def _tune_problem(value: Any) -> tuple[str, str] | None:
@@ -54,12 +58,7 @@ def _judge(p: Param | None, value: Any) -> tuple[str, str] | None:
         return _tune_problem(value)
     if p.template and isinstance(value, str) and "{" in value:
         return None  # a template: PS107 is judged on the rendered value, per prompt
-    bad = check_value(p, value)
-    if bad is not None and bad[0] == "PS105" and p.multiple_of:
-        near = nearest_multiple(value, p.multiple_of)
-        return ("PS105", f"{p.name} {value} is not a multiple of {p.multiple_of} "
-                         f"(nearest: {near})")
-    return bad
+    return check_value(p, value)
 
 
 def _fix(ctx: Context, p: Param | None, lit: Literal, code: str) -> tuple[Edit, ...] | None:
