@@ -27,6 +27,7 @@ keyword | None, bound | None) a range; ("X", first, last, n, seed | None) random
 ("F", first, last, path) file(...).
 Members and statements: ("field", name, value, last); ("block", keyword, members, rbrace);
 ("named", keyword, name, extends, members, rbrace); ("tune", keyword, value, last);
+("family", keyword, value, last);
 ("import", path)."""
 
 __all__ = [
@@ -175,6 +176,8 @@ def _member(node: lark.Tree[Any]) -> Node:
         return ("import", _tok(kids[0]))
     if kind == "tune_stmt":
         return ("tune", _tok(kids[0]), _value(kids[1]), last)
+    if kind == "family_stmt":
+        return ("family", _tok(kids[0]), _value(kids[1]), last)
     if kind in ("vars_block", "sweep_block", "zip_block"):
         return ("block", _tok(kids[0]), _members(kids[1]), last)
     extends = [_tok(t) for t in kids[2].children] if len(kids) == 4 else []

@@ -146,6 +146,8 @@ def dsl_lines(spec: SpecFile) -> list[OutLine]:
         w.add("import " + quote(imp.path), 0, (imp.span.line, imp.span.end_line))
     if spec.tune is not None:
         w.field(spec.tune, 0, "tune ")
+    if spec.family is not None:
+        w.field(spec.family, 0, "family ")
     if spec.vars:
         w.block("vars", spec.vars, 0)
     for preset in spec.presets:

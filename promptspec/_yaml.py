@@ -20,7 +20,7 @@ from promptspec.params import did_you_mean
 
 __all__ = ["TOP_LEVEL_KEYS", "parse_yaml"]
 
-TOP_LEVEL_KEYS = ("version", "imports", "tune", "vars", "presets", "prompts")
+TOP_LEVEL_KEYS = ("version", "imports", "tune", "family", "vars", "presets", "prompts")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -101,8 +101,8 @@ class _Builder:
                 parts["version"] = self._version(key, node)
             elif name == "imports":
                 parts["imports"] = self._imports(node)
-            elif name == "tune":
-                parts["tune"] = self._field(name, key, node)
+            elif name in ("tune", "family"):
+                parts[name] = self._field(name, key, node)
             elif name == "vars":
                 parts["vars"] = self._vars(node)
             elif name == "presets":

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptspec.errors import SpecError
-from promptspec.model import FileRef, Literal
+from promptspec.model import FileRef, ListValue, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, coerce
 from promptspec.request import Request
 from promptspec.resolve import ResolvedPrompt, inside
@@ -96,6 +96,19 @@ def _file_param(rp: ResolvedPrompt, ref: FileRef, root: str) -> tuple[dict[str, 
         raise _fail(ref, f"cannot read file {ref.path!r}: {err.strerror or err}") from None
 
 
+def _array_param(rp: ResolvedPrompt, name: str, value: ListValue, root: str,
+                 files: dict[str, str]) -> list[Any]:
+    """An array parameter's items; uploaded items are files `name[i]` (sent in order)."""
+    out: list[Any] = []
+    for i, item in enumerate(value.items):
+        if isinstance(item, FileRef):
+            out.append(None)
+            out[-1], files[f"{name}[{i}]"] = _file_param(rp, item, root)
+        else:
+            out.append(item.value)
+    return out
+
+
 def _typed(name: str, value: Any) -> Any:
     p = PARAMS.get(name)
     return coerce(p, value) if p is not None else value
@@ -110,6 +123,9 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
         value = setting.field.value
         if isinstance(value, FileRef):
             base_params[name], files[name] = _file_param(rp, value, root)
+            continue
+        if isinstance(value, ListValue) and name in PARAMS and PARAMS[name].array:
+            base_params[name] = _array_param(rp, name, value, root, files)
             continue
         v = _scalar_of(rp, value)
         if v is not None:

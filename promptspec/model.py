@@ -188,3 +188,5 @@ class SpecFile:
     vars: tuple[Field, ...] = ()
     presets: tuple[Preset, ...] = ()
     prompts: tuple[Prompt, ...] = ()
+    family: Field | None = None
+    """The file-level `family` (DSL `family "flux"`, YAML `family: flux`)."""

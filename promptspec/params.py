@@ -1,8 +1,12 @@
-"""The one declarative table of the Create-a-prompt API's parameters.
+"""The declarative tables of the Create-a-prompt API's parameters, one per API profile.
 
-Type, bounds, choices, multiples and cross-field requirements of every parameter live
-here and nowhere else: the rules, `promptspec rules`, the JSON Schema, value coercion
-in expansion and the emulator's validation all read this table.
+Type, bounds, choices, array-ness, nullability, multiples, description, the source of each
+fact and the cross-field requirements of every parameter live here and nowhere else: the
+rules, `promptspec rules`, the JSON Schema, value coercion in expansion, the emulator's
+validation and the language server all read these tables (`table_for(profile)`).
+
+Profiles: `reference` is exactly `astria-create-prompt.txt`; `current` (the default) adds
+the parameters of Astria's current Create-a-prompt documentation.
 """
 
 from __future__ import annotations
@@ -13,23 +17,37 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [
+    "DEFAULT_PROFILE",
+    "FAMILY",
     "PARAMS",
+    "PROFILES",
     "REQUIREMENTS",
     "TEMPLATE_FIELDS",
     "TUNE",
     "Param",
+    "Profile",
     "Requirement",
     "check_request",
     "check_value",
     "coerce",
     "did_you_mean",
+    "requirements_for",
+    "table_for",
     "type_name",
 ]
 
-Kind = Literal["str", "int", "float", "bool", "url", "file", "enum"]
+Kind = Literal["str", "int", "float", "bool", "url", "file", "enum", "data_url"]
+Profile = Literal["reference", "current"]
+PROFILES: tuple[Profile, ...] = ("current", "reference")
+DEFAULT_PROFILE: Profile = "current"
 
 TUNE = "tune"
 """The spec key (not an API parameter) that sets a request's `tune_id`."""
+FAMILY = "family"
+"""The spec key (not an API parameter, never sent) naming the model family."""
+
+REFERENCE_SOURCE = "astria-create-prompt.txt (the 2023 Create-a-prompt reference)"
+CURRENT_SOURCE = "Astria's current Create-a-prompt documentation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +62,14 @@ class Param:
     template: bool = False
     allowed: bool = True
     """False for parameters the endpoint refuses (lora_scale: PS205)."""
+    array: bool = False
+    """A list of `kind` items; on the wire one `prompt[<name>][]` part per item, in order."""
+    nullable: bool = False
+    """`null` is one of the documented choices (it always means unset)."""
+    nonempty: bool = False
+    """An empty string is PS102."""
+    source: str = REFERENCE_SOURCE
+    """Where the facts about this parameter come from."""
 
     @property
     def numeric(self) -> bool:
@@ -73,7 +99,7 @@ _CONTROLNETS = (
     "hed", "pose", "tile", "qr",
 )
 
-_TABLE: tuple[Param, ...] = (
+_REFERENCE: tuple[Param, ...] = (
     Param("text", "str", "Description of the image.", template=True),
     Param("negative_prompt", "str", "Comma separated words that should not appear.", template=True),
     Param("callback", "url", "A URL POSTed the prompt object when it is done.", template=True),
@@ -91,8 +117,9 @@ _TABLE: tuple[Param, ...] = (
     Param("w", "int", "Width, in multiples of 8.", minimum=8, multiple_of=8),
     Param("h", "int", "Height, in multiples of 8.", minimum=8, multiple_of=8),
     Param("scheduler", "enum", "Diffusion scheduler.", choices=_SCHEDULERS),
-    Param("backend_version", "enum", "Backend version (null, 0 or 1).", choices=(0, 1)),
-    Param("style", "enum", "A named style.", choices=_STYLES),
+    Param("backend_version", "enum", "Backend version (null, 0 or 1).", choices=(0, 1),
+          nullable=True),
+    Param("style", "enum", "A named style.", choices=_STYLES, nullable=True),
     Param("color_grading", "enum", "Colour grading.", choices=_GRADING),
     Param("film_grain", "bool", "Adds noise for realism."),
     Param("controlnet", "enum", "ControlNet model; requires an input image.", choices=_CONTROLNETS),
@@ -112,8 +139,62 @@ _TABLE: tuple[Param, ...] = (
     ),
 )
 
-PARAMS: Mapping[str, Param] = {p.name: p for p in _TABLE}
-TEMPLATE_FIELDS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.template)
+
+
+def _cur(name: str, kind: Kind, doc: str, **kw: Any) -> Param:
+    return Param(name, kind, doc, source=CURRENT_SOURCE, **kw)
+
+
+_AR = ("1:1", "portrait", "16:9", "landscape", "anamorphic")
+_CURRENT_ADDED: tuple[Param, ...] = (
+    _cur("resolution", "enum", "Output resolution (Gemini and other current models).",
+         choices=("1K", "2K", "4K")),
+    _cur("input_image_base64", "data_url",
+         "An input image as a data:image/...;base64, URL; counts as input_image."),
+    _cur("workspace_id", "int", "The workspace the prompt belongs to.", minimum=1),
+    _cur("community", "bool", "Share the prompt with the community gallery."),
+    _cur("prompt_expansion", "bool", "Let the API expand the text before generating."),
+    _cur("theme", "str", "A theme that the API expands into the prompt."),
+    _cur("pack_id", "int", "Author the prompt as a pack template prompt.", minimum=1),
+    _cur("base_pack_id", "int", "Bind the prompt to a pack as a one-off.", minimum=1),
+    _cur("ar", "enum", "Legacy aspect ratio.", choices=_AR),
+    _cur("video_model", "str", "The video model; makes the prompt a video prompt.",
+         nonempty=True),
+    _cur("video_prompt", "str", "Description of the video's motion.", template=True),
+    _cur("video_duration", "int", "Video length in seconds.", minimum=1),
+    _cur("video_first_frame", "file", "The video's first frame, uploaded."),
+    _cur("video_first_frame_url", "url", "URL of the video's first frame."),
+    _cur("video_last_frame", "file", "The video's last frame, uploaded."),
+    _cur("video_last_frame_url", "url", "URL of the video's last frame."),
+    _cur("input_video", "file", "An input video, uploaded."),
+    _cur("input_video_url", "url", "URL of an input video."),
+    _cur("audio_reference", "file", "An audio reference, uploaded."),
+    _cur("audio_reference_url", "url", "URL of an audio reference."),
+    _cur("source_image_url", "url", "URL of a source image."),
+    _cur("video_audio", "bool", "Generate the video with audio."),
+    _cur("generate_audio", "bool", "Generate audio for the video."),
+    _cur("video_upscale_model", "enum", "Video upscaler.", choices=("seedvr2",)),
+    _cur("video_upscale_target_resolution", "enum", "Target resolution of the video upscale.",
+         choices=("720p", "1080p", "2k", "4k")),
+    _cur("video_fps_model", "enum", "Frame-rate increaser.", choices=("video_fps_increaser",)),
+    _cur("image_references", "file", "Reference images, uploaded (a list).", array=True),
+    _cur("image_reference_urls", "url", "URLs of reference images (a list).", array=True),
+)
+
+_TABLES: dict[Profile, Mapping[str, Param]] = {
+    "reference": {p.name: p for p in _REFERENCE},
+    "current": {p.name: p for p in (*_REFERENCE, *_CURRENT_ADDED)},
+}
+
+PARAMS: Mapping[str, Param] = _TABLES["current"]
+"""Every parameter any profile knows (the `current` table, a superset of `reference`):
+for typing values. What a profile accepts is `table_for(profile)`."""
+TEMPLATE_FIELDS: tuple[str, ...] = tuple(p.name for p in PARAMS.values() if p.template)
+
+
+def table_for(profile: str = DEFAULT_PROFILE) -> Mapping[str, Param]:
+    """The parameter table of an API profile (`current` or `reference`)."""
+    return _TABLES["reference" if profile == "reference" else "current"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +203,8 @@ class Requirement:
 
     `when_true`: the field is active only when it is true (booleans); otherwise when set.
     `needs_true`: each of `needs` must be true; otherwise one of `needs` must be set.
-    `conflicts`: the fields must not be set together. `warn_without` marks the PS207-208
-    family (the parameter is pointless, not refused).
+    `conflicts`: the fields must not be set together. `warning`: the parameter is
+    pointless, not refused (PS207-PS209): the API accepts the request.
     """
 
     code: str
@@ -133,32 +214,61 @@ class Requirement:
     needs_true: bool = False
     conflicts: bool = False
     message: str = ""
+    warning: bool = False
 
 
-REQUIREMENTS: tuple[Requirement, ...] = (
-    Requirement("PS201", "inpaint_faces", ("super_resolution",), when_true=True, needs_true=True,
-                message="inpaint_faces requires super_resolution to be true"),
-    Requirement("PS202", "hires_fix", ("super_resolution",), when_true=True, needs_true=True,
-                message="hires_fix requires super_resolution to be true"),
-    Requirement("PS203", "controlnet", ("input_image", "input_image_url"),
-                message="controlnet requires input_image or input_image_url"),
-    Requirement("PS204", "mask_image", ("input_image",),
-                message="mask_image requires input_image"),
-    Requirement("PS204", "mask_image_url", ("input_image_url",),
-                message="mask_image_url requires input_image_url"),
-    Requirement("PS206", "input_image", ("input_image_url",), conflicts=True,
-                message="input_image and input_image_url are both set; give one"),
-    Requirement("PS206", "mask_image", ("mask_image_url",), conflicts=True,
-                message="mask_image and mask_image_url are both set; give one"),
-    Requirement("PS207", "denoising_strength", ("input_image", "input_image_url"),
-                message="denoising_strength has no effect without input_image or input_image_url"),
-    Requirement("PS208", "controlnet_conditioning_scale", ("controlnet",),
-                message="controlnet_conditioning_scale has no effect without controlnet"),
-    Requirement("PS208", "controlnet_txt2img", ("controlnet",),
-                message="controlnet_txt2img has no effect without controlnet"),
-    Requirement("PS209", "aspect_ratio", ("w", "h"), conflicts=True,
-                message="aspect_ratio is set together with w/h; the API uses one of them"),
-)
+def _requirements(current: bool) -> tuple[Requirement, ...]:
+    b64 = ("input_image_base64",) if current else ()
+    inputs = ("input_image", "input_image_url", *b64)
+    either = " or ".join(inputs)
+    out = [
+        Requirement("PS201", "inpaint_faces", ("super_resolution",), when_true=True,
+                    needs_true=True, message="inpaint_faces requires super_resolution to be true"),
+        Requirement("PS202", "hires_fix", ("super_resolution",), when_true=True, needs_true=True,
+                    message="hires_fix requires super_resolution to be true"),
+        Requirement("PS203", "controlnet", inputs, message=f"controlnet requires {either}"),
+        Requirement("PS204", "mask_image", ("input_image", *b64),
+                    message="mask_image requires input_image"),
+        Requirement("PS204", "mask_image_url", ("input_image_url",),
+                    message="mask_image_url requires input_image_url"),
+        Requirement("PS206", "input_image", ("input_image_url",), conflicts=True,
+                    message="input_image and input_image_url are both set; give one"),
+        Requirement("PS206", "mask_image", ("mask_image_url",), conflicts=True,
+                    message="mask_image and mask_image_url are both set; give one"),
+        Requirement("PS207", "denoising_strength", inputs, warning=True,
+                    message=f"denoising_strength has no effect without {either}"),
+        Requirement("PS208", "controlnet_conditioning_scale", ("controlnet",), warning=True,
+                    message="controlnet_conditioning_scale has no effect without controlnet"),
+        Requirement("PS208", "controlnet_txt2img", ("controlnet",), warning=True,
+                    message="controlnet_txt2img has no effect without controlnet"),
+        Requirement("PS209", "aspect_ratio", ("w", "h"), conflicts=True, warning=True,
+                    message="aspect_ratio is set together with w/h; the API uses one of them"),
+    ]
+    if current:
+        out += [
+            Requirement("PS206", "input_image_base64", ("input_image", "input_image_url"),
+                        conflicts=True, message="input_image_base64 is set together with "
+                                                "input_image or input_image_url; give one"),
+            Requirement("PS209", "ar", ("aspect_ratio", "w", "h"), conflicts=True, warning=True,
+                        message="ar is set together with aspect_ratio or w/h; the API uses "
+                                "one of them"),
+        ]
+    return tuple(out)
+
+
+_REQUIREMENTS: dict[Profile, tuple[Requirement, ...]] = {
+    "reference": _requirements(False), "current": _requirements(True),
+}
+REQUIREMENTS: tuple[Requirement, ...] = _REQUIREMENTS["current"]
+
+
+def requirements_for(profile: str = DEFAULT_PROFILE) -> tuple[Requirement, ...]:
+    """The cross-field requirements of an API profile."""
+    return _REQUIREMENTS["reference" if profile == "reference" else "current"]
+
+
+FIRST_FRAMES = ("video_first_frame", "video_first_frame_url", "input_image", "input_image_url")
+"""What gives a video prompt (one with `video_model`) its first frame: then no text needed."""
 
 
 def type_name(value: object) -> str:
@@ -176,6 +286,7 @@ def type_name(value: object) -> str:
 
 
 _KIND_NAMES = {
+    "data_url": "a data:image/...;base64, URL",
     "str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean (true/false)",
     "url": "an http(s) URL string", "file": "file(...)", "enum": "one of the listed choices",
 }
@@ -189,13 +300,36 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
     """Judge one concrete value of parameter `p`: None if fine, else (code, message).
 
     Null is always fine (it means unset). URL checks (PS107) apply to rendered values.
+    An array parameter takes a list, each item judged as one value of its kind.
     """
     if value is None:
         return None
-    kind = p.kind
     if not p.allowed:
         return ("PS205", f"{p.name} is only accepted in a tune's prompts_attributes, "
                          "not when creating a prompt")
+    if p.array:
+        if not isinstance(value, list | tuple):
+            return ("PS102", f"{p.name} takes a list of {kind_text(p)} items, got "
+                             f"{type_name(value)} {value!r}")
+        for item in value:
+            bad = check_item(p, item)
+            if bad is not None:
+                return bad
+        return None
+    if isinstance(value, list | tuple):
+        return ("PS102", f"{p.name} takes one value, not a list (a list is allowed only as a "
+                         "sweep axis)")
+    return check_item(p, value)
+
+
+_DATA_URL = "data:image/"
+
+
+def check_item(p: Param, value: object) -> tuple[str, str] | None:
+    """One value of `p`'s kind (an item of an array parameter, or the whole value)."""
+    if value is None:
+        return None
+    kind = p.kind
     if kind == "bool":
         if not isinstance(value, bool):
             return ("PS102", f"{p.name} must be a boolean (true/false), got {type_name(value)} "
@@ -214,6 +348,16 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
             return ("PS107", f"{p.name} must be an http(s) URL, got {value!r}")
         if kind == "url" and len(value.split("://", 1)[1]) == 0:
             return ("PS107", f"{p.name} must be an http(s) URL, got {value!r}")
+        if p.nonempty and not value.strip():
+            return ("PS102", f"{p.name} must be a non-empty string")
+        return None
+    elif kind == "data_url":
+        head, sep, _ = value.partition(",") if isinstance(value, str) else ("", "", "")
+        if not (sep and head.startswith(_DATA_URL) and head.endswith(";base64")
+                and len(head) > len(_DATA_URL) + len(";base64")):
+            shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…"
+            return ("PS102", f"{p.name} must be a data:image/...;base64, URL, got "
+                             f"{type_name(value)} {shown!r}")
         return None
     elif kind == "file":
         if not is_file(value):
@@ -229,7 +373,7 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
                 if isinstance(c, str) and c.lower() == value.lower():
                     return ("PS104", f"{p.name} {value!r} is not a valid choice; did you mean "
                                      f"{c!r}? (case matters)")
-        choices = ", ".join(["null", *map(str, p.choices)] if p.name in ("backend_version", "style")
+        choices = ", ".join(["null", *map(str, p.choices)] if p.nullable
                             else map(str, p.choices))
         hint = did_you_mean(str(value), [str(c) for c in p.choices])
         return ("PS104", f"{p.name} {value!r} is not one of: {choices}{hint}")
@@ -276,32 +420,41 @@ def requirement_fails(req: Requirement, params: Mapping[str, Any]) -> bool:
     return not any(_set(params, n) for n in req.needs)
 
 
-def check_request(params: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+def check_request(params: Mapping[str, Any], profile: str = DEFAULT_PROFILE
+                  ) -> list[tuple[str, str, str]]:
     """Judge one concrete request's params: a list of (code, field, message).
 
     The emulator's validation; the linter judges sets of values with the same table.
     """
+    table = table_for(profile)
     out: list[tuple[str, str, str]] = []
     text = params.get("text")
     if text is None:
-        out.append(("PS106", "text", "text is required"))
+        if not video_without_text(params, profile):
+            out.append(("PS106", "text", "text is required"))
     elif isinstance(text, str) and not text.strip():
         out.append(("PS306", "text", "text is empty"))
     for name, value in params.items():
-        p = PARAMS.get(name)
+        p = table.get(name)
         if p is None:
             out.append(("PS101", name, f"unknown parameter {name!r}"
-                                       f"{did_you_mean(name, list(PARAMS))}"))
+                                       f"{did_you_mean(name, list(table))}"))
             continue
         bad = check_value(p, value)
         if bad:
             out.append((bad[0], name, bad[1]))
-    for req in REQUIREMENTS:
-        if req.code in ("PS207", "PS208", "PS209"):
-            continue  # warnings: the API accepts these
+    for req in requirements_for(profile):
+        if req.warning:
+            continue  # the API accepts these
         if requirement_fails(req, params):
             out.append((req.code, req.field, req.message))
     return out
+
+
+def video_without_text(params: Mapping[str, Any], profile: str = DEFAULT_PROFILE) -> bool:
+    """A video prompt with a first frame, which needs no `text` (under `current`)."""
+    return profile != "reference" and _set(params, "video_model") and any(
+        _set(params, n) for n in FIRST_FRAMES)
 
 
 def did_you_mean(word: str, candidates: list[str]) -> str:

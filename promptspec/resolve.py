@@ -59,6 +59,8 @@ class ResolvedPrompt:
     presets: tuple[Preset, ...]
     """The presets applied, in merge order."""
     axes: tuple[AxisDef, ...]
+    family: Setting | None = None
+    """The `family` key that reaches the prompt (never sent, not in the id)."""
 
     @property
     def name(self) -> str:
@@ -221,6 +223,8 @@ def resolve(path: str, parsed: Parsed | None = None,
     for s in imported_vars:
         base_vars[s.name] = s
     file_tune = Setting(spec.tune, "the file's tune") if spec.tune is not None else None
+    file_family = (Setting(spec.family, "the file's family") if spec.family is not None
+                   else None)
 
     chains = _PresetChains(presets, diags)
     for p in spec.presets:  # cycles and unknown names in presets no prompt uses
@@ -233,11 +237,14 @@ def resolve(path: str, parsed: Parsed | None = None,
         params: dict[str, Setting] = {}
         vars_ = dict(base_vars)
         tune = file_tune
+        family = file_family
         for preset in applied:
             origin = f"preset {preset.name}"
             for f in preset.fields:
                 if f.name == "tune":
                     tune = Setting(f, origin)
+                elif f.name == "family":
+                    family = Setting(f, origin)
                 else:
                     params[f.name] = Setting(f, origin)
             for v in preset.vars:
@@ -245,6 +252,8 @@ def resolve(path: str, parsed: Parsed | None = None,
         for f in pr.fields:
             if f.name == "tune":
                 tune = Setting(f, "prompt")
+            elif f.name == "family":
+                family = Setting(f, "prompt")
             else:
                 params[f.name] = Setting(f, "prompt")
         for v in pr.vars:
@@ -255,7 +264,7 @@ def resolve(path: str, parsed: Parsed | None = None,
         if pr.zip is not None and pr.zip.axes:
             axes.append(AxisDef(pr.zip.axes, True, pr.zip.span))
         resolved.append(ResolvedPrompt(spec, pr, tune, params, vars_, tuple(applied),
-                                       tuple(axes)))
+                                       tuple(axes), family))
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
     return Resolution(
         path, root, spec, tuple(resolved), own, tuple(imported_vars),

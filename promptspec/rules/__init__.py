@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Callable
 
 from promptspec.diagnostics import Diagnostic
+from promptspec.params import DEFAULT_PROFILE
 from promptspec.resolve import Resolution
 from promptspec.rules import combos, params, structure, sweeps, templates
 from promptspec.rules._context import Context
@@ -41,11 +42,14 @@ def _guarded(ctx: Context, what: str, run: Callable[[], None]) -> None:
                       stacklevel=2)
 
 
-def check(res: Resolution, *, max_requests: int = 1000) -> list[Diagnostic]:
-    """Every finding for one resolved file: parsing's, resolution's, and the rules'."""
+def check(res: Resolution, *, max_requests: int = 1000, profile: str = DEFAULT_PROFILE
+          ) -> list[Diagnostic]:
+    """Every finding for one resolved file: parsing's, resolution's, and the rules'.
+
+    `profile`: the API profile whose table and rules apply (`current` or `reference`)."""
     if res.spec is None:
         return list(res.diagnostics)
-    ctx = Context(res, res.spec, max_requests)
+    ctx = Context(res, res.spec, max_requests, profile=profile)
     for d in res.diagnostics:
         ctx.report(d.code, d.message, d.span, d.prompt, d.fix)
     memo: dict[object, object] = {}  # renders shared by the prompts of the file

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from promptspec.diagnostics import Edit
+from promptspec.flags import FAMILIES
 from promptspec.model import Field, FileRef, ListValue, Literal, RandomValue, RangeValue, Span
 from promptspec.params import (
-    PARAMS,
+    FAMILY,
     TUNE,
     Param,
+    check_item,
     check_value,
     did_you_mean,
     kind_text,
@@ -84,26 +86,70 @@ def _report(ctx: Context, bad: tuple[str, str], span: Span, prompt: str | None,
     ctx.report(code, message, where, prompt, fix if code in ("PS104", "PS105") else None)
 
 
+def _family_problem(value: Any) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return ("PS102", f"family must be a string (one of: {', '.join(FAMILIES)}), got "
+                         f"{type_name(value)} {value!r}")
+    if value not in FAMILIES:
+        hint = did_you_mean(value, list(FAMILIES))
+        return ("PS104", f"family {value!r} is not one of: {', '.join(FAMILIES)}{hint}")
+    return None
+
+
 def _judge_file(ctx: Context, p: Param | None, name: str, ref: FileRef, prompt: str | None
                 ) -> None:
     if p is None or p.kind != "file":
         what = "tune" if p is None else f"{name} must be {kind_text(p)},"
+        files = ", ".join(n for n, q in ctx.table.items() if q.kind == "file")
         ctx.report("PS102", f"{what} got file({ref.path!r}); file(...) is only for "
-                            "input_image and mask_image", ref.span, prompt)
+                            f"{files}", ref.span, prompt)
         return
     why = ctx.is_file_in_root(ref.path)
     if why is not None:
         ctx.report("PS109", why, ref.span, prompt)
 
 
+def _judge_family(ctx: Context, f: Field, prompt: str | None) -> None:
+    v = f.value
+    if isinstance(v, Literal):
+        bad = _family_problem(v.value)
+        if bad is not None:
+            ctx.report(bad[0], bad[1], v.span, prompt)
+    else:
+        ctx.report("PS102", f"family: {_shape(v)} is allowed only as a sweep axis", v.span,
+                   prompt)
+
+
+def _judge_items(ctx: Context, p: Param, v: ListValue, prompt: str | None) -> None:
+    """The items of an array parameter's list, each at its own place."""
+    for item in v.items:
+        if isinstance(item, FileRef):
+            _judge_file(ctx, p, p.name, item, prompt)
+            continue
+        bad = check_item(p, item.value)
+        if bad is None and item.value is None:
+            bad = ("PS102", f"{p.name}: a list item must not be null")
+        if bad is not None:
+            ctx.report(bad[0], bad[1], item.span, prompt)
+
+
 def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
-    """A field of a preset or prompt body (or the file's `tune`)."""
-    if f.name != TUNE and f.name not in PARAMS:
-        hint = did_you_mean(f.name, [*PARAMS, TUNE])
+    """A field of a preset or prompt body (or the file's `tune` or `family`)."""
+    if f.name == FAMILY:
+        _judge_family(ctx, f, prompt)
+        return
+    table = ctx.table
+    if f.name != TUNE and f.name not in table:
+        hint = did_you_mean(f.name, [*table, TUNE, FAMILY])
         ctx.report("PS101", f"unknown parameter {f.name!r}{hint}", f.name_span, prompt)
         return
-    p = PARAMS.get(f.name)
+    p = table.get(f.name)
     v = f.value
+    if p is not None and p.array and isinstance(v, ListValue):
+        _judge_items(ctx, p, v, prompt)
+        return
     if isinstance(v, FileRef):
         if p is not None and not p.allowed:
             _report(ctx, _refused(p), v.span, prompt, f.name_span)
@@ -139,10 +185,18 @@ def _range_candidates(p: Param | None, values: NumRange | RandomInts) -> list[An
 
 
 def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
-    """The values of one sweep axis that is a parameter (or the tune)."""
-    if f.name != TUNE and f.name not in PARAMS:
+    """The values of one sweep axis that is a parameter (or the tune, or the family)."""
+    if f.name == FAMILY:
+        if isinstance(f.value, ListValue):
+            for i, item in enumerate(f.value.items):
+                value = item.value if isinstance(item, Literal) else item.path
+                bad = _family_problem(value)
+                if bad is not None:
+                    ctx.report(bad[0], bad[1], item_span(f.value, i), prompt)
+        return
+    if f.name != TUNE and f.name not in ctx.table:
         return  # a var: PS406 judges whether a template reads it
-    p = PARAMS.get(f.name)
+    p = ctx.table.get(f.name)
     if p is not None and not p.allowed:
         _report(ctx, _refused(p), f.value.span, prompt, f.name_span)
         return
