@@ -1,6 +1,7 @@
 """The rule catalogue and the checks that run it over a resolved spec file.
 
     RULES                                  code -> Rule metadata (every code PS001-PS407)
+    rules_for(profile)                     the rules that run under an API profile
     check(res, *, max_requests) -> list[Diagnostic]
         every finding of the rules for one resolved file (severity not yet applied;
         the engine in `promptspec.lint` attaches severities, suppressions and config)
@@ -17,19 +18,21 @@ from collections.abc import Callable
 from promptspec.diagnostics import Diagnostic
 from promptspec.params import DEFAULT_PROFILE
 from promptspec.resolve import Resolution
-from promptspec.rules import combos, params, structure, sweeps, templates
+from promptspec.rules import combos, families, params, structure, sweeps, templates, textflags
 from promptspec.rules._context import Context
 from promptspec.rules._duplicates import duplicate_prompts
 from promptspec.rules._valuesets import PromptView
-from promptspec.rules.registry import RULES, Rule
+from promptspec.rules.registry import RULES, Rule, rules_for
 
-__all__ = ["RULES", "Rule", "check"]
+__all__ = ["RULES", "Rule", "check", "rules_for"]
 
-_MODULES = (structure, params, combos, templates, sweeps)  # each registers its rules on import
+# each registers its rules on import
+_MODULES = (structure, params, combos, templates, sweeps, textflags, families)
 
 _FILE_CHECKS: tuple[Callable[[Context], None], ...] = (params.check_file, templates.check_file)
 _PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (
     params.check_prompt, combos.check_prompt, templates.check_prompt, sweeps.check_prompt,
+    textflags.check_prompt, families.check_prompt,
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from promptspec.diagnostics import Edit
 from promptspec.model import Span
-from promptspec.params import REQUIREMENTS, Requirement, requirement_fails
+from promptspec.params import Requirement, requirement_fails, requirements_for
 from promptspec.rules._context import Context, Place
 from promptspec.rules._valuesets import OTHER, TRUE, UNSET, PromptView
 from promptspec.rules.registry import Rule, register
@@ -108,10 +108,10 @@ def _message(req: Requirement, combo: dict[str, tuple[str, Place | None]]) -> tu
     if req.conflicts:
         others = [n for n in req.needs if combo[n][0] != UNSET]
         both = " and ".join(f"{n} ({_where(combo[n][1])})" for n in others)
-        tail = "; the API uses one of them" if req.code == "PS209" else "; give one"
+        tail = "; the API uses one of them" if req.warning else "; give one"
         return f"{f} ({here}) is set together with {both}{tail}", others
     needs = " or ".join(req.needs)
-    if req.code in ("PS207", "PS208"):
+    if req.warning:
         return f"{f} ({here}) has no effect without {needs}", []
     if len(req.needs) > 1:
         return f"{f} is set ({here}) but neither {' nor '.join(req.needs)} is set", []
@@ -125,7 +125,7 @@ def _active(req: Requirement, view: PromptView) -> bool:
 
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
-    for req in REQUIREMENTS:
+    for req in requirements_for(ctx.profile):
         if not _active(req, view):
             continue
         names = (req.field, *req.needs)

@@ -6,7 +6,7 @@ Fields are judged where they are written (each preset once); PS106 and PS108 per
 
 from __future__ import annotations
 
-from promptspec.params import TUNE
+from promptspec.params import FIRST_FRAMES, TUNE
 from promptspec.rules._context import Context
 from promptspec.rules._fields import judge_axis, judge_field, judge_var
 from promptspec.rules._valuesets import UNSET, PromptView
@@ -58,7 +58,9 @@ register(Rule(
     "PS106", "missing-text", "error",
     "A prompt has no `text`.",
     "`text` is the one required parameter: set it in the prompt or in a preset it extends. "
-    "A text of null counts as unset.",
+    "A text of null counts as unset. Under the `current` profile, a video prompt "
+    "(`video_model`) with a first frame (`video_first_frame`, its URL, `input_image` or "
+    "`input_image_url`) needs none.",
     bad="tune 7\n\nprompt a {\n  seed = 1\n}\n", good=_T + "  seed = 1\n}\n",
 ))
 register(Rule(
@@ -111,9 +113,22 @@ def check_file(ctx: Context) -> None:
 def check_prompt(ctx: Context, view: PromptView) -> None:
     """PS106 and PS108: what a whole prompt lacks."""
     rp = view.rp
-    if UNSET in view.class_set("text"):
+    if UNSET in view.class_set("text") and not _video_without_text(ctx, view):
         ctx.report("PS106", f"prompt {rp.name!r} has no text (set `text` in the prompt or a "
                             "preset it extends)", rp.prompt.name_span, rp.name)
     if UNSET in view.class_set(TUNE):
         ctx.report("PS108", f"no tune id reaches prompt {rp.name!r} (set `tune` in the file, "
                             "a preset or the prompt)", rp.prompt.name_span, rp.name)
+
+
+def _video_without_text(ctx: Context, view: PromptView) -> bool:
+    """Whether every way the prompt lacks text is a video prompt with a first frame."""
+    if not ctx.current:
+        return False
+    names = ("text", "video_model", *FIRST_FRAMES)
+    for combo in view.joint(names):
+        if combo["text"][0] != UNSET:
+            continue
+        if combo["video_model"][0] == UNSET or all(combo[n][0] == UNSET for n in FIRST_FRAMES):
+            return False
+    return True

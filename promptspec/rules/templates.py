@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from promptspec.model import Field, ListValue, Literal, Span
-from promptspec.params import PARAMS, TEMPLATE_FIELDS, check_value, did_you_mean
+from promptspec.params import TEMPLATE_FIELDS, check_value, did_you_mean
 from promptspec.resolve import Setting
 from promptspec.rules._context import Context, place_of_setting, text_span
 from promptspec.rules._render import (
@@ -23,6 +23,7 @@ from promptspec.rules._render import (
     weight_line,
 )
 from promptspec.rules._valuesets import TRUE, PromptView
+from promptspec.rules.families import only_flux
 from promptspec.rules.registry import Rule, register
 from promptspec.templates import template_info
 
@@ -155,6 +156,8 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
     rp = view.rp
     defined = view.defined
     lpw_off = any(c != TRUE for c in view.class_set("use_lpw"))
+    if lpw_off and ctx.current and only_flux(view):
+        lpw_off = False  # flux ignores weights whatever use_lpw says: PS211, not PS304
     for name in TEMPLATE_FIELDS:
         if name in view.members:
             if name == "text":
@@ -192,7 +195,7 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                            _span(ctx, view, lit, 1, s), rp.name)
         elif name == "callback" and "{" in src:
             for out, coords in renders(view, name, src):
-                bad = check_value(PARAMS[name], out)
+                bad = check_value(ctx.table[name], out)
                 if bad is not None and bad[0] == "PS107":
                     at = f" at {coords}" if coords else ""
                     ctx.report("PS107", f"callback renders to {out!r}{at}, not an http(s) URL",
