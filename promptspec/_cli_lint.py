@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import click
 
-from promptspec._cli_common import one_line_errors
+from promptspec._cli_common import api_option, one_line_errors
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import UsageError
 
@@ -36,9 +36,10 @@ def _fails(diagnostics: Sequence[Diagnostic], strict: bool) -> bool:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
 @click.option("--fix", is_flag=True, help="Apply the fixes of fixable findings.")
 @click.option("--statistics", is_flag=True, help="Print counts per code instead of findings.")
+@api_option
 @one_line_errors
 def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: str | None,
-         strict: bool, exit_zero: bool, fix: bool, statistics: bool) -> None:
+         strict: bool, exit_zero: bool, fix: bool, statistics: bool, api: str | None) -> None:
     """Check PATH... (spec files or folders; default: the current folder)."""
     from promptspec.discover import discover
     from promptspec.lint import Selection, lint_paths, parse_codes
@@ -56,10 +57,10 @@ def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: st
     if fix:
         from promptspec.fix import fix_paths
 
-        fixed = fix_paths(files, selection)
+        fixed = fix_paths(files, selection, api=api)
         result = fixed.result
     else:
-        result = lint_paths(files, selection)
+        result = lint_paths(files, selection, api=api)
     diagnostics = result.diagnostics
     if statistics:
         write_statistics(diagnostics, sys.stdout, fmt)
@@ -78,14 +79,17 @@ def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: st
 @click.argument("code", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@api_option
 @one_line_errors
-def rules(code: str | None, fmt: str) -> None:
-    """List every rule, or explain rule CODE."""
-    from promptspec.rules import RULES
+def rules(code: str | None, fmt: str, api: str | None) -> None:
+    """List every rule, or explain rule CODE (those of the API profile)."""
+    from promptspec.config import load_config
+    from promptspec.rules import rules_for
 
-    ordered = [RULES[c] for c in sorted(RULES)]
+    table = rules_for(api or load_config(".").api)
+    ordered = [table[c] for c in sorted(table)]
     if code is not None:
-        rule = RULES.get(code.strip().upper())
+        rule = table.get(code.strip().upper())
         if rule is None:
             raise UsageError(f"no rule {code!r} (see `promptspec rules`)")
         if fmt == "json":
@@ -107,9 +111,12 @@ def rules(code: str | None, fmt: str) -> None:
 
 
 @click.command()
+@api_option
 @one_line_errors
-def schema() -> None:
+def schema(api: str | None) -> None:
     """Print the JSON Schema (draft-07) of the YAML syntax, for editors."""
+    from promptspec.config import load_config
     from promptspec.schema import build_schema
 
-    click.echo(json.dumps(build_schema(), indent=2, ensure_ascii=False))
+    profile = api or load_config(".").api
+    click.echo(json.dumps(build_schema(profile), indent=2, ensure_ascii=False))

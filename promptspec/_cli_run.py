@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from promptspec._cli_common import choose_base_url, one_line_errors
+from promptspec._cli_common import api_option, choose_base_url, one_line_errors
 from promptspec.errors import RunError, UsageError
 
 __all__ = ["default_out_dir", "run"]
@@ -63,14 +63,15 @@ def _env_float(name: str, default: float) -> float:
 @click.option("--dry-run", is_flag=True, help="Print the plan; send nothing.")
 @click.option("--no-wait", is_flag=True, help="Create every prompt, then stop.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before large runs.")
+@api_option
 @one_line_errors
 def run(
     specs: tuple[str, ...], prompt: str | None, out: str | None, mock: bool,
     base_url: str | None, concurrency: int | None, rate: float | None,
-    max_requests: int | None, dry_run: bool, no_wait: bool, yes: bool,
+    max_requests: int | None, dry_run: bool, no_wait: bool, yes: bool, api: str | None,
 ) -> None:
     """Submit every request of SPEC... to the Astria API, wait, and download the images."""
-    from promptspec import api
+    from promptspec import api as public
     from promptspec.config import load_config
     from promptspec.runner.plan import make_plan
     from promptspec.runner.session import DEFAULT_CONCURRENCY, RunOptions, execute
@@ -81,7 +82,8 @@ def run(
         raise RunError(f"{KEY_VARIABLE} is not set: export your Astria API key "
                        "(or use --mock to run against the built-in emulator)")
     limit = max_requests or config.max_requests
-    plan = make_plan(api.expand(list(specs), prompt), limit)
+    profile = api or config.api
+    plan = make_plan(public.expand(list(specs), prompt, profile), limit)
     for line in plan.lines():
         click.echo(line, err=True)
     if plan.too_many:
@@ -112,7 +114,7 @@ def run(
 
     from promptspec.emulator import EmulatorConfig, start_emulator
 
-    with start_emulator(EmulatorConfig(latency=MOCK_LATENCY)) as emulator:
+    with start_emulator(EmulatorConfig(latency=MOCK_LATENCY, api=profile)) as emulator:
         click.echo(f"Using the built-in emulator at {emulator.url}", err=True)
         code = execute(plan, replace(options, base_url=emulator.url, key=MOCK_KEY))
     sys.exit(code)

@@ -17,18 +17,21 @@ from promptspec.request import Request
 __all__ = ["count", "expand", "lint", "prepared"]
 
 
-def lint(paths: Sequence[str]) -> list[Diagnostic]:
-    """Every finding for the given spec files, severities applied, sorted."""
+def lint(paths: Sequence[str], api: str | None = None) -> list[Diagnostic]:
+    """Every finding for the given spec files, severities applied, sorted.
+
+    `api`: the API profile (`current` or `reference`); else each file's configuration."""
     from promptspec.lint import lint_files
 
-    return lint_files(paths)
+    return lint_files(paths, api)
 
 
-def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[PreparedPrompt]:
+def prepared(paths: Sequence[str], prompt: str | None = None, api: str | None = None
+             ) -> Iterator[PreparedPrompt]:
     """Each prompt of each spec, prepared for expansion, after checking the specs lint clean."""
     from promptspec.lint import lint_paths
 
-    result = lint_paths(paths)
+    result = lint_paths(paths, api=api)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise SpecError("\n".join(str(d) for d in sorted(errors, key=sort_key)))
@@ -43,12 +46,15 @@ def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[Prepar
         raise UsageError(f"no prompt named {prompt!r} in {', '.join(paths)}")
 
 
-def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]:
+def expand(paths: Sequence[str], prompt: str | None = None, api: str | None = None
+           ) -> Iterator[Request]:
     """Stream every request of the specs, in order. Raises SpecError when a spec has errors."""
-    for pp in prepared(paths, prompt):
+    for pp in prepared(paths, prompt, api):
         yield from expand_prompt(pp)
 
 
-def count(paths: Sequence[str], prompt: str | None = None) -> list[tuple[str, str, int]]:
+def count(paths: Sequence[str], prompt: str | None = None, api: str | None = None
+          ) -> list[tuple[str, str, int]]:
     """(spec, prompt, number of requests) for each prompt: a product of axis sizes."""
-    return [(pp.spec_label, pp.rp.prompt.name, pp.count()) for pp in prepared(paths, prompt)]
+    return [(pp.spec_label, pp.rp.prompt.name, pp.count())
+            for pp in prepared(paths, prompt, api)]
