@@ -578,7 +578,8 @@ def test_mock_server_endpoints_and_object(tmp_path: Path) -> None:
                                                 "prompt[steps]": (None, "99")})
         assert bad.status_code == 422
         body = bad.json()
-        assert list(body) == ["steps"] and isinstance(body["steps"][0], str)
+        assert list(body) == ["error", "steps"] and isinstance(body["steps"][0], str)
+        assert "steps" in body["error"] and "\n" not in body["error"]
         assert c.delete(f"/tunes/5/prompts/{j.json()['id']}").status_code in (200, 204)
         assert c.get(f"/tunes/5/prompts/{j.json()['id']}").status_code == 404
 

@@ -150,7 +150,9 @@ def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
     if p is not None and p.array and isinstance(v, ListValue):
         _judge_items(ctx, p, v, prompt)
         return
-    if isinstance(v, FileRef):
+    if isinstance(v, FileRef) and p is not None and p.array:
+        ctx.report("PS102", f"{f.name} takes a list: write [file(...), ...]", v.span, prompt)
+    elif isinstance(v, FileRef):
         if p is not None and not p.allowed:
             _report(ctx, _refused(p), v.span, prompt, f.name_span)
             return

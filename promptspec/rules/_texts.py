@@ -89,8 +89,9 @@ def _supplier(ctx: Context, view: PromptView, src: str, part: str) -> Span | Non
         s = view.rp.vars.get(name)
         if s is not None and isinstance(s.field.value, Literal) \
                 and part in str(s.field.value.value):
-            place = place_of_setting(s)
-            return place.span if s.field.span.path == ctx.path else ctx.anchor(view.rp, place)
+            if s.field.span.path == ctx.path:
+                return s.field.value.span
+            return ctx.anchor(view.rp, place_of_setting(s))
     return None
 
 
