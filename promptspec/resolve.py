@@ -77,6 +77,8 @@ class Resolution:
     imported_vars: tuple[Setting, ...] = ()
     imported_presets: tuple[Preset, ...] = ()
     imported_paths: tuple[str, ...] = field(default=())
+    source: str = ""
+    """The file's decoded text, as its front end read it (fixes and columns read it)."""
 
 
 class _Imports:
@@ -162,7 +164,7 @@ def resolve(path: str, parsed: Parsed | None = None,
     diags: list[Diagnostic] = list(parsed.diagnostics)
     spec = parsed.spec
     if spec is None:
-        return Resolution(path, root, None, (), tuple(diags))
+        return Resolution(path, root, None, (), tuple(diags), source=parsed.source)
     loader: dict[str, Parsed] = cache if cache is not None else {}
     loader[os.path.realpath(path)] = parsed
     imports = _Imports(root, loader)
@@ -232,7 +234,7 @@ def resolve(path: str, parsed: Parsed | None = None,
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
     return Resolution(
         path, root, spec, tuple(resolved), own, tuple(imported_vars),
-        tuple(p for p, _ in imports.presets), tuple(imports.paths),
+        tuple(p for p, _ in imports.presets), tuple(imports.paths), parsed.source,
     )
 
 
