@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from promptspec.diagnostics import Diagnostic
+from promptspec.errors import SpecReadError
 from promptspec.load import Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
 from promptspec.params import did_you_mean
@@ -128,7 +129,7 @@ class _Imports:
                 continue
             try:
                 parsed = self._load(real, target)
-            except Exception as err:  # unreadable: one line, not a crash
+            except SpecReadError as err:  # unreadable: a finding; anything else is a bug
                 if not nested:
                     self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
                 continue
