@@ -1,35 +1,90 @@
-"""The public Python API: what the command line calls, and what a Python user may call too.
+"""The public Python API: the one surface the command line calls, and a Python user too.
 
-    expand(paths, prompt=None)   -> Iterator[Request]    (raises SpecError on errors)
-    count(paths, prompt=None)    -> list[(spec, prompt, n)], without enumerating
-    lint(paths)                  -> list[Diagnostic]      (every finding, severities applied)
+    discover(paths)                       -> list[str]  the spec files under the paths
+    lint(paths, selection, api)           -> LintResult (findings with severities, sorted)
+    fix(paths, selection, api)            -> FixResult  (`lint --fix`: edits applied, re-linted)
+    expand(paths, prompt=None, api)       -> Iterator[Request] (raises SpecError on errors)
+    count(paths, prompt=None, api)        -> list[(spec, prompt, n)], without enumerating
+    format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
+    convert(path, to)                     -> str, the spec in the other syntax
+    rules(api) / schema(api)              the rule catalogue, the YAML syntax's JSON Schema
+    profile(api) / parameters(api)        the API profile in force, its parameter table
+    flags()                               the flags `text` may carry
+    plan(paths, prompt, max_requests, api) -> Plan, what `run` would send
+
+`api` is the API profile (`current` or `reference`; None: `[tool.promptspec]`'s `api`).
+    run(plan, **options)                  -> exit code, the run performed exactly once
+    emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
+
+Stage modules load inside each function, so that importing this module stays light and
+`promptspec lint` never imports what `run` needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
-from promptspec.expand import PreparedPrompt, expand_prompt, prepare
+from promptspec.paths import spec_stem
 from promptspec.request import Request
 
-__all__ = ["count", "expand", "lint", "prepared"]
+if TYPE_CHECKING:
+    from promptspec.emulator import RunningEmulator
+    from promptspec.expand import PreparedPrompt
+    from promptspec.flags import Flag
+    from promptspec.format.fmt import FileOutcome
+    from promptspec.lint.engine import LintResult, Selection
+    from promptspec.lint.fix import FixResult
+    from promptspec.lint.rules.registry import Rule
+    from promptspec.params import Param
+    from promptspec.runner.plan import Plan
+
+__all__ = [
+    "Diagnostic", "Request", "convert", "count", "discover", "emulator", "expand", "fix",
+    "flags", "format_file", "lint", "parameters", "plan", "prepared", "profile", "rules", "run",
+    "schema", "selection", "serve", "spec_stem", "write_formatted", "write_text",
+]
 
 
-def lint(paths: Sequence[str], api: str | None = None) -> list[Diagnostic]:
-    """Every finding for the given spec files, severities applied, sorted.
+def discover(paths: Sequence[str] = ()) -> list[str]:
+    """The spec files under the given files and folders (default: the current folder)."""
+    from promptspec.load import discover as walk
+
+    return walk(paths)
+
+
+def selection(select: str | None = None, ignore: str | None = None) -> Selection:
+    """A command-line rule selection (`--select`, `--ignore`) over the configured one."""
+    from promptspec.lint.engine import Selection, parse_codes
+
+    return Selection(parse_codes(select, "--select"), parse_codes(ignore, "--ignore") or ())
+
+
+def lint(paths: Sequence[str], selection: Selection | None = None,
+         api: str | None = None) -> LintResult:
+    """Every finding for the given spec files, severities and suppressions applied, sorted.
 
     `api`: the API profile (`current` or `reference`); else each file's configuration."""
-    from promptspec.lint import lint_files
+    from promptspec.lint.engine import lint_paths
 
-    return lint_files(paths, api)
+    return lint_paths(paths, selection, api=api)
+
+
+def fix(paths: Sequence[str], selection: Selection | None = None,
+        api: str | None = None) -> FixResult:
+    """Apply the edits of fixable findings (atomically, file by file), then lint again."""
+    from promptspec.lint.fix import fix_paths
+
+    return fix_paths(paths, selection, api=api)
 
 
 def prepared(paths: Sequence[str], prompt: str | None = None, api: str | None = None
              ) -> Iterator[PreparedPrompt]:
     """Each prompt of each spec, prepared for expansion, after checking the specs lint clean."""
-    from promptspec.lint import lint_paths
+    from promptspec.expand import prepare
+    from promptspec.lint.engine import lint_paths
 
     result = lint_paths(paths, api=api)
     errors = [d for d in result.diagnostics if d.severity == "error"]
@@ -49,6 +104,8 @@ def prepared(paths: Sequence[str], prompt: str | None = None, api: str | None = 
 def expand(paths: Sequence[str], prompt: str | None = None, api: str | None = None
            ) -> Iterator[Request]:
     """Stream every request of the specs, in order. Raises SpecError when a spec has errors."""
+    from promptspec.expand import expand_prompt
+
     for pp in prepared(paths, prompt, api):
         yield from expand_prompt(pp)
 
@@ -58,3 +115,109 @@ def count(paths: Sequence[str], prompt: str | None = None, api: str | None = Non
     """(spec, prompt, number of requests) for each prompt: a product of axis sizes."""
     return [(pp.spec_label, pp.rp.prompt.name, pp.count())
             for pp in prepared(paths, prompt, api)]
+
+
+def format_file(path: str) -> FileOutcome:
+    """`fmt` of one file, in memory: its canonical layout, or why it was not formatted."""
+    from promptspec.format.fmt import format_file as run_fmt
+
+    return run_fmt(path)
+
+
+def write_formatted(outcome: FileOutcome) -> None:
+    """Write a formatted file back, atomically."""
+    from promptspec.format.fmt import write_file
+
+    write_file(outcome)
+
+
+def convert(path: str, to: str) -> str:
+    """The spec at `path` in the other syntax (`"yaml"` or `"dsl"`), comments carried along.
+    A file that does not decode raises SpecError with its PS001."""
+    from promptspec.format.convert import convert_text
+    from promptspec.load import decode, read_bytes
+
+    if to not in ("yaml", "dsl"):
+        raise UsageError(f"--to must be yaml or dsl, not {to!r}")
+    text, bad = decode(read_bytes(path), path)
+    if bad is not None:
+        raise SpecError(str(bad))
+    return convert_text(text, path, "yaml" if to == "yaml" else "dsl")
+
+
+def write_text(path: str, text: str) -> None:
+    """Write a file the user asked for (`convert -o`) whole or not at all."""
+    from promptspec.paths import atomic_write
+
+    atomic_write(path, text)
+
+
+def profile(api: str | None = None, start: str = ".") -> str:
+    """The API profile in force: `api` when given (`--api`), else `api` in the
+    `[tool.promptspec]` that applies to `start`, else `current`."""
+    from promptspec.config import load_config
+
+    return api or load_config(start).api
+
+
+def rules(api: str | None = None) -> list[Rule]:
+    """The rule catalogue of the API profile, in code order."""
+    from promptspec.lint.rules import rules_for
+
+    table = rules_for(profile(api))
+    return [table[c] for c in sorted(table)]
+
+
+def schema(api: str | None = None) -> dict[str, object]:
+    """The JSON Schema (draft-07) of the YAML syntax, with the API profile's parameters."""
+    from promptspec.syntax.yaml.json_schema import build_schema
+
+    return build_schema(profile(api))
+
+
+def parameters(api: str | None = None) -> Mapping[str, Param]:
+    """The API profile's parameter table (name -> type, bounds, choices, description,
+    source): for hover and completion in editors."""
+    from promptspec.params import table_for
+
+    return table_for(profile(api))
+
+
+def flags() -> Mapping[str, Flag]:
+    """The flags `text` may carry (name without `--` -> value kind, description, needs)."""
+    from promptspec.flags import flags_table
+
+    return flags_table()
+
+
+def plan(paths: Sequence[str], prompt: str | None, max_requests: int,
+         api: str | None = None) -> Plan:
+    """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`)."""
+    from promptspec.runner.plan import make_plan
+
+    return make_plan(expand(paths, prompt, api), max_requests)
+
+
+def run(plan: Plan, **options: Any) -> int:
+    """Submit the plan exactly once (resuming from the ledger), wait and download.
+    `options` are the fields of `promptspec.runner.session.RunOptions`; the exit code."""
+    from promptspec.runner.session import RunOptions, execute
+
+    return execute(plan, RunOptions(**options))
+
+
+def emulator(**settings: Any) -> RunningEmulator:
+    """Start the local API emulator on a loopback port, in a thread (a context manager).
+    `settings` are the fields of `promptspec.emulator.EmulatorConfig`."""
+    from promptspec.emulator import EmulatorConfig, start_emulator
+
+    return start_emulator(EmulatorConfig(**settings))
+
+
+def serve(**settings: Any) -> None:
+    """Serve the local API emulator in the foreground until interrupted."""
+    import asyncio
+
+    from promptspec.emulator import EmulatorConfig, serve_forever
+
+    asyncio.run(serve_forever(EmulatorConfig(**settings)))

@@ -22,6 +22,7 @@ __all__ = [
     "PARAMS",
     "PROFILES",
     "REQUIREMENTS",
+    "STRIPPED_FIELDS",
     "TEMPLATE_FIELDS",
     "TUNE",
     "Param",
@@ -195,6 +196,8 @@ TEMPLATE_FIELDS: tuple[str, ...] = tuple(p.name for p in PARAMS.values() if p.te
 def table_for(profile: str = DEFAULT_PROFILE) -> Mapping[str, Param]:
     """The parameter table of an API profile (`current` or `reference`)."""
     return _TABLES["reference" if profile == "reference" else "current"]
+STRIPPED_FIELDS = frozenset({"text", "negative_prompt"})
+"""Templates whose rendered value loses leading and trailing white space (section 4)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from promptspec.diagnostics import Diagnostic
-from promptspec.frontend import Parsed, load
+from promptspec.errors import SpecReadError
+from promptspec.load import Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
 from promptspec.params import did_you_mean
+from promptspec.paths import inside, project_root
 
 __all__ = [
     "AxisDef",
     "Resolution",
     "ResolvedPrompt",
     "Setting",
-    "project_root",
     "resolve",
 ]
 
@@ -80,32 +80,8 @@ class Resolution:
     imported_vars: tuple[Setting, ...] = ()
     imported_presets: tuple[Preset, ...] = ()
     imported_paths: tuple[str, ...] = field(default=())
-
-
-def project_root(path: str) -> str:
-    """The nearest folder (from the spec's own) holding pyproject.toml or .git."""
-    start = os.path.dirname(os.path.abspath(path))
-    return _root_from(start)
-
-
-@lru_cache(maxsize=256)
-def _root_from(start: str) -> str:
-    d = start
-    while True:
-        if os.path.exists(os.path.join(d, "pyproject.toml")) or os.path.exists(
-            os.path.join(d, ".git")
-        ):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return start
-        d = parent
-
-
-def inside(root: str, path: str) -> bool:
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(path)
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+    source: str = ""
+    """The file's decoded text, as its front end read it (fixes and columns read it)."""
 
 
 class _Imports:
@@ -155,7 +131,7 @@ class _Imports:
                 continue
             try:
                 parsed = self._load(real, target)
-            except Exception as err:  # unreadable: one line, not a crash
+            except SpecReadError as err:  # unreadable: a finding; anything else is a bug
                 if not nested:
                     self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
                 continue
@@ -191,7 +167,7 @@ def resolve(path: str, parsed: Parsed | None = None,
     diags: list[Diagnostic] = list(parsed.diagnostics)
     spec = parsed.spec
     if spec is None:
-        return Resolution(path, root, None, (), tuple(diags))
+        return Resolution(path, root, None, (), tuple(diags), source=parsed.source)
     loader: dict[str, Parsed] = cache if cache is not None else {}
     loader[os.path.realpath(path)] = parsed
     imports = _Imports(root, loader)
@@ -268,7 +244,7 @@ def resolve(path: str, parsed: Parsed | None = None,
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
     return Resolution(
         path, root, spec, tuple(resolved), own, tuple(imported_vars),
-        tuple(p for p, _ in imports.presets), tuple(imports.paths),
+        tuple(p for p, _ in imports.presets), tuple(imports.paths), parsed.source,
     )
 
 

@@ -117,7 +117,7 @@ def test_rules_and_schema_follow_the_profile(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     codes = {x["code"] for x in json.loads(CliRunner().invoke(
         cli, ["rules", "--format", "json"]).stdout)}
-    assert NEW_CODES <= codes
+    assert codes >= NEW_CODES
     ref = {x["code"] for x in json.loads(CliRunner().invoke(
         cli, ["rules", "--format", "json", "--api", "reference"]).stdout)}
     assert ref == codes - NEW_CODES
