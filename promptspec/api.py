@@ -33,12 +33,12 @@ from promptspec.request import Request
 if TYPE_CHECKING:
     from promptspec.emulator import RunningEmulator
     from promptspec.expand import PreparedPrompt
-    from promptspec.flags import Flag
     from promptspec.format.fmt import FileOutcome
     from promptspec.lint.engine import LintResult, Selection
     from promptspec.lint.fix import FixResult
     from promptspec.lint.rules.registry import Rule
     from promptspec.params import Param
+    from promptspec.params.flags import Flag
     from promptspec.runner.plan import Plan
 
 __all__ = [
@@ -185,7 +185,7 @@ def parameters(api: str | None = None) -> Mapping[str, Param]:
 
 def flags() -> Mapping[str, Flag]:
     """The flags `text` may carry (name without `--` -> value kind, description, needs)."""
-    from promptspec.flags import flags_table
+    from promptspec.params.flags import flags_table
 
     return flags_table()
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
 from promptspec.diagnostics import Edit
-from promptspec.flags import FAMILIES
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._value_sets import RandomInts, lint_axis_values
 from promptspec.model import Field, FileRef, ListValue, Literal, RandomValue, RangeValue, Span
@@ -26,6 +25,7 @@ from promptspec.params import (
     nearest_multiple,
     type_name,
 )
+from promptspec.params.flags import FAMILIES
 
 __all__ = ["judge_axis", "judge_field", "judge_var"]
 

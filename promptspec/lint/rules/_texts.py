@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
-from promptspec.flags import KNOWN_TUNES, Scan, scan
 from promptspec.lint.rules._context import Context, Place, at, place_of_setting, text_span
 from promptspec.lint.rules._render import outside_tags, renders
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.model import ListValue, Literal, Span
 from promptspec.params import FAMILY, TUNE
+from promptspec.params.flags import KNOWN_TUNES, Scan, scan
 from promptspec.resolve import Setting
 from promptspec.templates import template_info
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptspec.flags import FLAGS
 from promptspec.lint.rules._context import Context, Place, place_of_setting
 from promptspec.lint.rules._render import weight_line
 from promptspec.lint.rules._texts import SentText, families, locate, sent_texts, values_of
 from promptspec.lint.rules._value_sets import UNSET, PromptView
 from promptspec.lint.rules.registry import Rule, register
 from promptspec.model import Span
+from promptspec.params.flags import FLAGS
 
 __all__ = ["INPUTS", "check_prompt", "only_flux"]
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from promptspec import __version__, model
-from promptspec.flags import FAMILIES
 from promptspec.params import DEFAULT_PROFILE, FAMILY, TUNE, Param, table_for
+from promptspec.params.flags import FAMILIES
 
 __all__ = ["NAME_PATTERN", "RANDOM_PATTERN", "RANGE_PATTERN", "SCHEMA_ID", "build_schema"]
 
