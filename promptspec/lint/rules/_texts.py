@@ -8,13 +8,15 @@ sweep item that supplies it, else at the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
 from promptspec.lint.rules._context import Context, Place, at, place_of_setting, text_span
-from promptspec.lint.rules._render import outside_tags, renders
+from promptspec.lint.rules._render import outside_tags, render
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.model import ListValue, Literal, Span
 from promptspec.params import FAMILY, TUNE
@@ -36,8 +38,22 @@ class SentText:
     """The `text` setting (a template), or None for an item of a `text` axis."""
 
 
-def sent_texts(view: PromptView) -> Iterator[SentText]:
-    """Each distinct text the prompt can send (bounded renders), scanned."""
+PRODUCT_CAP = 32
+"""Up to this many combinations of the values the text reads, each is rendered; beyond,
+each value of each axis is rendered once with the others at their first value (flags and
+tokens are judged per value, so that lint time does not grow with the axes' product)."""
+
+
+def sent_texts(view: PromptView) -> list[SentText]:
+    """Each distinct text the prompt can send (bounded renders), scanned; once per prompt."""
+    key = ("sent_texts", id(view))
+    found = view.memo.get(key)
+    if found is None:
+        found = view.memo[key] = list(_sent_texts(view))
+    return found
+
+
+def _sent_texts(view: PromptView) -> Iterator[SentText]:
     seen: set[str] = set()
     m = view.members.get("text")
     if m is not None:
@@ -54,10 +70,36 @@ def sent_texts(view: PromptView) -> Iterator[SentText]:
             or not isinstance(s.field.value.value, str):
         return
     lit, src = s.field.value, s.field.value.value
-    for out, _ in renders(view, "text", src):
+    for out in _renders(view, src):
         if out not in seen:
             seen.add(out)
             yield SentText(out, scan(out), lit, s)
+
+
+def _renders(view: PromptView, src: str) -> Iterator[str]:
+    info = template_info(src)
+    if info.error is not None or info.private:
+        return
+    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+    points = [view.axis_points(a) for a in axes]
+    if any(not p for p in points):
+        return
+    combos: Iterable[tuple[dict[str, Any], ...]]
+    if math.prod(len(p) for p in points) <= PRODUCT_CAP:
+        combos = itertools.product(*points)
+    else:
+        first = tuple(p[0] for p in points)
+        combos = [first, *((*first[:i], point, *first[i + 1:])
+                           for i, p in enumerate(points) for point in p[1:])]
+    base = view.base_context
+    for combo in combos:
+        ctx = dict(base)
+        for part in combo:
+            ctx.update(part)
+        text = render(view.memo, src, ctx)
+        if text is None:
+            return
+        yield text.strip()
 
 
 def _in_literal(ctx: Context, lit: Literal, src: str, offset: int, needle: str) -> Span:

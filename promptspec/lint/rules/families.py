@@ -89,17 +89,35 @@ def _backend_clash(flag_backend: int, backends: list[tuple[Any, Place | None]]
     return None
 
 
+class _Needs:
+    """What the flag requirements read, computed once per prompt on first use."""
+
+    def __init__(self, view: PromptView) -> None:
+        self.view = view
+        self._backends: list[tuple[Any, Place | None]] | None = None
+        self._no_input: bool | None = None
+
+    @property
+    def backends(self) -> list[tuple[Any, Place | None]]:
+        if self._backends is None:
+            self._backends = values_of(self.view, "backend_version")
+        return self._backends
+
+    @property
+    def no_input(self) -> bool:
+        if self._no_input is None:
+            self._no_input = _no_input(self.view)
+        return self._no_input
+
+
 def _flag_checks(ctx: Context, view: PromptView, sent: SentText, fams: set[str],
-                 fam_places: dict[str, Place | None]) -> None:
-    backends: list[tuple[Any, Place | None]] | None = None
-    no_input: bool | None = None
+                 fam_places: dict[str, Place | None], needs: _Needs) -> None:
     for use in sent.scan.flags:
         flag = FLAGS.get(use.name)
         if flag is None:
             continue
         if flag.backend:
-            backends = backends if backends is not None else values_of(view, "backend_version")
-            clash = _backend_clash(flag.backend, backends)
+            clash = _backend_clash(flag.backend, needs.backends)
             if clash is not None:
                 value, place = clash
                 what = ("exists only on backend_version 1" if flag.backend == 1
@@ -108,12 +126,10 @@ def _flag_checks(ctx: Context, view: PromptView, sent: SentText, fams: set[str],
                                                                    f"--{use.name}")
                 ctx.report("PS210", f"--{use.name} {what}; backend_version is {value!r}",
                            span, view.name)
-        if flag.needs_input:
-            no_input = no_input if no_input is not None else _no_input(view)
-            if no_input:
-                ctx.report("PS210", f"--{use.name} works on an input image, but none of "
-                                    f"{', '.join(INPUTS)} is set",
-                           locate(ctx, view, sent, use.start, f"--{use.name}"), view.name)
+        if flag.needs_input and needs.no_input:
+            ctx.report("PS210", f"--{use.name} works on an input image, but none of "
+                                f"{', '.join(INPUTS)} is set",
+                       locate(ctx, view, sent, use.start, f"--{use.name}"), view.name)
         for fam in flag.ignored_by:
             if fam in fams:
                 place = fam_places[fam]
@@ -131,8 +147,9 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
     for fam, place in fam_list:
         fam_places.setdefault(fam, place)
     fams = set(fam_places)
+    needs = _Needs(view)
     for sent in sent_texts(view):
-        _flag_checks(ctx, view, sent, fams, fam_places)
+        _flag_checks(ctx, view, sent, fams, fam_places, needs)
         if "sdxl" in fams and len(sent.scan.loras) > 1:
             place = fam_places["sdxl"]
             second = sent.scan.loras[1]
