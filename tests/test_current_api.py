@@ -178,3 +178,15 @@ def test_runner_sends_array_items_as_repeated_parts() -> None:
                       "prompt[seed]": "1"}
     assert file_part_name("image_references[1]") == "prompt[image_references][]"
     assert file_part_name("input_image") == "prompt[input_image]"
+
+
+def test_each_family_has_an_example_spec_that_lints_clean(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from promptspec.params.flags import FAMILIES
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    examples = sorted((root / "specs" / "families").iterdir())
+    assert sorted(p.name.split(".")[0] for p in examples) == sorted(FAMILIES)
+    r = CliRunner().invoke(cli, ["lint", "--strict", "specs"])
+    assert r.exit_code == 0 and r.stdout == "", r.output
