@@ -190,3 +190,25 @@ def test_each_family_has_an_example_spec_that_lints_clean(monkeypatch: pytest.Mo
     assert sorted(p.name.split(".")[0] for p in examples) == sorted(FAMILIES)
     r = CliRunner().invoke(cli, ["lint", "--strict", "specs"])
     assert r.exit_code == 0 and r.stdout == "", r.output
+
+
+def test_run_sends_arrays_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from promptspec.emulator import start_emulator
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASTRIA_API_KEY", "k")
+    monkeypatch.setenv("PROMPTSPEC_POLL_START", "0.05")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "t"\n')
+    (tmp_path / "a.png").write_bytes(b"first")
+    (tmp_path / "b.png").write_bytes(b"second")
+    (tmp_path / "s.pspec").write_text(
+        'tune 3618064\nprompt p {\n  text = "x"\n  image_references = [file("b.png"), '
+        'file("a.png")]\n  image_reference_urls = ["https://e.com/2.png", "https://e.com/1.png"]'
+        "\n}\n")
+    with start_emulator() as emu:
+        r = CliRunner().invoke(cli, ["run", "s.pspec", "--base-url", emu.url, "--yes"])
+        assert r.exit_code == 0, r.output
+        (record,) = emu.state.prompts
+    assert record.params["image_reference_urls"] == ["https://e.com/2.png", "https://e.com/1.png"]
+    assert [record.uploads[f"image_references[{i}]"].data for i in (0, 1)] == [b"second",
+                                                                               b"first"]
