@@ -61,8 +61,8 @@ register(Rule(
 register(Rule(
     "PS206", "conflicting-inputs", "error",
     "Both an uploaded image and its URL form are set.",
-    "`input_image` and `input_image_url` (or `mask_image` and `mask_image_url`) are two ways "
-    "to give one input; give one.",
+    "`input_image`, `input_image_url` and `input_image_base64` (or `mask_image` and "
+    "`mask_image_url`) are ways to give one input; give one.",
     bad=_T + '  input_image_url = "https://example.com/s.png"\n'
              '  input_image = file("no-such.png")\n}\n',
     good=_T + '  input_image_url = "https://example.com/s.png"\n}\n',
@@ -84,7 +84,7 @@ register(Rule(
 ))
 register(Rule(
     "PS209", "aspect-ratio-with-size", "warning",
-    "`aspect_ratio` together with `w` or `h`.",
+    "`aspect_ratio` or `ar` together with `w`/`h`, or with each other.",
     "The API sizes the image by either an aspect ratio or an explicit width and height; "
     "giving both leaves one of them ignored.",
     bad=_T + '  aspect_ratio = "2:3"\n  w = 512\n}\n', good=_T + '  aspect_ratio = "2:3"\n}\n',

@@ -19,8 +19,10 @@ _T = 'tune 7\n\nprompt a {\n  text = "a fox"\n'
 register(Rule(
     "PS101", "unknown-parameter", "error",
     "Not a parameter of the Create-a-prompt API.",
-    "Every field of a preset or prompt (other than vars, sweeps and `extends`) is sent to "
-    "the API as a parameter, so it must be one the API knows. The message suggests the "
+    "Every field of a preset or prompt (other than vars, sweeps, `extends`, `tune` and "
+    "`family`) is sent to the API as a parameter, so it must be one the API knows: one of "
+    "the table of the API profile in force (`current`, the default, or `reference`, the "
+    "2023 table alone; `api` in [tool.promptspec] or --api). The message suggests the "
     "closest name. Template variables belong in `vars`.",
     bad=_T + '  sampler = "euler"\n}\n', good=_T + '  scheduler = "euler"\n}\n',
 ))
@@ -28,8 +30,10 @@ register(Rule(
     "PS102", "wrong-type", "error",
     "A parameter's value has the wrong type.",
     "Each parameter takes one type: `steps` an integer, `super_resolution` a boolean, "
-    "`cfg_scale` a number, `input_image` file(...), `tune` a positive integer. A list, "
-    "range or random() is allowed only as a sweep axis.",
+    "`cfg_scale` a number, `input_image` file(...), `tune` a positive integer, "
+    "`input_image_base64` a data:image/...;base64, URL, `video_model` a non-empty string. "
+    "An array parameter (`image_references`, `image_reference_urls`) takes a list; for any "
+    "other parameter a list, range or random() is allowed only as a sweep axis.",
     bad=_T + '  super_resolution = "yes"\n}\n', good=_T + "  super_resolution = true\n}\n",
 ))
 register(Rule(
@@ -65,9 +69,10 @@ register(Rule(
 ))
 register(Rule(
     "PS107", "invalid-url", "error",
-    "`callback`, `input_image_url` or `mask_image_url` is not an http(s) URL.",
-    "These parameters must be http:// or https:// URLs. A callback is a template: it is "
-    "judged on its rendered values.",
+    "A URL parameter is not an http(s) URL.",
+    "`callback`, every `*_url` parameter and each item of `image_reference_urls` must be an "
+    "http:// or https:// URL. A callback is a template: it is judged on its rendered "
+    "values.",
     bad=_T + '  callback = "mailto:me@example.com"\n}\n',
     good=_T + '  callback = "https://example.com/done"\n}\n',
 ))
