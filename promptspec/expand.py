@@ -96,16 +96,19 @@ def _file_param(rp: ResolvedPrompt, ref: FileRef, root: str) -> tuple[dict[str, 
         raise _fail(ref, f"cannot read file {ref.path!r}: {err.strerror or err}") from None
 
 
-def _array_param(rp: ResolvedPrompt, name: str, value: ListValue, root: str,
+def _array_param(rp: ResolvedPrompt, name: str, items: Sequence[Any], root: str,
                  files: dict[str, str]) -> list[Any]:
-    """An array parameter's items; uploaded items are files `name[i]` (sent in order)."""
+    """An array parameter's items (scalars or `FileRef`s); uploaded items become files
+    `name[i]`, sent in order (and stale items of a longer earlier point are dropped)."""
+    for key in [k for k in files if k.startswith(name + "[")]:
+        del files[key]
     out: list[Any] = []
-    for i, item in enumerate(value.items):
+    for i, item in enumerate(items):
         if isinstance(item, FileRef):
-            out.append(None)
-            out[-1], files[f"{name}[{i}]"] = _file_param(rp, item, root)
+            digest, files[f"{name}[{i}]"] = _file_param(rp, item, root)
+            out.append(digest)
         else:
-            out.append(item.value)
+            out.append(item)
     return out
 
 
@@ -125,7 +128,9 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
             base_params[name], files[name] = _file_param(rp, value, root)
             continue
         if isinstance(value, ListValue) and name in PARAMS and PARAMS[name].array:
-            base_params[name] = _array_param(rp, name, value, root, files)
+            items = [i if isinstance(i, FileRef) else getattr(i, "value", None)
+                     for i in value.items]
+            base_params[name] = _array_param(rp, name, items, root, files)
             continue
         v = _scalar_of(rp, value)
         if v is not None:
@@ -210,6 +215,10 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
             if isinstance(raw, FileRef):
                 params[slot.name], pp.files[slot.name] = _file_param(rp, raw, pp.root)
                 coords[slot.name] = raw.path
+                continue
+            if isinstance(raw, tuple) and slot.param:  # a point of an array parameter
+                params[slot.name] = _array_param(rp, slot.name, raw, pp.root, pp.files)
+                coords[slot.name] = [v.path if isinstance(v, FileRef) else v for v in raw]
                 continue
             value = _typed(slot.name, raw)
             coords[slot.name] = value

@@ -86,9 +86,10 @@ class FileRef:
 
 @dataclass(frozen=True, slots=True)
 class ListValue:
-    """`[a, b, c]`: the items in order. Items are literals or file references."""
+    """`[a, b, c]`: the items in order. Items are literals or file references, or (one
+    level deep) lists of them: the points of a sweep axis over an array parameter."""
 
-    items: tuple[Literal | FileRef, ...]
+    items: tuple[Literal | FileRef | ListValue, ...]
     span: Span
 
 

@@ -212,3 +212,28 @@ def test_run_sends_arrays_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert record.params["image_reference_urls"] == ["https://e.com/2.png", "https://e.com/1.png"]
     assert [record.uploads[f"image_references[{i}]"].data for i in (0, 1)] == [b"second",
                                                                                b"first"]
+
+
+def test_a_sweep_over_an_array_parameter_sends_a_list_per_point(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "t"\n')
+    (tmp_path / "a.png").write_bytes(b"a")
+    dsl = tmp_path / "s.pspec"
+    dsl.write_text('tune 7\nprompt p {\n  text = "x"\n  sweep {\n    image_references = '
+                   '[[file("a.png"), file("a.png")], [file("a.png")]]\n'
+                   '    image_reference_urls = [["https://e.com/1.png"], []]\n  }\n}\n')
+    yml = tmp_path / "s.pspec.yaml"
+    yml.write_text("tune: 7\nprompts:\n  p:\n    text: x\n    sweep:\n      image_references: "
+                   "[[{file: a.png}, {file: a.png}], [{file: a.png}]]\n"
+                   '      image_reference_urls: [["https://e.com/1.png"], []]\n')
+    out = []
+    for spec in (dsl, yml):
+        r = CliRunner().invoke(cli, ["expand", str(spec)])
+        assert r.exit_code == 0, r.output
+        out.append([json.loads(line) for line in r.stdout.splitlines()])
+    assert [x["id"] for x in out[0]] == [x["id"] for x in out[1]]
+    assert [len(x["params"]["image_references"]) for x in out[0]] == [2, 2, 1, 1]
+    assert [x["params"]["image_reference_urls"] for x in out[0]] == [
+        ["https://e.com/1.png"], [], ["https://e.com/1.png"], []]
+    curl = CliRunner().invoke(cli, ["expand", str(dsl), "--format", "curl"]).stdout
+    commands = curl.split("curl -X POST")[1:]
+    assert [c.count("prompt[image_references][]=@") for c in commands] == [2, 2, 1, 1]

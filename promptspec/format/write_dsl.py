@@ -69,7 +69,7 @@ def value_lines(value: Value, indent: int) -> list[str]:
     if isinstance(value, FileRef):
         return [f"file({quote(value.path)})"]
     if isinstance(value, ListValue):
-        items = [value_lines(item, indent)[0] if isinstance(item, FileRef) else _one_line(item)
+        items = [_one_line(item) if isinstance(item, Literal) else value_lines(item, indent)[0]
                  for item in value.items]
         return ["[" + ", ".join(items) + "]"]
     if isinstance(value, RangeValue):

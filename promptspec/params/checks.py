@@ -72,7 +72,7 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
                          "not when creating a prompt")
     if p.array:
         if not isinstance(value, list | tuple):
-            return ("PS102", f"{p.name} takes a list of {kind_text(p)} items, got "
+            return ("PS102", f"{p.name} takes a list (each item {kind_text(p)}), got "
                              f"{type_name(value)} {value!r}")
         for item in value:
             bad = check_item(p, item)

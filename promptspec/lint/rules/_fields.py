@@ -128,6 +128,10 @@ def _judge_items(ctx: Context, p: Param, v: ListValue, prompt: str | None) -> No
         if isinstance(item, FileRef):
             _judge_file(ctx, p, p.name, item, prompt)
             continue
+        if isinstance(item, ListValue):
+            ctx.report("PS102", f"{p.name}: a list item must be one value, not a list",
+                       item.span, prompt)
+            continue
         bad = check_item(p, item.value)
         if bad is None and item.value is None:
             bad = ("PS102", f"{p.name}: a list item must not be null")
@@ -191,16 +195,31 @@ def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
     if f.name == FAMILY:
         if isinstance(f.value, ListValue):
             for i, item in enumerate(f.value.items):
-                value = item.value if isinstance(item, Literal) else item.path
+                value = item.value if isinstance(item, Literal) else (
+                    item.path if isinstance(item, FileRef) else [])
                 bad = _family_problem(value)
                 if bad is not None:
                     ctx.report(bad[0], bad[1], item_span(f.value, i), prompt)
         return
-    if f.name != TUNE and f.name not in ctx.table:
-        return  # a var: PS406 judges whether a template reads it
     p = ctx.table.get(f.name)
+    if isinstance(f.value, ListValue) and not (p is not None and p.array):
+        for item in f.value.items:
+            if isinstance(item, ListValue):
+                ctx.report("PS102", f"{f.name}: a list as a sweep point is only for an array "
+                                    "parameter (image_references, image_reference_urls)",
+                           item.span, prompt)
+    if f.name != TUNE and p is None:
+        return  # a var: PS406 judges whether a template reads it
     if p is not None and not p.allowed:
         _report(ctx, _refused(p), f.value.span, prompt, f.name_span)
+        return
+    if p is not None and p.array and isinstance(f.value, ListValue):
+        for i, item in enumerate(f.value.items):
+            if isinstance(item, ListValue):
+                _judge_items(ctx, p, item, prompt)
+            else:
+                ctx.report("PS102", f"{f.name}: each sweep point of an array parameter is a "
+                                    "list", item_span(f.value, i), prompt)
         return
     values = ctx.axis_values.get(id(f))
     if values is None:
@@ -220,6 +239,8 @@ def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
         if isinstance(v, FileRef):
             _judge_file(ctx, p, f.name, v, prompt)
             continue
+        if isinstance(v, tuple):
+            continue  # a list as a point: reported above
         key = (type(v).__name__, v)
         if key in seen:
             continue
