@@ -86,7 +86,8 @@ def test_422_has_an_error_line_and_current_parameters(emu: RunningEmulator,
     assert r.status_code == 422
     body = r.json()
     assert body["error"].startswith("resolution") and body["resolution"]
-    create(client, url, 1, "x", resolution="2K", workspace_id="3")
+    create(client, url, 1, "x", resolution="2K", workspace_id="3", ar="portrait",
+           input_image_base64="data:image/png;base64,iVBORw0KGgo=", community="true")
     parts = [("prompt[text]", (None, "x")),
              ("prompt[image_reference_urls][]", (None, "https://e.com/1.png")),
              ("prompt[image_reference_urls][]", (None, "https://e.com/2.png"))]

@@ -26,7 +26,7 @@ _NULLS = ("", "null")
 def convert_form_value(name: str, raw: str) -> tuple[Any, str | None]:
     """A multipart string as its parameter's type: (value, None) or (None, message)."""
     p = PARAMS.get(name)
-    if p is None or p.kind in ("str", "url"):
+    if p is None or p.kind in ("str", "url", "data_url"):
         return raw, None
     text = raw.strip()
     if p.kind == "bool":

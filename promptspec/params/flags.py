@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from promptspec.params.table import PARAMS
+
 __all__ = [
     "FAMILIES",
     "FLAGS",
@@ -44,10 +46,8 @@ OUTPAINT_CHOICES = (
     "top-left", "top-right", "bottom-left", "bottom-right", "center", "top-center",
     "bottom-center", "left-center", "right-center",
 )
-CONTROLNET_NAMES = (
-    "composition", "reference", "segroom", "ipadapter", "lineart", "canny", "depth", "mlsd",
-    "hed", "pose", "tile", "qr",
-)
+CONTROLNET_NAMES: tuple[str, ...] = tuple(map(str, PARAMS["controlnet"].choices or ()))
+"""`--controlnets` takes the names of the `controlnet` parameter's choices."""
 
 
 @dataclass(frozen=True, slots=True)
