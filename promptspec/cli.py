@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "schema": "promptspec._cli_lint:schema",
     "rules": "promptspec._cli_lint:rules",
     "mock-server": "promptspec._cli_mock:mock_server",
+    "lock": "promptspec._cli_review:lock",
+    "diff": "promptspec._cli_review:diff",
 }
 
 

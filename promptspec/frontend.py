@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecReadError
+from promptspec.files import DISK, FileReader
 from promptspec.model import Span, SpecFile
 
 __all__ = ["YAML_SUFFIXES", "Parsed", "is_spec_path", "load", "parse_source", "syntax_of"]
@@ -65,10 +66,9 @@ def decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
         return "", _decode_error(data, err, path)
 
 
-def read_bytes(path: str) -> bytes:
+def read_bytes(path: str, reader: FileReader = DISK) -> bytes:
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return reader.read(path)
     except IsADirectoryError:
         raise SpecReadError(f"{path}: is a directory, not a spec file") from None
     except FileNotFoundError:
@@ -77,9 +77,9 @@ def read_bytes(path: str) -> bytes:
         raise SpecReadError(f"{path}: cannot read: {err.strerror or err}") from None
 
 
-def load(path: str) -> Parsed:
+def load(path: str, reader: FileReader = DISK) -> Parsed:
     """Read, decode and parse one spec file. Raises SpecReadError if it cannot be read."""
-    data = read_bytes(path)
+    data = read_bytes(path, reader)
     text, bad = decode(data, path)
     if bad is not None:
         return Parsed(path, "", None, (bad,))

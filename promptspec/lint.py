@@ -22,6 +22,7 @@ from promptspec import rules
 from promptspec.config import Config, load_config
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import ConfigError, UsageError
+from promptspec.files import DISK, FileReader
 from promptspec.frontend import Parsed, load, syntax_of
 from promptspec.resolve import Resolution, resolve
 
@@ -200,8 +201,9 @@ def _severity(d: Diagnostic) -> Diagnostic:
 
 
 def lint_paths(paths: Sequence[str], selection: Selection | None = None,
-               max_requests: int | None = None) -> LintResult:
-    """Lint the given spec files (already discovered). Raises SpecReadError, ConfigError."""
+               max_requests: int | None = None, reader: FileReader = DISK) -> LintResult:
+    """Lint the given spec files (already discovered), read through `reader` (the
+    configuration always comes from the disk). Raises SpecReadError, ConfigError."""
     selection = selection or Selection()
     configs = _Configs()
     cache: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
@@ -214,9 +216,9 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
         real = os.path.realpath(path)
         parsed = cache.get(real)
         if parsed is None or parsed.path != path:
-            parsed = load(path)
+            parsed = load(path, reader)
         sources[path] = parsed.source
-        res = resolve(path, parsed, cache=cache)
+        res = resolve(path, parsed, cache=cache, reader=reader)
         resolutions.append(res)
         found = rules.check(res, max_requests=max_requests or config.max_requests)
         if not found:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from promptspec.diagnostics import Diagnostic
+from promptspec.files import DISK, FileReader
 from promptspec.frontend import Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
 from promptspec.params import did_you_mean
@@ -22,6 +23,7 @@ __all__ = [
     "Resolution",
     "ResolvedPrompt",
     "Setting",
+    "folder_root",
     "project_root",
     "resolve",
 ]
@@ -78,12 +80,19 @@ class Resolution:
     imported_vars: tuple[Setting, ...] = ()
     imported_presets: tuple[Preset, ...] = ()
     imported_paths: tuple[str, ...] = field(default=())
+    reader: FileReader = DISK
+    """Where the file and its imports were read from (the disk, or a git revision)."""
 
 
 def project_root(path: str) -> str:
     """The nearest folder (from the spec's own) holding pyproject.toml or .git."""
     start = os.path.dirname(os.path.abspath(path))
     return _root_from(start)
+
+
+def folder_root(folder: str) -> str:
+    """The project root seen from a folder (the current one, for `lock` and `diff`)."""
+    return _root_from(os.path.abspath(folder))
 
 
 @lru_cache(maxsize=256)
@@ -109,8 +118,9 @@ def inside(root: str, path: str) -> bool:
 class _Imports:
     """Walks imports depth-first, collecting visible presets and vars, once per file."""
 
-    def __init__(self, root: str, loader: dict[str, Parsed]) -> None:
+    def __init__(self, root: str, loader: dict[str, Parsed], reader: FileReader) -> None:
         self.root = root
+        self.reader = reader
         self.loader = loader
         self.presets: list[tuple[Preset, Import]] = []
         self.vars: list[tuple[Field, Import, str]] = []
@@ -121,7 +131,7 @@ class _Imports:
     def _load(self, real: str, shown: str) -> Parsed:
         cached = self.loader.get(real)
         if cached is None:
-            cached = load(shown)
+            cached = load(shown, self.reader)
             self.loader[real] = cached
         return cached
 
@@ -147,7 +157,7 @@ class _Imports:
                 continue
             if real in self.seen:
                 continue
-            if not os.path.isfile(target):
+            if not self.reader.is_file(target):
                 if not nested:
                     self._err(anchor, f"imported file {imp.path!r} not found")
                 continue
@@ -181,18 +191,19 @@ def _dup(kind: str, name: str, later: Span, first: Span) -> Diagnostic:
 
 
 def resolve(path: str, parsed: Parsed | None = None,
-            cache: dict[str, Parsed] | None = None) -> Resolution:
-    """Resolve one spec file (loading it unless `parsed` is given)."""
+            cache: dict[str, Parsed] | None = None, reader: FileReader = DISK) -> Resolution:
+    """Resolve one spec file (loading it unless `parsed` is given) and its imports, all
+    read through `reader`."""
     if parsed is None:
-        parsed = load(path)
+        parsed = load(path, reader)
     root = project_root(path)
     diags: list[Diagnostic] = list(parsed.diagnostics)
     spec = parsed.spec
     if spec is None:
-        return Resolution(path, root, None, (), tuple(diags))
+        return Resolution(path, root, None, (), tuple(diags), reader=reader)
     loader: dict[str, Parsed] = cache if cache is not None else {}
     loader[os.path.realpath(path)] = parsed
-    imports = _Imports(root, loader)
+    imports = _Imports(root, loader, reader)
     imports.walk(spec, (os.path.realpath(path),), (os.path.basename(path),), None)
     diags.extend(imports.diagnostics)
 
@@ -259,7 +270,7 @@ def resolve(path: str, parsed: Parsed | None = None,
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
     return Resolution(
         path, root, spec, tuple(resolved), own, tuple(imported_vars),
-        tuple(p for p, _ in imports.presets), tuple(imports.paths),
+        tuple(p for p, _ in imports.presets), tuple(imports.paths), reader,
     )
 
 

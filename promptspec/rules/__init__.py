@@ -1,6 +1,6 @@
 """The rule catalogue and the checks that run it over a resolved spec file.
 
-    RULES                                  code -> Rule metadata (every code PS001-PS407)
+    RULES                                  code -> Rule metadata (every code PS001-PS408)
     check(res, *, max_requests) -> list[Diagnostic]
         every finding of the rules for one resolved file (severity not yet applied;
         the engine in `promptspec.lint` attaches severities, suppressions and config)
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.resolve import Resolution
-from promptspec.rules import combos, params, structure, sweeps, templates
+from promptspec.rules import combos, lockfile, params, structure, sweeps, templates
 from promptspec.rules._context import Context
 from promptspec.rules._duplicates import duplicate_prompts
 from promptspec.rules._valuesets import PromptView
@@ -24,7 +24,7 @@ from promptspec.rules.registry import RULES, Rule
 
 __all__ = ["RULES", "Rule", "check"]
 
-_MODULES = (structure, params, combos, templates, sweeps)  # each registers its rules on import
+_MODULES = (structure, params, combos, templates, sweeps, lockfile)  # each registers on import
 
 _FILE_CHECKS: tuple[Callable[[Context], None], ...] = (params.check_file, templates.check_file)
 _PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (

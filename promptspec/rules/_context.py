@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from promptspec.diagnostics import Diagnostic, Edit
+from promptspec.files import DISK
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
 
@@ -66,8 +67,7 @@ class Context:
     def lines(self) -> list[str]:
         """The checked file's source lines (for fixes and template line columns)."""
         try:
-            with open(self.res.path, encoding="utf-8-sig") as f:
-                return f.read().splitlines()
+            return self.res.reader.read(self.res.path).decode("utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError):
             return []
 
@@ -125,9 +125,9 @@ class Context:
         real = os.path.realpath(path)
         if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
             return f"file {rel!r} is outside the project root ({self.res.root})"
-        if not os.path.isfile(real):
+        if not self.res.reader.is_file(real):
             return f"file {rel!r} not found"
-        if not os.access(real, os.R_OK):
+        if self.res.reader is DISK and not os.access(real, os.R_OK):
             return f"file {rel!r} is not readable"
         return None
 
