@@ -286,7 +286,8 @@ def test_diff_cost_formats_and_exit_codes(repo: Path) -> None:
     unchanged = run("diff", "--exit-code")
     assert (unchanged.exit_code, unchanged.stdout) == (0, "")
     md = run("diff", "--format", "markdown")
-    assert md.stdout == "### promptspec diff: `HEAD` → working tree\n\nNo prompt's requests changed.\n"
+    assert md.stdout == ("### promptspec diff: `HEAD` → working tree\n\n"
+                         "No prompt's requests changed.\n")
 
     write(repo, "specs/landscapes.pspec.yaml", LANDSCAPES.replace("[1, 2, 3]", "[1, 2]"))
     write(repo, "specs/portraits.pspec", PORTRAITS.replace("1..4", "1..5"))
