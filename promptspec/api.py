@@ -1,46 +1,89 @@
-"""The public Python API: what the command line calls, and what a Python user may call too.
+"""The public Python API: the one surface the command line calls, and a Python user too.
 
-    expand(paths, prompt=None)   -> Iterator[Request]    (raises SpecError on errors)
-    count(paths, prompt=None)    -> list[(spec, prompt, n)], without enumerating
-    lint(paths)                  -> list[Diagnostic]      (every finding, severities applied)
-    lock(paths=())               -> LockWritten           (writes promptspec.lock)
-    check_lock(paths=())         -> list[Diagnostic]      (PS408 per stale, missing, orphan)
-    diff(args=())                -> Review                ([REV] [PATH]...: REV vs working tree)
+    discover(paths)                       -> list[str]  the spec files under the paths
+    lint(paths, selection)                -> LintResult (findings with severities, sorted)
+    fix(paths, selection)                 -> FixResult  (`lint --fix`: edits applied, re-linted)
+    expand(paths, prompt=None)            -> Iterator[Request] (raises SpecError on errors)
+    count(paths, prompt=None)             -> list[(spec, prompt, n)], without enumerating
+    format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
+    convert(path, to)                     -> str, the spec in the other syntax
+    rules() / schema()                    the rule catalogue, the YAML syntax's JSON Schema
+    plan(paths, prompt, max_requests)     -> Plan, what `run` would send
+    run(plan, **options)                  -> exit code, the run performed exactly once
+    emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
+    lock(paths) / check_lock(paths)       write promptspec.lock / its PS408 findings
+    diff(args)                            -> Review, `[REV] [PATH]...`: REV against the work tree
+
+Stage modules load inside each function, so that importing this module stays light and
+`promptspec lint` never imports what `run` needs.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
-from promptspec.expand import PreparedPrompt, expand_prompt, prepare
-from promptspec.files import DISK, FileReader
+from promptspec.paths import spec_stem
 from promptspec.request import Request
 
 if TYPE_CHECKING:
-    from promptspec.lock import LockEntry
-    from promptspec.review import Review
+    from promptspec.emulator import RunningEmulator
+    from promptspec.expand import PreparedPrompt
+    from promptspec.format.fmt import FileOutcome
+    from promptspec.lint.engine import LintResult, Selection
+    from promptspec.lint.fix import FixResult
+    from promptspec.lint.rules.registry import Rule
+    from promptspec.load import FileReader
+    from promptspec.review.diff import Review
+    from promptspec.review.lock import LockWritten
+    from promptspec.runner.plan import Plan
 
-__all__ = ["LockWritten", "check_lock", "count", "diff", "expand", "lint", "lock", "prepared"]
+__all__ = [
+    "Diagnostic", "Request", "check_lock", "convert", "count", "diff", "discover", "emulator",
+    "expand", "fix", "format_file", "lint", "lock", "plan", "prepared", "rules", "run",
+    "schema", "selection", "serve", "spec_stem", "write_formatted", "write_text",
+]
 
 
-def lint(paths: Sequence[str]) -> list[Diagnostic]:
-    """Every finding for the given spec files, severities applied, sorted."""
-    from promptspec.lint import lint_files
+def discover(paths: Sequence[str] = ()) -> list[str]:
+    """The spec files under the given files and folders (default: the current folder)."""
+    from promptspec.load import discover as walk
 
-    return lint_files(paths)
+    return walk(paths)
+
+
+def selection(select: str | None = None, ignore: str | None = None) -> Selection:
+    """A command-line rule selection (`--select`, `--ignore`) over the configured one."""
+    from promptspec.lint.engine import Selection, parse_codes
+
+    return Selection(parse_codes(select, "--select"), parse_codes(ignore, "--ignore") or ())
+
+
+def lint(paths: Sequence[str], selection: Selection | None = None) -> LintResult:
+    """Every finding for the given spec files, severities and suppressions applied, sorted."""
+    from promptspec.lint.engine import lint_paths
+
+    return lint_paths(paths, selection)
+
+
+def fix(paths: Sequence[str], selection: Selection | None = None) -> FixResult:
+    """Apply the edits of fixable findings (atomically, file by file), then lint again."""
+    from promptspec.lint.fix import fix_paths
+
+    return fix_paths(paths, selection)
 
 
 def prepared(paths: Sequence[str], prompt: str | None = None,
-             reader: FileReader = DISK) -> Iterator[PreparedPrompt]:
+             reader: FileReader | None = None) -> Iterator[PreparedPrompt]:
     """Each prompt of each spec, prepared for expansion, after checking the specs lint clean.
     Specs, imports and uploads are read through `reader` (default: the disk)."""
-    from promptspec.lint import lint_paths
+    from promptspec.expand import prepare
+    from promptspec.lint.engine import lint_paths
+    from promptspec.load import DISK
 
-    result = lint_paths(paths, reader=reader)
+    result = lint_paths(paths, reader=reader or DISK)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise SpecError("\n".join(str(d) for d in sorted(errors, key=sort_key)))
@@ -57,6 +100,8 @@ def prepared(paths: Sequence[str], prompt: str | None = None,
 
 def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]:
     """Stream every request of the specs, in order. Raises SpecError when a spec has errors."""
+    from promptspec.expand import expand_prompt
+
     for pp in prepared(paths, prompt):
         yield from expand_prompt(pp)
 
@@ -66,130 +111,106 @@ def count(paths: Sequence[str], prompt: str | None = None) -> list[tuple[str, st
     return [(pp.spec_label, pp.rp.prompt.name, pp.count()) for pp in prepared(paths, prompt)]
 
 
-# -- review: the lock file and diff ---------------------------------------------------------
+def format_file(path: str) -> FileOutcome:
+    """`fmt` of one file, in memory: its canonical layout, or why it was not formatted."""
+    from promptspec.format.fmt import format_file as run_fmt
+
+    return run_fmt(path)
 
 
-class LockWritten(NamedTuple):
-    path: str
-    prompts: int
-    """Prompts locked by this run."""
-    changed: bool
-    """Whether the file's content changed."""
+def write_formatted(outcome: FileOutcome) -> None:
+    """Write a formatted file back, atomically."""
+    from promptspec.format.fmt import write_file
+
+    write_file(outcome)
 
 
-def _root() -> str:
-    from promptspec.resolve import folder_root
+def convert(path: str, to: str) -> str:
+    """The spec at `path` in the other syntax (`"yaml"` or `"dsl"`), comments carried along.
+    A file that does not decode raises SpecError with its PS001."""
+    from promptspec.format.convert import convert_text
+    from promptspec.load import decode, read_bytes
 
-    return folder_root(os.getcwd())
-
-
-def _rel(path: str, root: str) -> str:
-    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-
-
-def _lock_scope(paths: Sequence[str], root: str) -> tuple[list[str], Callable[[str], bool]]:
-    """The spec files to lock, and which lock lines they own (with no path: all of them)."""
-    from promptspec.discover import discover
-
-    if not paths:
-        return discover([os.path.relpath(root)]), lambda spec: True
-    specs = discover(paths)
-    files = {_rel(p, root) for p in specs}
-    folders = [_rel(p, root) for p in paths if os.path.isdir(p)]
-    return specs, lambda spec: spec in files or any(
-        f == "." or spec.startswith(f + "/") for f in folders)
+    if to not in ("yaml", "dsl"):
+        raise UsageError(f"--to must be yaml or dsl, not {to!r}")
+    text, bad = decode(read_bytes(path), path)
+    if bad is not None:
+        raise SpecError(str(bad))
+    return convert_text(text, path, "yaml" if to == "yaml" else "dsl")
 
 
-def _lock_entries(specs: Sequence[str], root: str) -> Iterator[tuple[LockEntry, PreparedPrompt]]:
-    from promptspec.lock import entry_of
+def write_text(path: str, text: str) -> None:
+    """Write a file the user asked for (`convert -o`) whole or not at all."""
+    from promptspec.paths import atomic_write
 
-    for pp in prepared(specs):
-        yield entry_of(pp, _rel(pp.spec_label, root)), pp
+    atomic_write(path, text)
+
+
+def rules() -> list[Rule]:
+    """The rule catalogue, in code order."""
+    from promptspec.lint.rules import RULES
+
+    return [RULES[c] for c in sorted(RULES)]
+
+
+def schema() -> dict[str, object]:
+    """The JSON Schema (draft-07) of the YAML syntax."""
+    from promptspec.syntax.yaml.json_schema import build_schema
+
+    return build_schema()
+
+
+def plan(paths: Sequence[str], prompt: str | None, max_requests: int) -> Plan:
+    """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`)."""
+    from promptspec.runner.plan import make_plan
+
+    return make_plan(expand(paths, prompt), max_requests)
+
+
+def run(plan: Plan, **options: Any) -> int:
+    """Submit the plan exactly once (resuming from the ledger), wait and download.
+    `options` are the fields of `promptspec.runner.session.RunOptions`; the exit code."""
+    from promptspec.runner.session import RunOptions, execute
+
+    return execute(plan, RunOptions(**options))
+
+
+def emulator(**settings: Any) -> RunningEmulator:
+    """Start the local API emulator on a loopback port, in a thread (a context manager).
+    `settings` are the fields of `promptspec.emulator.EmulatorConfig`."""
+    from promptspec.emulator import EmulatorConfig, start_emulator
+
+    return start_emulator(EmulatorConfig(**settings))
+
+
+def serve(**settings: Any) -> None:
+    """Serve the local API emulator in the foreground until interrupted."""
+    import asyncio
+
+    from promptspec.emulator import EmulatorConfig, serve_forever
+
+    asyncio.run(serve_forever(EmulatorConfig(**settings)))
 
 
 def lock(paths: Sequence[str] = ()) -> LockWritten:
     """Write `promptspec.lock` at the project root for the given specs (default: every spec
     under the root), keeping the lines of other specs. Raises SpecError on lint errors."""
-    from promptspec.lock import LOCK_NAME, read_lock, render_lock
+    from promptspec.review.lock import write_lock
 
-    root = _root()
-    path = os.path.join(root, LOCK_NAME)
-    specs, owned = _lock_scope(paths, root)
-    entries = [e for e, _ in _lock_entries(specs, root)]
-    kept = [line.entry for line in read_lock(path) or ()
-            if line.entry is not None and not owned(line.entry.spec)]
-    text = render_lock([*kept, *entries])
-    try:
-        with open(path, encoding="utf-8") as f:
-            changed = f.read() != text
-    except FileNotFoundError:
-        changed = True
-    if changed:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    return LockWritten(path, len(entries), changed)
+    return write_lock(paths, prepared)
 
 
 def check_lock(paths: Sequence[str] = ()) -> list[Diagnostic]:
     """PS408 findings: prompts whose requests differ from the lock or are missing from it,
     and lock lines whose prompt is gone. Writes nothing."""
-    from promptspec.lock import LOCK_NAME, read_lock, stale_findings
+    from promptspec.review.lock import check_lock as check
 
-    root = _root()
-    path = os.path.join(root, LOCK_NAME)
-    specs, owned = _lock_scope(paths, root)
-    current = [(e, pp.rp.prompt.name_span) for e, pp in _lock_entries(specs, root)]
-    found = stale_findings(current, read_lock(path), os.path.relpath(path), owned)
-    return sorted(found, key=sort_key)
+    return check(paths, prepared)
 
 
 def diff(args: Sequence[str] = ()) -> Review:
-    """`[REV] [PATH]...`: the requests of the specs at git revision REV (default HEAD; files
-    and imports read from it) against the working tree. Raises UsageError (exit 2) outside a
-    git repository, for a bad revision, or for a path on neither side."""
-    from promptspec.config import load_config
-    from promptspec.discover import discover
-    from promptspec.gitrev import Revision, resolve_commit, work_tree
-    from promptspec.review import Review, compare, requests_of
+    """`[REV] [PATH]...`: the requests of the specs at git revision REV (default HEAD), read
+    from git without a checkout, against the working tree, per prompt."""
+    from promptspec.review.diff import diff_revision
 
-    top = work_tree(".")
-    paths = list(args)
-    rev, rev_given = "HEAD", False
-    if paths and resolve_commit(top, paths[0]) is not None:
-        rev, rev_given = paths.pop(0), True
-    commit = resolve_commit(top, rev)
-    if commit is None:
-        raise UsageError(f"{rev!r} is not a revision of the repository at {top}")
-    root = _root()
-    config = load_config(root)
-    with Revision(top, rev, commit) as revision:
-        new_specs: list[str] = []
-        old_specs: list[str] = []
-        for i, p in enumerate(paths or ["."]):
-            on_disk, at_rev = os.path.exists(p), revision.exists(p)
-            if not on_disk and not at_rev:
-                what = "a revision, nor " if i == 0 and not rev_given else ""
-                raise UsageError(f"{p!r} is not {what}a path in the working tree or at {rev}")
-            if on_disk:
-                new_specs.extend(discover([p]))
-            old_specs.extend(revision.specs(p))
-        old: dict[tuple[str, str], dict[str, int]] = {}
-        try:
-            for pp in prepared(list(dict.fromkeys(old_specs)), reader=revision):
-                old[(_rel(pp.spec_label, root), pp.rp.prompt.name)] = requests_of(pp)
-        except SpecError as err:
-            raise SpecError(f"at {rev}:\n{err}") from None
-    changes = []
-    for pp in prepared(list(dict.fromkeys(new_specs))):
-        key = (_rel(pp.spec_label, root), pp.rp.prompt.name)
-        change = compare(*key, old.pop(key, {}), requests_of(pp), config.max_requests)
-        if change is not None:
-            changes.append(change)
-    for key, requests in old.items():  # prompts gone from the working tree
-        change = compare(*key, requests, {}, config.max_requests)
-        if change is not None:
-            changes.append(change)
-    changes.sort(key=lambda c: (c.spec, c.prompt))
-    return Review(rev, tuple(changes), config.cost_per_image_mc)
+    return diff_revision(args, prepared)
