@@ -344,3 +344,19 @@ def test_cost_per_image_mc_must_be_a_non_negative_integer(repo: Path) -> None:
         r = run(*args)
         assert r.exit_code == 2
         assert "cost-per-image-mc must be a non-negative integer" in r.output
+
+
+def test_lock_check_honours_configuration_and_suppression_comments(repo: Path) -> None:
+    assert run("lock").exit_code == 0
+    (repo / "specs/portraits.pspec").write_text(
+        PORTRAITS.replace("prompt van_gogh : base {", "prompt van_gogh : base {  "
+                          "# promptspec: ignore[PS408]").replace("1..4", "1..5"))
+    write(repo, "specs/landscapes.pspec.yaml", LANDSCAPES.replace("[1, 2, 3]", "[1, 2]"))
+    r = run("lock", "--check")
+    assert r.exit_code == 1
+    assert [line.split(": PS408")[0] for line in r.stdout.splitlines()] == [
+        "specs/landscapes.pspec.yaml:3:3"]
+    write(repo, "pyproject.toml", '[project]\nname = "specs"\n[tool.promptspec]\n'
+                                  'per-file-ignores = { "specs/*.yaml" = ["PS408"] }\n')
+    r = run("lock", "--check")
+    assert (r.exit_code, r.stdout) == (0, "")

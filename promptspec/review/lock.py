@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from promptspec.diagnostics import Diagnostic, sort_key
+from promptspec.diagnostics import Diagnostic
 from promptspec.expand import PreparedPrompt, expand_prompt
+from promptspec.lint.engine import filter_findings
 from promptspec.load import DISK, FileReader, discover
 from promptspec.model import Span
 from promptspec.paths import atomic_write, folder_root
@@ -220,10 +221,11 @@ def write_lock(paths: Sequence[str], prepare: Prepare) -> LockWritten:
 
 
 def check_lock(paths: Sequence[str], prepare: Prepare) -> list[Diagnostic]:
-    """PS408 for the given specs (default: all) against the lock; writes nothing."""
+    """PS408 for the given specs (default: all) against the lock, filtered by the
+    configuration and suppression comments as lint's findings are; writes nothing."""
     root = folder_root(os.getcwd())
     path = os.path.join(root, LOCK_NAME)
     specs, owned = _scope(paths, root)
     current = [(e, pp.rp.prompt.name_span) for e, pp in _entries(specs, root, prepare)]
     found = stale_findings(current, read_lock(path), os.path.relpath(path), owned)
-    return sorted(found, key=sort_key)
+    return filter_findings(found)
