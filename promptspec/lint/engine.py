@@ -25,6 +25,7 @@ from promptspec.lint import rules
 from promptspec.load import DISK, FileReader, Parsed, decode, load, read_bytes
 from promptspec.paths import is_spec_path, syntax_of
 from promptspec.resolve import Resolution, resolve
+from promptspec.syntax import source_lines
 
 __all__ = [
     "LintResult",
@@ -152,7 +153,7 @@ def suppressions(source: str, syntax: str) -> Suppressed:
             if m.group().startswith("#"):
                 found.append((line, m.group()))
     else:
-        for i, text in enumerate(source.splitlines(), 1):
+        for i, text in enumerate(source_lines(source, "yaml"), 1):
             if "promptspec" in text:
                 for m in yaml_re.finditer(text):
                     if m.group().startswith("#"):

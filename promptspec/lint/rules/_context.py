@@ -14,7 +14,9 @@ from typing import Any
 from promptspec.diagnostics import Diagnostic, Edit
 from promptspec.load import DISK
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile
+from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
+from promptspec.syntax import source_lines
 
 __all__ = ["Context", "Place", "at", "place_of_setting", "text_span"]
 
@@ -65,11 +67,9 @@ class Context:
 
     @cached_property
     def lines(self) -> list[str]:
-        """The checked file's source lines (for fixes and template line columns)."""
-        try:
-            return self.res.reader.read(self.res.path).decode("utf-8-sig").splitlines()
-        except (OSError, UnicodeDecodeError):
-            return []
+        """The checked file's source lines, as its parser counts them (for fixes and
+        template line columns)."""
+        return source_lines(self.res.source, syntax_of(self.res.path))
 
     def line(self, n: int) -> str:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
