@@ -153,6 +153,23 @@ class Review:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
+def _prepared_at(prepare: Prepare, specs: Sequence[str], revision: Revision
+                 ) -> list[PreparedPrompt]:
+    """The prompts of the specs as the revision holds them, prepared (not expanded)."""
+    try:
+        return list(prepare(list(dict.fromkeys(specs)), reader=revision))
+    except SpecError as err:
+        raise SpecError(f"at {revision.rev}:\n{err}") from None
+
+
+def _requests_at(pp: PreparedPrompt | None, revision: Revision) -> dict[str, int]:
+    """`requests_of` a prompt of the revision (none: an empty side)."""
+    try:
+        return requests_of(pp) if pp is not None else {}
+    except SpecError as err:
+        raise SpecError(f"at {revision.rev}:\n{err}") from None
+
+
 def diff_revision(args: Sequence[str], prepare: Prepare) -> Review:
     """`[REV] [PATH]...`: the requests of the specs at git revision REV (default HEAD; files
     and imports read from it) against the working tree. Raises UsageError (exit 2) outside a
@@ -167,8 +184,8 @@ def diff_revision(args: Sequence[str], prepare: Prepare) -> Review:
         raise UsageError(f"{rev!r} is not a revision of the repository at {top}")
     root = folder_root(os.getcwd())
     config = load_config(root)
-    old: dict[tuple[str, str], dict[str, int]] = {}
-    with Revision(top, rev, commit) as revision:
+    changes: list[PromptChange] = []
+    with Revision(top, rev, commit) as revision:  # open while the revision's prompts expand
         new_specs: list[str] = []
         old_specs: list[str] = []
         for i, p in enumerate(paths or ["."]):
@@ -179,20 +196,20 @@ def diff_revision(args: Sequence[str], prepare: Prepare) -> Review:
             if on_disk:
                 new_specs.extend(discover([p]))
             old_specs.extend(revision.specs(p))
-        try:
-            for pp in prepare(list(dict.fromkeys(old_specs)), reader=revision):
-                old[(relative_spec(pp.spec_label, root), pp.rp.prompt.name)] = requests_of(pp)
-        except SpecError as err:
-            raise SpecError(f"at {rev}:\n{err}") from None
-    changes = []
-    for pp in prepare(list(dict.fromkeys(new_specs))):
-        key = (relative_spec(pp.spec_label, root), pp.rp.prompt.name)
-        change = compare(*key, old.pop(key, {}), requests_of(pp), config.max_requests)
-        if change is not None:
-            changes.append(change)
-    for key, requests in old.items():  # prompts gone from the working tree
-        change = compare(*key, requests, {}, config.max_requests)
-        if change is not None:
-            changes.append(change)
+
+        # prompts are kept prepared, not expanded: ids are held for one prompt at a time
+        old: dict[tuple[str, str], PreparedPrompt] = {}
+        for pp in _prepared_at(prepare, old_specs, revision):
+            old[(relative_spec(pp.spec_label, root), pp.rp.prompt.name)] = pp
+        for pp in prepare(list(dict.fromkeys(new_specs))):
+            key = (relative_spec(pp.spec_label, root), pp.rp.prompt.name)
+            change = compare(*key, _requests_at(old.pop(key, None), revision), requests_of(pp),
+                             config.max_requests)
+            if change is not None:
+                changes.append(change)
+        for key, before in old.items():  # prompts gone from the working tree
+            change = compare(*key, _requests_at(before, revision), {}, config.max_requests)
+            if change is not None:
+                changes.append(change)
     changes.sort(key=lambda c: (c.spec, c.prompt))
     return Review(rev, tuple(changes), config.cost_per_image_mc)
