@@ -334,6 +334,12 @@ def test_diff_refuses_specs_with_lint_errors(repo: Path) -> None:
     r = run("diff")
     assert r.exit_code == 1
     assert "presets/common.pspec:3:3: PS101" in r.output
+    commit(repo, "broken")  # the errors now at the revision
+    write(repo, "specs/portraits.pspec", PORTRAITS)
+    write(repo, "presets/common.pspec", COMMON)
+    r = run("diff")
+    assert r.exit_code == 1
+    assert r.output.startswith("at HEAD:\n") and "presets/common.pspec:3:3: PS101" in r.output
 
 
 def test_cost_per_image_mc_must_be_a_non_negative_integer(repo: Path) -> None:
