@@ -1,6 +1,6 @@
 """The rule catalogue and the checks that run it over a resolved spec file.
 
-    RULES                                  code -> Rule metadata (every code PS001-PS407)
+    RULES                                  code -> Rule metadata (every code PS001-PS408)
     rules_for(profile)                     the rules that run under an API profile
     check(res, *, max_requests) -> list[Diagnostic]
         every finding of the rules for one resolved file (severity not yet applied;
@@ -19,6 +19,7 @@ from promptspec.diagnostics import Diagnostic
 from promptspec.lint.rules import (
     combos,
     families,
+    lockfile,
     parameter_values,
     structure,
     sweeps,
@@ -35,7 +36,8 @@ from promptspec.resolve import Resolution
 __all__ = ["RULES", "Rule", "check", "rules_for"]
 
 # each registers its rules on import
-_MODULES = (structure, parameter_values, combos, template_checks, sweeps, textflags, families)
+_MODULES = (structure, parameter_values, combos, template_checks, sweeps, lockfile, textflags,
+            families)
 
 _FILE_CHECKS: tuple[Callable[[Context], None], ...] = (
     parameter_values.check_file, template_checks.check_file,
