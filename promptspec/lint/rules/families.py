@@ -153,8 +153,8 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
         if "sdxl" in fams and len(sent.scan.loras) > 1:
             place = fam_places["sdxl"]
             second = sent.scan.loras[1]
-            span = place.span if place is not None else locate(ctx, view, sent, second,
-                                                               "<lora:")
+            token = sent.text[second: sent.text.find(">", second) + 1]
+            span = place.span if place is not None else locate(ctx, view, sent, second, token)
             ctx.report("PS212", f"sdxl takes one <lora:...> token; this text has "
                                 f"{len(sent.scan.loras)}", span, view.name)
     if "flux" in fams:
