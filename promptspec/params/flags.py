@@ -267,7 +267,7 @@ def _tokens(text: str, problems: list[Problem]) -> list[int]:
             loras.append(start)
             continue
         rest = close + 1
-        while rest < len(text) and text[rest] in " \t":
+        while rest < len(text) and text[rest].isspace():
             rest += 1
         if rest >= len(text) or not text[rest].isalpha():
             problems.append(Problem("PS213", f"{token} is not followed by a class word (like "
