@@ -237,3 +237,21 @@ def test_a_sweep_over_an_array_parameter_sends_a_list_per_point(tmp_path: Path) 
     curl = CliRunner().invoke(cli, ["expand", str(dsl), "--format", "curl"]).stdout
     commands = curl.split("curl -X POST")[1:]
     assert [c.count("prompt[image_references][]=@") for c in commands] == [2, 2, 1, 1]
+
+
+@pytest.mark.parametrize("code", sorted(NEW_CODES))
+def test_new_rule_examples_behave_in_both_syntaxes(code: str, tmp_path: Path) -> None:
+    from promptspec.format.convert import convert_text
+    from promptspec.lint.rules import RULES, check
+    from promptspec.resolve import resolve
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "t"\n')
+    rule = RULES[code]
+    for kind, text in (("bad", rule.bad), ("good", rule.good)):
+        for syntax in ("dsl", "yaml"):
+            path = tmp_path / f"{kind}.pspec{'.yaml' if syntax == 'yaml' else ''}"
+            source = text if syntax == "dsl" else convert_text(text, "example.pspec", "yaml")
+            path.write_text(source, encoding="utf-8")
+            codes = {d.code for d in check(resolve(str(path)))}
+            assert (code in codes) == (kind == "bad"), (kind, syntax, source, codes)
+            assert not codes & {"PS001", "PS007"}, source
