@@ -255,3 +255,13 @@ def test_new_rule_examples_behave_in_both_syntaxes(code: str, tmp_path: Path) ->
             codes = {d.code for d in check(resolve(str(path)))}
             assert (code in codes) == (kind == "bad"), (kind, syntax, source, codes)
             assert not codes & {"PS001", "PS007"}, source
+
+
+def test_scanning_crafted_texts_is_linear() -> None:
+    """Counted in work, not time: a long number that fails, and unclosed tokens, are judged
+    by a scan whose regular expressions cannot backtrack quadratically."""
+    from promptspec.params.flags import _NUMBER, scan
+
+    assert _NUMBER.fullmatch("1" * 10 + "x") is None and _NUMBER.fullmatch("-1.5")
+    found = scan("<lora:" * 3 + " --resemblance " + "1" * 50 + "x")
+    assert [p.code for p in found.problems] == ["PS111", "PS112", "PS112", "PS112"]

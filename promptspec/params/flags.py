@@ -126,7 +126,8 @@ def flags_table() -> Mapping[str, Flag]:
 
 _FLAG = re.compile(r"(?<!\S)--([A-Za-z][A-Za-z0-9_]*)")
 _TOKEN = re.compile(r"<(lora|faceid):")
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
+# Written so that a failing match backtracks in linear time (no `\d+\.?\d*`).
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 _INT = re.compile(r"[-+]?\d+")
 _DILATE = re.compile(r"-?\d+%?")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -159,6 +160,7 @@ class Scan:
     problems: tuple[Problem, ...] = field(default=())
 
 
+@lru_cache(maxsize=1024)
 def _did_you_mean(name: str) -> str:
     import difflib
 
@@ -250,9 +252,9 @@ def _tokens(text: str, problems: list[Problem]) -> list[int]:
     loras: list[int] = []
     for m in _TOKEN.finditer(text):
         kind, start = m.group(1), m.start()
-        close = text.find(">", m.end())
         nxt = text.find("<", m.end())
-        if close < 0 or (0 <= nxt < close):
+        close = text.find(">", m.end(), nxt if nxt >= 0 else len(text))
+        if close < 0:
             stop = nxt if nxt >= 0 else len(text)
             problems.append(Problem("PS112", f"<{kind}:...> token is not closed with '>'",
                                     start, text[start:stop].rstrip()))
