@@ -1,7 +1,7 @@
 """`promptspec fmt`: golden layouts, idempotence, comments, line endings, the command line.
 
 Golden files live in tests/fmt_cases (`*.in.pspec` -> `*.out.pspec`); regenerate them only
-with PROMPTSPEC_REGEN=1 and review their diff like code.
+with `pytest --update-golden` (which then checks nothing) and review their diff like code.
 """
 
 from __future__ import annotations
@@ -44,11 +44,12 @@ def comment_texts(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", INPUTS, ids=lambda p: p.name.removesuffix(".in.pspec"))
-def test_golden(case: Path) -> None:
+def test_golden(case: Path, update_golden: bool) -> None:
     expected_path = case.with_name(case.name.replace(".in.", ".out."))
     got = fmt(case.read_text(encoding="utf-8"))
-    if os.environ.get("PROMPTSPEC_REGEN") == "1":
+    if update_golden:
         expected_path.write_text(got, encoding="utf-8")
+        pytest.skip(f"rewrote {expected_path.name}")
     assert got == expected_path.read_text(encoding="utf-8")
     assert fmt(got) == got  # the canonical layout is a fixed point
 
@@ -96,7 +97,7 @@ def test_syntax_error_is_reported_not_formatted() -> None:
     assert str(error).startswith("bad.pspec:2:") and error.code == "PS001"
 
 
-# -- command line -------------------------------------------------------------------------
+# -- command line ------------------------------------------------------------------------------
 
 
 MESSY = 'tune 1\nprompt a{\n text="x"   # why\n}\n'
@@ -168,7 +169,7 @@ def test_cli_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert code == 2 and "nope.pspec" in err
 
 
-# -- properties ---------------------------------------------------------------------------
+# -- properties --------------------------------------------------------------------------------
 
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
     # vars only: never a keyword, an API parameter or a name templates get for free
