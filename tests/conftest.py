@@ -231,3 +231,40 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "gave up waiting"
         time.sleep(0.005)
+
+
+# -- rule case files: each one a test item -------------------------------------------------------
+
+class RuleCaseItem(pytest.Item):
+    def runtest(self) -> None:
+        from casefiles import mismatch, read_case
+
+        problem = mismatch(read_case(self.path))
+        if problem:
+            raise RuleCaseMismatch(problem)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, RuleCaseMismatch):
+            return f"{self.path.name}: {excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"rule case {self.path.name}"
+
+
+class RuleCaseMismatch(AssertionError):
+    pass
+
+
+class RuleCaseFile(pytest.File):
+    def collect(self) -> Iterator[RuleCaseItem]:
+        yield RuleCaseItem.from_parent(self, name="findings")
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> RuleCaseFile | None:
+    from casefiles import CASES, is_case
+
+    if CASES in file_path.parents and is_case(file_path):
+        return RuleCaseFile.from_parent(parent, path=file_path)
+    return None
