@@ -31,6 +31,27 @@ SWEEP_SPEC = 'tune 1\nprompt p {\n  text = "a fox {{ seed }}"\n  num_images = %d
              '  sweep {\n    seed = 1..%d\n  }\n}\n'
 
 
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: str
+    fixable: bool
+
+
+def _code_table() -> dict[str, Code]:
+    table: dict[str, Code] = {}
+    for line in (DATA / "rule_codes.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            code, name, severity, *rest = line.split()
+            table[code] = Code(code, name, severity, rest == ["fixable"])
+    return table
+
+
+CODE_TABLE = _code_table()
+"""The rule codes as published (tests/data/rule_codes.txt), in code order."""
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/golden/ from the current output instead of testing it")
@@ -112,6 +133,18 @@ def findings(*args: str) -> list[tuple[str, int, int, str]]:
     r = invoke("lint", "--format", "json", *args)
     assert r.exit_code in (0, 1), r.output
     return [(f["path"], f["line"], f["column"], f["code"]) for f in json.loads(r.stdout)]
+
+
+def positions(*args: str) -> list[tuple[int, int, str]]:
+    """`lint --format json ARGS`: (line, column, code) of each finding."""
+    return [(line, column, code) for _, line, column, code in findings(*args)]
+
+
+def expand_lines(*args: str) -> list[dict[str, Any]]:
+    """`expand ARGS`: the requests it prints, which must succeed."""
+    r = invoke("expand", *args)
+    assert r.exit_code == 0, r.output
+    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
 
 
 def never_written(root: Path, *texts: str) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import expand_lines, write
+from conftest import invoke as run_cli
 
 from promptspec import api
 from promptspec.cli import cli
@@ -164,3 +166,18 @@ def test_cli_convert_errors(tmp_path: Path) -> None:
     (tmp_path / "bad.pspec").write_text("prompt {\n")
     code, out, err = invoke(["convert", "bad.pspec", "--to", "yaml"], tmp_path)
     assert code == 1 and out == "" and err.startswith("bad.pspec:1:") and "Traceback" not in err
+
+
+def test_fmt_check_and_convert_keep_ids(project: Path) -> None:
+    write(project, {"u.pspec": 'tune   1\nprompt p{\ntext="x {{ seed }}" # keep\n'
+                                'sweep {\nseed = 1..3\n}\n}\n'})
+    assert run_cli("fmt", "u.pspec", "--check").exit_code == 1
+    assert run_cli("fmt", "u.pspec").exit_code == 0
+    once = (project / "u.pspec").read_text()
+    assert "# keep" in once
+    assert run_cli("fmt", "u.pspec", "--check").exit_code == 0
+    r = run_cli("convert", "u.pspec", "--to", "yaml", "-o", "u.pspec.yaml")
+    assert r.exit_code == 0
+    ids = [x["id"] for x in expand_lines("u.pspec")]
+    assert len(ids) == 3
+    assert ids == [x["id"] for x in expand_lines("u.pspec.yaml")]

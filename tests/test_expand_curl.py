@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import invoke, write
 
 from promptspec import api
 from promptspec.emulator import EmulatorConfig, RunningEmulator, start_emulator
@@ -64,3 +65,23 @@ def test_curl_commands_deliver_every_value(tmp_path: Path, emulator: RunningEmul
         assert record.tune_id == 77
         assert dict(record.params) == request.params
         assert request_id(record.tune_id, dict(record.params)) == request.id
+
+
+def test_expand_curl_quotes_any_text(project: Path) -> None:
+    import shlex
+
+    text = "it's $HOME `ls` \"q\"\nline2"
+    write(project, {"c.pspec": """
+        tune 1
+        prompt p {
+          text = "it's $HOME `ls` \\"q\\"\\nline2"
+          negative_prompt = "<bad"
+          super_resolution = true
+        }
+        """})
+    r = invoke("expand", "c.pspec", "--format", "curl")
+    words = shlex.split(r.stdout.replace("\\\n", " "))
+    assert words[:6] == ["curl", "-X", "POST", "-H", "Authorization: Bearer $ASTRIA_API_KEY",
+                         "https://api.astria.ai/tunes/1/prompts"]
+    assert words[6:] == ["-F", f"prompt[text]={text}", "--form-string",
+                         "prompt[negative_prompt]=<bad", "-F", "prompt[super_resolution]=true"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import CODE_TABLE, invoke, positions, write
 
 from promptspec.cli import cli
 from promptspec.lint.rules import RULES
@@ -88,20 +89,6 @@ def test_clean_run_prints_nothing_on_stdout(tmp_path: Path,
     assert (r.exit_code, r.stdout) == (0, "")
 
 
-def test_json_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"specs/b.pspec": BAD_DSL})
-    r = run(tmp_path, monkeypatch, "--format", "json")
-    items = json.loads(r.stdout)
-    assert [(i["path"], i["line"], i["code"]) for i in items] == [
-        ("specs/b.pspec", 5, "PS103"), ("specs/b.pspec", 6, "PS101")]
-    first = items[0]
-    assert set(first) == {"path", "line", "column", "end_line", "end_column", "code", "name",
-                          "severity", "message", "prompt", "fixable"}
-    assert (first["name"], first["severity"], first["prompt"], first["fixable"]) == (
-        "out-of-range", "error", "a", False)
-    assert r.exit_code == 1
-
-
 def test_warnings_pass_unless_strict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project(tmp_path, {"w.pspec": WARN_DSL})
     r = run(tmp_path, monkeypatch, "--format", "json")
@@ -111,12 +98,6 @@ def test_warnings_pass_unless_strict(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert r.stderr.strip() == "Found 0 errors, 1 warning."
     assert run(tmp_path, monkeypatch, "--strict").exit_code == 1
     assert run(tmp_path, monkeypatch, "--strict", "--exit-zero").exit_code == 0
-
-
-def test_exit_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL})
-    r = run(tmp_path, monkeypatch, "--exit-zero")
-    assert r.exit_code == 0 and "PS103" in r.stdout
 
 
 def test_github_format_escapes_and_is_chosen_on_actions(tmp_path: Path,
@@ -190,23 +171,6 @@ def test_per_file_ignores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert found(r) == []
 
 
-def test_invalid_config_is_one_line_exit_2(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL}, '[tool.promptspec]\nselect = "PS1"\n')
-    r = run(tmp_path, monkeypatch)
-    assert r.exit_code == 2
-    assert r.stdout == ""
-    assert len(r.stderr.strip().splitlines()) == 1
-    assert "pyproject.toml" in r.stderr
-
-
-def test_config_code_matching_no_rule_is_a_config_error(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL}, '[tool.promptspec]\nignore = ["PS998"]\n')
-    r = run(tmp_path, monkeypatch)
-    assert r.exit_code == 2 and "pyproject.toml" in r.stderr and "PS998" in r.stderr
-
-
 def test_unreadable_path_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project(tmp_path, {"b.pspec": BAD_DSL})
     r = run(tmp_path, monkeypatch, "missing.pspec")
@@ -247,6 +211,7 @@ def test_discovery_skips_hidden_and_gitignored(tmp_path: Path,
     project(tmp_path, {
         "specs/b.pspec": BAD_DSL,
         "specs/deep/x.pspec.yml": BAD_YAML,
+        "specs/deep/y.pspec.yaml": BAD_YAML,
         ".hidden/b.pspec": BAD_DSL,
         "build/b.pspec": BAD_DSL,
         "specs/scratch.pspec": BAD_DSL,
@@ -256,10 +221,10 @@ def test_discovery_skips_hidden_and_gitignored(tmp_path: Path,
     })
     r = run(tmp_path, monkeypatch, "--format", "json")
     assert sorted({p for p, _, _ in found(r)}) == [
-        "specs/b.pspec", "specs/deep/x.pspec.yml", "specs/keep.pspec"]
+        "specs/b.pspec", "specs/deep/x.pspec.yml", "specs/deep/y.pspec.yaml", "specs/keep.pspec"]
     # a folder argument: paths as given, joined with what lies below
     r = run(tmp_path, monkeypatch, "--format", "json", "specs/deep")
-    assert {p for p, _, _ in found(r)} == {"specs/deep/x.pspec.yml"}
+    assert {p for p, _, _ in found(r)} == {"specs/deep/x.pspec.yml", "specs/deep/y.pspec.yaml"}
     # an explicit file is linted whatever its name or ignore status
     (tmp_path / "build" / "odd.txt").write_text(BAD_DSL)
     r = run(tmp_path, monkeypatch, "--format", "json", "build/odd.txt")
@@ -288,8 +253,10 @@ def test_rules_text_json_and_one_code(tmp_path: Path, monkeypatch: pytest.Monkey
     assert len(lines) == len(RULES)
     assert lines[0].split()[:3] == ["PS001", "syntax-error", "error"]
     items = json.loads(runner.invoke(cli, ["rules", "--format", "json"]).stdout)
-    assert [i["code"] for i in items] == sorted(RULES)
-    assert set(items[0]) == {"code", "name", "severity", "summary", "explanation", "fixable"}
+    assert [(i["code"], i["name"], i["severity"], i["fixable"]) for i in items] == [
+        (c.code, c.name, c.severity, c.fixable) for c in CODE_TABLE.values()]
+    assert all(list(i) == ["code", "name", "severity", "summary", "explanation", "fixable"]
+               for i in items)
     one = runner.invoke(cli, ["rules", "ps209"])
     assert one.exit_code == 0
     assert one.stdout.startswith("PS209 aspect-ratio-with-size (warning)")
@@ -349,3 +316,108 @@ def test_sarif_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
     uris = [res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in results]
     assert uris == ["specs/b.pspec", "specs/b.pspec", "specs/w.pspec"]
     assert [res["level"] for res in results] == ["error", "error", "warning"]
+
+
+FINDINGS_DSL = """
+    tune 1
+    preset sq {
+      aspect_ratio = "1:1"
+    }
+    prompt p : sq {
+      text = "x"
+      w = 512
+      num_images = 9
+    }
+    prompt q {
+      text = "x"
+      steps = 99
+    }
+    """
+
+
+def test_text_output_summary_and_exit_codes(project: Path) -> None:
+    write(project, {"a.pspec": FINDINGS_DSL})
+    r = invoke("lint", "a.pspec")
+    assert r.exit_code == 1
+    assert [re.match(r"a\.pspec:(\d+):(\d+): (PS\d{3}) ", ln).groups()  # type: ignore[union-attr]
+            for ln in r.stdout.splitlines()] == [("7", "3", "PS209"), ("8", "16", "PS103"),
+                                                 ("12", "11", "PS103")]
+    assert r.stderr.strip() == "Found 2 errors, 1 warning."
+    assert invoke("lint", "a.pspec", "--exit-zero").exit_code == 0
+    only_warning = invoke("lint", "a.pspec", "--select", "PS209")
+    assert only_warning.exit_code == 0 and only_warning.stdout.count("\n") == 1
+    strict = invoke("lint", "a.pspec", "--select", "PS209", "--strict")
+    assert strict.exit_code == 1
+    clean = invoke("lint", "a.pspec", "--ignore", "PS103,PS209")
+    assert clean.exit_code == 0 and clean.stdout == ""
+
+
+def test_json_github_and_sarif_shapes(project: Path) -> None:
+    write(project, {"a,b%.pspec": FINDINGS_DSL})
+    data = json.loads(invoke("lint", "--format", "json").stdout)
+    assert [set(f) for f in data] == [{"path", "line", "column", "end_line", "end_column", "code",
+                                       "name", "severity", "message", "prompt", "fixable"}] * 3
+    assert [(f["code"], f["name"], f["severity"], f["prompt"], f["fixable"]) for f in data] == [
+        ("PS209", "aspect-ratio-with-size", "warning", "p", False),
+        ("PS103", "out-of-range", "error", "p", False),
+        ("PS103", "out-of-range", "error", "q", False)]
+    gh = invoke("lint", "--format", "github").stdout.splitlines()
+    assert gh[0].startswith("::warning file=a%2Cb%25.pspec,line=7,col=3,title=PS209::")
+    assert gh[1].startswith("::error file=a%2Cb%25.pspec,line=8,col=16,title=PS103::")
+    sarif = json.loads(invoke("lint", "--format", "sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert [(x["ruleId"], x["level"]) for x in results] == [
+        ("PS209", "warning"), ("PS103", "error"), ("PS103", "error")]
+    region = results[1]["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (8, 16)
+
+
+def test_suppression_comments_codes_lists_and_bare(project: Path) -> None:
+    write(project, {"a.pspec": """
+        tune 1
+        prompt p {
+          text = "x"
+          aspect_ratio = "2:3"  # promptspec: ignore[PS209]
+          w = 512
+          steps = 99  # promptspec: ignore[PS303,PS103]
+          seed = -1  # promptspec: ignore
+          num_images = 9  # promptspec: ignore[PS209]
+        }
+        """})
+    assert positions("a.pspec") == [(8, 16, "PS103")]
+
+
+@pytest.mark.parametrize("setting", [
+    'select = "PS1"', "bogus = 1", 'max-requests = "x"', "max-requests = 0",
+    'ignore = ["PS998"]', "base-url = 3"])
+def test_invalid_configuration_is_exit_2_naming_the_file(
+        project: Path, setting: str) -> None:
+    write(project, {"a.pspec": 'tune 1\nprompt p {\n  text = "x"\n}\n'},
+          f"[tool.promptspec]\n{setting}\n")
+    r = invoke("lint", "a.pspec")
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    [line] = r.stderr.splitlines()
+    assert "pyproject.toml" in line and "Traceback" not in line
+    if "PS998" in setting:
+        assert "PS998" in line  # a code matching no rule names the code
+
+
+def test_configuration_keys_apply(project: Path) -> None:
+    write(project, {"a.pspec": FINDINGS_DSL, "b.pspec": FINDINGS_DSL},
+          '[tool.promptspec]\nselect = ["PS1", "PS2"]\n'
+          'per-file-ignores = {"b.pspec" = ["PS103"]}\n')
+    assert [f[2] for f in positions()] == ["PS209", "PS103", "PS103", "PS209"]
+    assert [f[2] for f in positions("--select", "PS103")] == [
+        "PS103", "PS103"]
+    write(project, {"c.pspec": """
+        tune 1
+        prompt p {
+          text = "x"
+          sweep {
+            seed = 1..11
+          }
+        }
+        """}, "[tool.promptspec]\nmax-requests = 10\n")
+    assert positions("c.pspec") == [(2, 8, "PS403")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import expand_lines, invoke, positions, write
 
 from promptspec import api
 from promptspec.resolve import project_root, resolve
@@ -98,3 +99,38 @@ def test_project_root(tmp_path: Path) -> None:
     (tmp_path / "proj" / "specs").mkdir(parents=True)
     (tmp_path / "proj" / ".git").mkdir()
     assert project_root(str(tmp_path / "proj" / "specs" / "x.pspec")) == str(tmp_path / "proj")
+
+
+def test_import_errors_and_duplicate_names_across_imports(project: Path) -> None:
+    write(project, {
+        "lib/common.pspec.yaml": "presets:\n  base:\n    cfg_scale: 3\n",
+        "a.pspec": """
+            import "lib/common.pspec.yaml"
+            import "missing.pspec"
+            import "../outside.pspec"
+            tune 1
+            preset base {
+              steps = 1
+            }
+            """,
+    })
+    (project.parent / "outside.pspec").write_text("tune 1\n")
+    r = invoke("lint", "a.pspec")
+    assert [ln.split(" ")[:2] for ln in r.stdout.splitlines()] == [
+        ["a.pspec:2:8:", "PS003"], ["a.pspec:3:8:", "PS003"], ["a.pspec:5:8:", "PS006"]]
+    assert "lib/common.pspec.yaml:2:3" in r.stdout.splitlines()[2]
+
+
+def test_imports_cross_syntax_cycles_and_imported_prompts(
+        project: Path) -> None:
+    write(project, {
+        "cyc/a.pspec": 'import "b.pspec.yaml"\ntune 1\nprompt a {\n  text = "a"\n}\n',
+        "cyc/b.pspec.yaml": "imports: [a.pspec]\ntune: 1\nprompts:\n  b:\n    text: b\n",
+        "lib.pspec.yaml": "vars:\n  v: lib\npresets:\n  s:\n    steps: 3\n"
+                          "prompts:\n  own:\n    tune: 1\n    text: own\n",
+        "main.pspec": 'import "lib.pspec.yaml"\ntune 2\nprompt m : s {\n  text = "{{ v }}"\n}\n',
+    })
+    assert positions("cyc") == [(1, 8, "PS003"), (1, 11, "PS003")]
+    reqs = expand_lines("main.pspec")
+    assert [(r["prompt"], r["tune_id"], r["params"]) for r in reqs] == [
+        ("m", 2, {"steps": 3, "text": "lib"})]
