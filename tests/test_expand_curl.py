@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import invoke, write
 
 from promptspec import api
-from promptspec.emulator import EmulatorConfig, RunningEmulator, start_emulator
+from promptspec.emulator import RunningEmulator
 from promptspec.request import request_id
 
 TRICKY = [
@@ -26,12 +25,6 @@ TRICKY = [
     "it's a 'quote'",
     "naïve café 日本",
 ]
-
-
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with start_emulator(EmulatorConfig()) as emu:
-        yield emu
 
 
 def test_curl_commands_deliver_every_value(tmp_path: Path, emulator: RunningEmulator,

@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from conftest import CODE_TABLE, invoke, positions, write
 
-from promptspec.cli import cli
 from promptspec.lint.rules import RULES
 
 # line 5: PS103 (num_images 9); line 6: PS101 (unknown parameter)
@@ -48,20 +47,11 @@ prompts:
 """
 
 
-def project(tmp_path: Path, files: dict[str, str], pyproject: str = "") -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n' + pyproject)
-    for name, text in files.items():
-        p = tmp_path / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
-    return tmp_path
-
-
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str,
-        env: dict[str, str] | None = None) -> Result:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    return CliRunner().invoke(cli, ["lint", *args], env=env)
+def run(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str,
+        env: dict[str, str | None] | None = None) -> Result:
+    """`promptspec lint ARGS` from the folder `cwd`."""
+    monkeypatch.chdir(cwd)
+    return invoke("lint", *args, env=env)
 
 
 def found(result: Result) -> list[tuple[str, int, str]]:
@@ -70,7 +60,8 @@ def found(result: Result) -> list[tuple[str, int, str]]:
 
 def test_text_findings_sorted_with_summary_on_stderr(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL, "a.pspec.yaml": BAD_YAML, "c.pspec": CLEAN_DSL})
+    write(tmp_path, {"b.pspec": BAD_DSL, "a.pspec.yaml": BAD_YAML, "c.pspec": CLEAN_DSL},
+          pyproject="")
     r = run(tmp_path, monkeypatch)
     assert r.exit_code == 1
     lines = r.stdout.splitlines()
@@ -84,13 +75,13 @@ def test_text_findings_sorted_with_summary_on_stderr(tmp_path: Path,
 
 def test_clean_run_prints_nothing_on_stdout(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"c.pspec": CLEAN_DSL})
+    write(tmp_path, {"c.pspec": CLEAN_DSL}, pyproject="")
     r = run(tmp_path, monkeypatch)
     assert (r.exit_code, r.stdout) == (0, "")
 
 
 def test_warnings_pass_unless_strict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"w.pspec": WARN_DSL})
+    write(tmp_path, {"w.pspec": WARN_DSL}, pyproject="")
     r = run(tmp_path, monkeypatch, "--format", "json")
     assert [(i["code"], i["severity"], i["line"]) for i in json.loads(r.stdout)] == [
         ("PS209", "warning", 8)]
@@ -102,7 +93,7 @@ def test_warnings_pass_unless_strict(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_github_format_escapes_and_is_chosen_on_actions(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"w.pspec": WARN_DSL, "b.pspec": BAD_DSL})
+    write(tmp_path, {"w.pspec": WARN_DSL, "b.pspec": BAD_DSL}, pyproject="")
     r = run(tmp_path, monkeypatch, env={"GITHUB_ACTIONS": "true"})
     lines = r.stdout.splitlines()
     assert lines[0].startswith("::error file=b.pspec,line=5,col=")
@@ -123,7 +114,7 @@ def test_github_escaping_of_properties_and_message() -> None:
 
 def test_select_and_ignore_on_the_command_line(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL, "w.pspec": WARN_DSL})
+    write(tmp_path, {"b.pspec": BAD_DSL, "w.pspec": WARN_DSL}, pyproject="")
     r = run(tmp_path, monkeypatch, "--format", "json", "--select", "PS1")
     assert {c for _, _, c in found(r)} == {"PS101", "PS103"}
     r = run(tmp_path, monkeypatch, "--format", "json", "--select", "PS1,PS209",
@@ -135,7 +126,7 @@ def test_select_and_ignore_on_the_command_line(tmp_path: Path,
 
 
 def test_unknown_code_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL})
+    write(tmp_path, {"b.pspec": BAD_DSL}, pyproject="")
     r = run(tmp_path, monkeypatch, "--select", "PS999")
     assert r.exit_code == 2
     assert "PS999" in r.stderr and r.stdout == ""
@@ -143,8 +134,8 @@ def test_unknown_code_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_config_select_ignore_and_cli_override(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL, "w.pspec": WARN_DSL},
-            '[tool.promptspec]\nignore = ["PS103", "PS2"]\n')
+    write(tmp_path, {"b.pspec": BAD_DSL, "w.pspec": WARN_DSL},
+          pyproject='[tool.promptspec]\nignore = ["PS103", "PS2"]\n')
     r = run(tmp_path, monkeypatch, "--format", "json")
     assert found(r) == [("b.pspec", 6, "PS101")]
     # --select replaces the selection; config ignores carry over (no config select)
@@ -154,15 +145,15 @@ def test_config_select_ignore_and_cli_override(tmp_path: Path,
 
 def test_config_select_replaced_by_cli_select(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL}, '[tool.promptspec]\nselect = ["PS101"]\n')
+    write(tmp_path, {"b.pspec": BAD_DSL}, pyproject='[tool.promptspec]\nselect = ["PS101"]\n')
     assert found(run(tmp_path, monkeypatch, "--format", "json")) == [("b.pspec", 6, "PS101")]
     r = run(tmp_path, monkeypatch, "--format", "json", "--select", "PS103")
     assert found(r) == [("b.pspec", 5, "PS103")]
 
 
 def test_per_file_ignores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"legacy/b.pspec": BAD_DSL, "new/b.pspec": BAD_DSL},
-            '[tool.promptspec.per-file-ignores]\n"legacy/*" = ["PS1"]\n')
+    write(tmp_path, {"legacy/b.pspec": BAD_DSL, "new/b.pspec": BAD_DSL},
+          pyproject='[tool.promptspec.per-file-ignores]\n"legacy/*" = ["PS1"]\n')
     sub = tmp_path / "new"
     r = run(tmp_path, monkeypatch, "--format", "json")
     assert {p for p, _, _ in found(r)} == {"new/b.pspec"}
@@ -172,7 +163,7 @@ def test_per_file_ignores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_unreadable_path_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL})
+    write(tmp_path, {"b.pspec": BAD_DSL}, pyproject="")
     r = run(tmp_path, monkeypatch, "missing.pspec")
     assert r.exit_code == 2
     assert r.stderr.strip() == "missing.pspec: no such file"
@@ -182,7 +173,7 @@ def test_suppression_comments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     dsl = BAD_DSL.replace("num_images = 9", "num_images = 9  # promptspec: ignore[PS103]")
     dsl = dsl.replace("colour = 1", "colour = 1  # promptspec: ignore")
     yaml = BAD_YAML.replace("steps: 99", "steps: 99   # promptspec: ignore[PS209, PS103]")
-    project(tmp_path, {"b.pspec": dsl, "a.pspec.yaml": yaml})
+    write(tmp_path, {"b.pspec": dsl, "a.pspec.yaml": yaml}, pyproject="")
     r = run(tmp_path, monkeypatch, "--format", "json")
     assert found(r) == [] and r.exit_code == 0
 
@@ -190,7 +181,7 @@ def test_suppression_comments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_suppression_of_another_code_does_not_hide(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     dsl = BAD_DSL.replace("num_images = 9", "num_images = 9  # promptspec: ignore[PS101]")
-    project(tmp_path, {"b.pspec": dsl})
+    write(tmp_path, {"b.pspec": dsl}, pyproject="")
     assert ("b.pspec", 5, "PS103") in found(run(tmp_path, monkeypatch, "--format", "json"))
 
 
@@ -199,7 +190,7 @@ def test_suppression_text_inside_strings_is_not_a_comment(tmp_path: Path,
     dsl = BAD_DSL.replace("colour = 1", 'colour = "say \\" # promptspec: ignore"')
     yaml = BAD_YAML + "    colour: 'it''s # promptspec: ignore'\n" + \
         '    hue: "a # promptspec: ignore"\n'
-    project(tmp_path, {"b.pspec": dsl, "a.pspec.yaml": yaml})
+    write(tmp_path, {"b.pspec": dsl, "a.pspec.yaml": yaml}, pyproject="")
     codes = found(run(tmp_path, monkeypatch, "--format", "json"))
     assert ("b.pspec", 6, "PS101") in codes
     assert ("a.pspec.yaml", 7, "PS101") in codes
@@ -208,7 +199,7 @@ def test_suppression_text_inside_strings_is_not_a_comment(tmp_path: Path,
 
 def test_discovery_skips_hidden_and_gitignored(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {
+    write(tmp_path, {
         "specs/b.pspec": BAD_DSL,
         "specs/deep/x.pspec.yml": BAD_YAML,
         "specs/deep/y.pspec.yaml": BAD_YAML,
@@ -218,7 +209,7 @@ def test_discovery_skips_hidden_and_gitignored(tmp_path: Path,
         "specs/keep.pspec": BAD_DSL,
         "notes/b.txt": "not a spec",
         ".gitignore": "build/\n*.pspec\n!/specs/*.pspec\nspecs/scratch.pspec\n",
-    })
+    }, pyproject="")
     r = run(tmp_path, monkeypatch, "--format", "json")
     assert sorted({p for p, _, _ in found(r)}) == [
         "specs/b.pspec", "specs/deep/x.pspec.yml", "specs/deep/y.pspec.yaml", "specs/keep.pspec"]
@@ -232,7 +223,7 @@ def test_discovery_skips_hidden_and_gitignored(tmp_path: Path,
 
 
 def test_statistics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL, "c.pspec": BAD_DSL, "w.pspec": WARN_DSL})
+    write(tmp_path, {"b.pspec": BAD_DSL, "c.pspec": BAD_DSL, "w.pspec": WARN_DSL}, pyproject="")
     r = run(tmp_path, monkeypatch, "--statistics")
     assert r.stdout.splitlines() == [
         "  2  PS101 unknown-parameter",
@@ -247,22 +238,21 @@ def test_statistics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_rules_text_json_and_one_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    text = runner.invoke(cli, ["rules"])
+    text = invoke("rules")
     lines = text.stdout.splitlines()
     assert len(lines) == len(RULES)
     assert lines[0].split()[:3] == ["PS001", "syntax-error", "error"]
-    items = json.loads(runner.invoke(cli, ["rules", "--format", "json"]).stdout)
+    items = json.loads(invoke("rules", "--format", "json").stdout)
     assert [(i["code"], i["name"], i["severity"], i["fixable"]) for i in items] == [
         (c.code, c.name, c.severity, c.fixable) for c in CODE_TABLE.values()]
     assert all(list(i) == ["code", "name", "severity", "summary", "explanation", "fixable"]
                for i in items)
-    one = runner.invoke(cli, ["rules", "ps209"])
+    one = invoke("rules", "ps209")
     assert one.exit_code == 0
     assert one.stdout.startswith("PS209 aspect-ratio-with-size (warning)")
     assert RULES["PS209"].good.strip().splitlines()[0].strip() in one.stdout
     assert "Bad:" in one.stdout and "Good:" in one.stdout
-    assert runner.invoke(cli, ["rules", "PS999"]).exit_code == 2
+    assert invoke("rules", "PS999").exit_code == 2
 
 
 def _subprocess(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -272,7 +262,7 @@ def _subprocess(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_subprocess_text_and_exit_codes(tmp_path: Path) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL, "c.pspec": CLEAN_DSL})
+    write(tmp_path, {"b.pspec": BAD_DSL, "c.pspec": CLEAN_DSL}, pyproject="")
     r = _subprocess(tmp_path, "lint")
     assert r.returncode == 1
     assert r.stdout.splitlines()[0].startswith("b.pspec:5:")
@@ -284,7 +274,7 @@ def test_subprocess_text_and_exit_codes(tmp_path: Path) -> None:
 
 
 def test_lint_path_stays_light(tmp_path: Path) -> None:
-    project(tmp_path, {"b.pspec": BAD_DSL, "a.pspec.yaml": BAD_YAML})
+    write(tmp_path, {"b.pspec": BAD_DSL, "a.pspec.yaml": BAD_YAML}, pyproject="")
     code = (
         "import sys\n"
         "from promptspec.cli import main\n"
@@ -306,7 +296,7 @@ def test_sarif_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
     import jsonschema
 
     schema = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.schema.json").read_text())
-    project(tmp_path, {"specs/b.pspec": BAD_DSL, "specs/w.pspec": WARN_DSL})
+    write(tmp_path, {"specs/b.pspec": BAD_DSL, "specs/w.pspec": WARN_DSL}, pyproject="")
     (tmp_path / ".git").mkdir()
     r = run(tmp_path / "specs", monkeypatch, "--format", "sarif")
     assert r.exit_code == 1

@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import write
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -27,11 +28,9 @@ def lint(path: Path | str, max_requests: int = 1000) -> list[Diagnostic]:
 
 # -- fixes -------------------------------------------------------------
 
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "t"\n')
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+def spec_file(root: Path, name: str, text: str) -> Path:
+    """`name` holding `text` in a project at `root`."""
+    return write(root, {name: text}, pyproject="") / name
 
 
 def only(found: list[Diagnostic], code: str) -> Diagnostic:
@@ -71,7 +70,7 @@ def apply(text: str, d: Diagnostic) -> str:
 ])
 def test_fix_replaces_the_right_text(tmp_path: Path, name: str, text: str, code: str,
                                      fixed: str) -> None:
-    path = write(tmp_path, name, text)
+    path = spec_file(tmp_path, name, text)
     d = only(lint(path), code)
     mended = apply(text, d)
     assert fixed in mended
@@ -80,20 +79,20 @@ def test_fix_replaces_the_right_text(tmp_path: Path, name: str, text: str, code:
 
 
 def test_unfixable_findings_carry_no_fix(tmp_path: Path) -> None:
-    path = write(tmp_path, "n.pspec", 'tune 7\nprompt a {\n  text = "x"\n  steps = 80\n'
+    path = spec_file(tmp_path, "n.pspec", 'tune 7\nprompt a {\n  text = "x"\n  steps = 80\n'
                                       '  scheduler = "nope"\n}\n')
     assert all(d.fix is None for d in lint(path))
 
 
 def test_findings_in_imported_files_belong_to_them(tmp_path: Path) -> None:
-    write(tmp_path, "lib.pspec", "preset p {\n  steps = 99\n  seed = \"x\"\n}\n")
-    path = write(tmp_path, "main.pspec", 'import "lib.pspec"\ntune 7\n'
+    spec_file(tmp_path, "lib.pspec", "preset p {\n  steps = 99\n  seed = \"x\"\n}\n")
+    path = spec_file(tmp_path, "main.pspec", 'import "lib.pspec"\ntune 7\n'
                                          'prompt a : p {\n  text = "x"\n}\n')
     assert lint(path) == []
 
 
 def test_max_requests_is_honoured(tmp_path: Path) -> None:
-    path = write(tmp_path, "m.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
+    path = spec_file(tmp_path, "m.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
                                       "    seed = 1..50\n  }\n}\n")
     assert not lint(path)
     d = only(lint(path, max_requests=10), "PS403")
@@ -137,13 +136,13 @@ def test_a_10_to_the_12_point_sweep_is_judged_without_iterating(
             raise AssertionError("a rule iterated a whole range")
 
     monkeypatch.setattr(values, "NumRange", NoIter)
-    path = write(tmp_path, "huge.pspec", HUGE)
+    path = spec_file(tmp_path, "huge.pspec", HUGE)
     found = {(d.code, d.span.line) for d in lint(path)}
     assert found == {("PS403", 5), ("PS201", 9), ("PS101", 20)}
 
 
 def test_a_huge_random_axis_stays_abstract(tmp_path: Path) -> None:
-    path = write(tmp_path, "r.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
+    path = spec_file(tmp_path, "r.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
                                       "    seed = random(100000000)\n    h = random(5000000)\n"
                                       "  }\n}\n")
     found = {d.code for d in lint(path)}
@@ -232,7 +231,7 @@ CLASH = ('tune 7\nprompt p0 {\n  text = "a Monet"\n  sweep {\n    seed = [1, 2]\
 @given(text=clashing_specs())
 def test_duplicate_prompts_match_full_expansion(text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        path = write(Path(folder), "r.pspec", text)
+        path = spec_file(Path(folder), "r.pspec", text)
         across, want = _clash_findings(path)
     assert across == want
 
@@ -240,7 +239,7 @@ def test_duplicate_prompts_match_full_expansion(text: str) -> None:
 def test_the_clash_generator_makes_real_duplicates() -> None:
     """The property above is not vacuous: such specs do share requests across prompts."""
     with tempfile.TemporaryDirectory() as folder:
-        across, want = _clash_findings(write(Path(folder), "r.pspec", CLASH))
+        across, want = _clash_findings(spec_file(Path(folder), "r.pspec", CLASH))
     assert want == {"p1": "p0"} and across == want
 
 
@@ -298,7 +297,7 @@ def _blank(text: str) -> tuple[object, object]:
     from promptspec.lint.rules._value_sets import PromptView
 
     with tempfile.TemporaryDirectory() as folder:
-        res = resolve(str(write(Path(folder), "b.pspec", text)))
+        res = resolve(str(spec_file(Path(folder), "b.pspec", text)))
     view = PromptView(res.prompts[0])
     lit = view.rp.params["text"].field.value
     assert isinstance(lit, Literal) and isinstance(lit.value, str)
