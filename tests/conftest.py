@@ -7,6 +7,7 @@ Every test starts from a clean environment: no `ASTRIA_*`, `PROMPTSPEC_*` or
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import textwrap
@@ -107,6 +108,13 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str | None] | No
            ) -> Result:
     """`promptspec ARGS...` in this process; stdout and stderr kept apart."""
     return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+
+def invoke_in(folder: Path, args: list[str]) -> tuple[int, str, str]:
+    """`promptspec ARGS...` from `folder`: (exit code, stdout, stderr)."""
+    with contextlib.chdir(folder):
+        r = invoke(*args)
+    return r.exit_code, r.stdout, r.stderr
 
 
 def one_line_error(result: Result, code: int) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, expand_lines, invoke, write
+from conftest import ROOT, expand_lines, invoke, one_line_error, write
 
 from promptspec import api
 from promptspec.cli import cli
@@ -72,8 +72,8 @@ def test_expansion_is_deterministic_across_processes(project: Path) -> None:
         'tune 3\nprompt p {\n  text = "x {{ seed }}"\n  sweep {\n    seed = random(5)\n'
         "    cfg_scale = 0.2..0.8 count 4\n  }\n}\n"
     )
-    outs = set()
-    for hashseed in ("1", "2", "random"):
+    outs = {invoke("expand", "c.pspec", "r.pspec").stdout}  # this process's own hash seed
+    for hashseed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
         r = subprocess.run([sys.executable, "-m", "promptspec", "expand", "c.pspec", "r.pspec"],
                            capture_output=True, text=True, env=env, check=True)
@@ -156,14 +156,10 @@ def test_count_of_a_huge_sweep_answers_at_once(project: Path) -> None:
 
 def test_errors_are_one_line(project: Path) -> None:
     (project / "bad.pspec").write_text("tune 5\nprompt a {\n  text = \n}\n")
-    r = subprocess.run([sys.executable, "-m", "promptspec", "expand", "bad.pspec"],
-                       capture_output=True, text=True)
-    assert r.returncode == 1
-    assert r.stderr.startswith("bad.pspec:3:") and "PS001" in r.stderr
-    assert "Traceback" not in r.stderr and r.stdout == ""
-    r = subprocess.run([sys.executable, "-m", "promptspec", "expand", "missing.pspec"],
-                       capture_output=True, text=True)
-    assert r.returncode == 2 and "missing.pspec" in r.stderr and "Traceback" not in r.stderr
+    line = one_line_error(invoke("expand", "bad.pspec"), 1)
+    assert line.startswith("bad.pspec:3:") and "PS001" in line
+    line = one_line_error(invoke("expand", "missing.pspec"), 2)
+    assert "missing.pspec" in line
 
 
 def canonical_id(obj: dict[str, Any]) -> str:

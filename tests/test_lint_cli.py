@@ -261,16 +261,18 @@ def _subprocess(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60)
 
 
-def test_subprocess_text_and_exit_codes(tmp_path: Path) -> None:
+def test_the_installed_command_text_and_exit_codes(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One real process, as a shell runs it; the other answers in-process."""
     write(tmp_path, {"b.pspec": BAD_DSL, "c.pspec": CLEAN_DSL}, pyproject="")
     r = _subprocess(tmp_path, "lint")
     assert r.returncode == 1
     assert r.stdout.splitlines()[0].startswith("b.pspec:5:")
     assert r.stderr.strip() == "Found 2 errors, 0 warnings."
-    clean = _subprocess(tmp_path, "lint", "c.pspec")
-    assert (clean.returncode, clean.stdout) == (0, "")
-    bad_opt = _subprocess(tmp_path, "lint", "--format", "xml")
-    assert bad_opt.returncode == 2 and "Traceback" not in bad_opt.stderr
+    clean = run(tmp_path, monkeypatch, "c.pspec")
+    assert (clean.exit_code, clean.stdout) == (0, "")
+    bad_opt = run(tmp_path, monkeypatch, "--format", "xml")
+    assert bad_opt.exit_code == 2 and "Traceback" not in bad_opt.stderr
 
 
 def test_lint_path_stays_light(tmp_path: Path) -> None:

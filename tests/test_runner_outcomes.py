@@ -166,7 +166,7 @@ def test_not_created_is_sent_again(tmp_path: Path, fault: str) -> None:
     assert "2 retries" in err
 
 
-def test_gives_up_after_the_attempts_and_reports(tmp_path: Path) -> None:
+def test_gives_up_after_the_attempts_and_reports(tmp_path: Path, slept: list[float]) -> None:
     api = FakeApi(["503"] * 12)
     code, _ = run(tmp_path, api, 1)
     assert code == 1
@@ -195,7 +195,8 @@ def test_the_key_never_goes_to_image_hosts_or_output(tmp_path: Path) -> None:
             assert KEY.encode() not in path.read_bytes(), path
 
 
-def test_a_prompt_that_cannot_be_polled_is_polled_again_later(tmp_path: Path) -> None:
+def test_a_prompt_that_cannot_be_polled_is_polled_again_later(tmp_path: Path,
+                                                            slept: list[float]) -> None:
     api = FakeApi([])
     api.broken_reads = True
     code, err = run(tmp_path, api, 1)
