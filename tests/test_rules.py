@@ -16,7 +16,6 @@ from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecError
 from promptspec.expand import expand_prompt, prepare
 from promptspec.lint.rules import check
-from promptspec.model import Literal
 from promptspec.resolve import resolve
 
 
@@ -271,59 +270,3 @@ def test_most_templates_take_the_path_without_jinja() -> None:
     plain = [s for s in _PIECES if _render._plain_parts(s) is not None]
     assert len(plain) > len(_PIECES) // 2
     assert _render._plain_parts("a {{ x }} b") is not None
-
-
-_BLANK_TEXTS = ['"{{ a }}"', '"{{ a }} {{ b }}"', '" {{ b }}\\n{{ a }} "', '"x{{ a }}"',
-                '"{{ a }}{{ c }}"', '"{{ a|trim }}"']
-_BLANK_VALUES = ['" "', '""', '"x"', "0", '"\\t"']
-
-
-@st.composite
-def blank_specs(draw: st.DrawFn) -> str:
-    values = st.sampled_from(_BLANK_VALUES)
-    lines = ["tune 7", "vars {", f"  a = {draw(values)}", f"  b = {draw(values)}", "}",
-             "prompt p {", f"  text = {draw(st.sampled_from(_BLANK_TEXTS))}", "  sweep {"]
-    for name in ("a", "b", "seed"):
-        if draw(st.integers(0, 9)) < 6:
-            items = draw(st.lists(st.sampled_from(["1", "2"]) if name == "seed" else values,
-                                  min_size=1, max_size=3))
-            lines.append(f"    {name} = [{', '.join(items)}]")
-    return "\n".join([*lines, "  }", "}"]) + "\n"
-
-
-def _blank(text: str) -> tuple[object, object]:
-    """(first_blank's answer, what rendering every combination finds) for the spec."""
-    from promptspec.lint.rules._render import first_blank, renders
-    from promptspec.lint.rules._value_sets import PromptView
-
-    with tempfile.TemporaryDirectory() as folder:
-        res = resolve(str(spec_file(Path(folder), "b.pspec", text)))
-    view = PromptView(res.prompts[0])
-    lit = view.rp.params["text"].field.value
-    assert isinstance(lit, Literal) and isinstance(lit.value, str)
-    want = next(((True, c) for out, c in renders(view, "text", lit.value) if not out),
-                (False, {}))
-    return first_blank(view, lit.value), want
-
-
-BLANKS = ['tune 7\nvars {\n  a = " "\n  b = "x"\n}\nprompt p {\n  text = "{{ a }}"\n'
-          '  sweep {\n    b = ["x"]\n  }\n}\n',
-          'tune 7\nvars {\n  a = "x"\n  b = "x"\n}\nprompt p {\n  text = "{{ a }} {{ b }}"\n'
-          '  sweep {\n    a = [" ", "y"]\n  }\n}\n']
-
-
-@settings(max_examples=150, deadline=None)
-@example(text=BLANKS[0])
-@example(text=BLANKS[1])
-@given(text=blank_specs())
-def test_blank_text_found_as_rendering_finds_it(text: str) -> None:
-    got, want = _blank(text)
-    if got is not None:
-        assert got == want
-
-
-def test_blank_text_is_decided_without_rendering_both_ways() -> None:
-    """The property above is not vacuous: first_blank answers for real specs, both ways."""
-    answers = [_blank(text)[0] for text in BLANKS]
-    assert answers[0] is not None and answers[0][0] is True
-    assert answers[1] == (False, {})
