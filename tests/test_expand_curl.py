@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -42,11 +41,9 @@ def test_curl_commands_deliver_every_value(tmp_path: Path, emulator: RunningEmul
     )
     monkeypatch.chdir(tmp_path)
     requests = list(api.expand(["c.pspec"]))
-    out = subprocess.run(
-        [sys.executable, "-m", "promptspec", "expand", "c.pspec", "--format", "curl",
-         "--base-url", emulator.url],
-        capture_output=True, text=True, check=True,
-    ).stdout
+    printed = invoke("expand", "c.pspec", "--format", "curl", "--base-url", emulator.url)
+    assert printed.exit_code == 0, printed.stderr
+    out = printed.stdout
     assert "secret-key-value" not in out and "$ASTRIA_API_KEY" in out
     env = {**os.environ, "ASTRIA_API_KEY": "secret-key-value"}
     script = out.replace("curl -X POST", "curl -sS --fail -o /dev/null -X POST")

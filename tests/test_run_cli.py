@@ -1,4 +1,4 @@
-"""CONTRACT.md section 7, `promptspec run` as a user runs it: the command in-process against
+"""`promptspec run` (README: "Running a sweep, exactly once") as a user runs it: in-process against
 the real emulator on loopback (faults injected where a case needs them), every request it
 sends recorded on the wire. Subprocesses only where they are the point: SIGKILL mid-run and
 a terminal that asks before a large run."""
@@ -157,7 +157,7 @@ def test_no_wait_then_a_plain_run(
     assert r.exit_code == 0, r.stderr
     assert len(wire.posts()) == 2
     assert not wire.gets("one") and not wire.gets("image")
-    assert not (project / "o" / "images").exists()
+    assert not (project / "o" / "images").exists() and not (project / "o" / "index.html").exists()
     assert {x["state"] for x in results(project / "o")} == {"created"}
     r = invoke("run", "demo.pspec", "--base-url", emulator.url, "--out", "o")
     assert r.exit_code == 0, r.stderr

@@ -84,19 +84,6 @@ def test_resume_sends_nothing_and_downloads_nothing(tmp_path: Path,
     assert images[0].is_file() and emulator.state.create_count == 6
 
 
-def test_no_wait_then_wait(tmp_path: Path, emulator: RunningEmulator) -> None:
-    reqs = make_requests(5)
-    out = tmp_path / "out"
-    code, _ = run(reqs, options(out, emulator.url, wait=False))
-    assert code == 0
-    assert {r["state"] for r in results(out)} == {"created"}
-    assert not (out / "images").exists() and not (out / "index.html").exists()
-    code, _ = run(reqs, options(out, emulator.url))
-    assert code == 0
-    assert_created_once(emulator, reqs)
-    assert {r["state"] for r in results(out)} == {"finished"}
-
-
 def test_inflight_rows_left_by_a_crash_are_reconciled(tmp_path: Path,
                                                       emulator: RunningEmulator) -> None:
     """Simulate a crash between the server's create and our record of it."""
@@ -126,16 +113,6 @@ def test_validation_error_is_reported_with_the_api_message(tmp_path: Path,
     assert line["error"].startswith("HTTP 422: steps:")
     assert "steps" in err and "1 failed" in err
     assert emulator.state.create_count == 2
-
-
-def test_unreachable_server_at_start(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with pytest.raises(RunError, match=r"cannot reach the API at http://127\.0\.0\.1"):
-        run(make_requests(2), options(tmp_path / "out", f"http://127.0.0.1:{port}"))
 
 
 def test_refused_key_stops_the_run(tmp_path: Path) -> None:
