@@ -83,6 +83,8 @@ class FakeApi:
             if fate == "429":
                 return httpx.Response(429, json={"error": "slow down"},
                                       headers={"Retry-After": "1"})
+            if fate == "422":
+                return httpx.Response(422, json={"steps": ["steps is out of range"]})
             if fate == "connect":
                 raise httpx.ConnectError("refused", request=request)
             raise AssertionError(fate)
@@ -245,3 +247,14 @@ def test_a_prompt_with_user_error_fails_the_run(tmp_path: Path) -> None:
     lines = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     assert [x["state"] for x in lines] == ["failed", "finished"]
     assert "the API refuses this prompt" in lines[0]["error"]
+
+
+def test_422_is_reported_with_the_api_message_and_never_retried(tmp_path: Path) -> None:
+    api = FakeApi(["422"])
+    code, err = run(tmp_path, api, 2)
+    assert code == 1
+    assert api.posts == 2 and len(api.prompts) == 1  # one refused, once; one created
+    lines = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert [x["state"] for x in lines] == ["failed", "finished"]
+    assert lines[0]["error"] == "HTTP 422: steps: steps is out of range"
+    assert "steps is out of range" in err
