@@ -51,6 +51,13 @@ def client() -> Iterator[httpx.Client]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def bare() -> Iterator[httpx.Client]:
+    """A client without the key (one connection pool, not one per call)."""
+    with httpx.Client(timeout=10) as c:
+        yield c
+
+
 def form(**fields: Any) -> dict[str, tuple[None, str]]:
     """Multipart fields as httpx sends them: prompt[name] -> string value."""
     return {f"prompt[{k}]": (None, str(v)) for k, v in fields.items()}
@@ -121,17 +128,17 @@ def test_unknown_ids_and_wrong_tune_are_404(emu: RunningEmulator, client: httpx.
     assert client.delete(f"{emu.url}/tunes/7/prompts/{obj['id']}").status_code == 404
 
 
-def test_auth_required_except_for_images(emu: RunningEmulator) -> None:
+def test_auth_required_except_for_images(emu: RunningEmulator, bare: httpx.Client) -> None:
     url = f"{emu.url}/tunes/1/prompts"
-    obj = httpx.post(url, headers=KEY, files=form(text="x")).json()
+    obj = bare.post(url, headers=KEY, files=form(text="x")).json()
     one = f"{url}/{obj['id']}"
     for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"}):
-        for r in (httpx.get(url, headers=headers),
-                  httpx.post(url, headers=headers, files=form(text="x")),
-                  httpx.get(one, headers=headers), httpx.delete(one, headers=headers)):
+        for r in (bare.get(url, headers=headers),
+                  bare.post(url, headers=headers, files=form(text="x")),
+                  bare.get(one, headers=headers), bare.delete(one, headers=headers)):
             assert r.status_code == 401
             assert "error" in r.json()
-    assert httpx.get(f"{emu.url}/images/{obj['id']}/1.png").status_code == 200
+    assert bare.get(f"{emu.url}/images/{obj['id']}/1.png").status_code == 200
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -302,28 +309,30 @@ def test_creates_by_fields(client: httpx.Client) -> None:
     ],
 )
 def test_images_are_pngs_of_the_asked_size(
-    emu: RunningEmulator, client: httpx.Client, fields: dict[str, Any], size: tuple[int, int]
+    emu: RunningEmulator, client: httpx.Client, bare: httpx.Client, fields: dict[str, Any],
+    size: tuple[int, int]
 ) -> None:
     obj = create(client, emu.url, text="a lighthouse at dusk", seed="3", **fields).json()
     done = wait_finished(client, obj)
-    r = httpx.get(done["images"][0])
+    r = bare.get(done["images"][0])  # image URLs need no key
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     image = Image.open(io.BytesIO(r.content))
     assert image.format == "PNG" and image.size == size
 
 
-def test_image_count_colour_and_bounds(emu: RunningEmulator, client: httpx.Client) -> None:
+def test_image_count_colour_and_bounds(emu: RunningEmulator, client: httpx.Client,
+                                      bare: httpx.Client) -> None:
     one = wait_finished(client, create(client, emu.url, text="t", seed="1", num_images="3").json())
     two = wait_finished(client, create(client, emu.url, text="t", seed="2").json())
     assert len(one["images"]) == 3 and len(two["images"]) == 1
 
     def corner(url: str) -> Any:
-        return Image.open(io.BytesIO(httpx.get(url).content)).convert("RGB").getpixel((1, 1))
+        return Image.open(io.BytesIO(bare.get(url).content)).convert("RGB").getpixel((1, 1))
 
     assert corner(one["images"][0]) == corner(one["images"][2])
     assert corner(one["images"][0]) != corner(two["images"][0])
-    assert httpx.get(f"{emu.url}/images/{one['id']}/4.png").status_code == 404
-    assert httpx.get(f"{emu.url}/images/999999/1.png").status_code == 404
+    assert bare.get(f"{emu.url}/images/{one['id']}/4.png").status_code == 404
+    assert bare.get(f"{emu.url}/images/999999/1.png").status_code == 404
 
 
 def test_latency_delays_images() -> None:
