@@ -16,6 +16,7 @@ from promptspec.lint.rules._value_sets import RandomInts, lint_axis_values
 from promptspec.model import Field, FileRef, ListValue, Literal, RandomValue, RangeValue, Span
 from promptspec.params import (
     FAMILY,
+    PARAMS,
     TUNE,
     Param,
     check_item,
@@ -146,7 +147,11 @@ def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
         return
     table = ctx.table
     if f.name != TUNE and f.name not in table:
-        hint = did_you_mean(f.name, [*table, TUNE, FAMILY])
+        if f.name in PARAMS:  # known to the current API, not to this profile
+            hint = (f" under the {ctx.profile!r} API profile; it is a parameter of the current "
+                    "API (api = \"current\")")
+        else:
+            hint = did_you_mean(f.name, [*table, TUNE, FAMILY])
         ctx.report("PS101", f"unknown parameter {f.name!r}{hint}", f.name_span, prompt)
         return
     p = table.get(f.name)
