@@ -15,6 +15,7 @@ from promptspec.lint.rules._render import (
     bracket_problem,
     name_lines,
     names_read,
+    never_blank,
     renders,
     weight_line,
 )
@@ -184,8 +185,8 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                 ctx.report("PS304", f"text uses weighted syntax {weighted[1]!r} but use_lpw "
                                     "is not true", _span(ctx, view, lit, weighted[0], s),
                            rp.name)
-            blank = next(((True, c) for out, c in renders(view, name, src) if not out),
-                         (False, {}))
+            blank = (False, {}) if never_blank(src) else next(
+                ((True, c) for out, c in renders(view, name, src) if not out), (False, {}))
             if blank[0]:
                 at = f" at {blank[1]}" if blank[1] else ""
                 ctx.report("PS306", f"text renders to white space only{at}",
