@@ -16,12 +16,6 @@ KEY = {"Authorization": "Bearer test-key"}
 
 
 @pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    with start_emulator() as running:
-        yield running
-
-
-@pytest.fixture
 def client() -> Iterator[httpx.Client]:
     with httpx.Client(headers=KEY, timeout=10) as c:
         yield c
@@ -42,9 +36,9 @@ def ids(r: httpx.Response) -> list[int]:
     return [p["id"] for p in r.json()]
 
 
-def test_all_prompts_newest_first_with_filters(emu: RunningEmulator,
+def test_all_prompts_newest_first_with_filters(emulator: RunningEmulator,
                                                client: httpx.Client) -> None:
-    url = emu.url
+    url = emulator.url
     made = [create(client, url, 1 + i % 2, f"A Lighthouse {i}") for i in range(25)]
     assert ids(client.get(f"{url}/prompts")) == made[::-1][:20]
     assert ids(client.get(f"{url}/prompts", params={"limit": 500})) == made[::-1]
@@ -61,8 +55,8 @@ def test_all_prompts_newest_first_with_filters(emu: RunningEmulator,
     assert httpx.get(f"{url}/prompts").status_code == 401
 
 
-def test_get_and_delete_by_prompt_id(emu: RunningEmulator, client: httpx.Client) -> None:
-    url = emu.url
+def test_get_and_delete_by_prompt_id(emulator: RunningEmulator, client: httpx.Client) -> None:
+    url = emulator.url
     pid = create(client, url, 5, "a fox")
     for path in (f"/prompts/{pid}", f"/prompts/{pid}.json", f"/tunes/5/prompts/{pid}.json"):
         r = client.get(url + path)
@@ -78,9 +72,9 @@ def test_get_and_delete_by_prompt_id(emu: RunningEmulator, client: httpx.Client)
     assert ids(client.get(f"{url}/tunes/5/prompts")) == []
 
 
-def test_422_has_an_error_line_and_current_parameters(emu: RunningEmulator,
+def test_422_has_an_error_line_and_current_parameters(emulator: RunningEmulator,
                                                       client: httpx.Client) -> None:
-    url = emu.url
+    url = emulator.url
     r = client.post(f"{url}/tunes/1/prompts", files={"prompt[text]": (None, "x"),
                                                       "prompt[resolution]": (None, "3K")})
     assert r.status_code == 422
