@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
+from promptspec.diagnostics import Code
 from promptspec.model import FileRef, ListValue, Literal, RandomValue, RangeValue, Span, Value
 from promptspec.params import Param
 
@@ -26,7 +27,7 @@ RANDOM_DEFAULT_MAX = 2**32
 class AxisError:
     """Why an axis has no values: a PS code, a message and the place."""
 
-    code: str
+    code: Code
     message: str
     span: Span
 
@@ -100,16 +101,18 @@ def _range_values(r: RangeValue) -> NumRange | AxisError:
     start, end = _number(r.start), _number(r.end)
     for lit, num in ((r.start, start), (r.end, end)):
         if num is None:
-            return AxisError("PS407", f"range bound {lit.value!r} is not a number", lit.span)
+            return AxisError(Code.INVALID_RANGE,
+                             f"range bound {lit.value!r} is not a number", lit.span)
     assert start is not None and end is not None
     decimals = max(decimals_of(r.start), decimals_of(r.end))
     all_ints = isinstance(start, int) and isinstance(end, int)
     if r.count is not None:
         count = r.count.value
         if isinstance(count, bool) or not isinstance(count, int):
-            return AxisError("PS407", f"count {count!r} is not a whole number", r.count.span)
+            return AxisError(Code.INVALID_RANGE,
+                             f"count {count!r} is not a whole number", r.count.span)
         if count < 1:
-            return AxisError("PS407", f"count {count} is less than 1", r.count.span)
+            return AxisError(Code.INVALID_RANGE, f"count {count} is less than 1", r.count.span)
         if count == 1:
             return NumRange(start, 0, 1, decimals, all_ints)
         step = (end - start) / (count - 1)
@@ -122,12 +125,13 @@ def _range_values(r: RangeValue) -> NumRange | AxisError:
     if r.step is not None:
         step_v = _number(r.step)
         if step_v is None:
-            return AxisError("PS407", f"step {r.step.value!r} is not a number", r.step.span)
+            return AxisError(Code.INVALID_RANGE,
+                             f"step {r.step.value!r} is not a number", r.step.span)
         if step_v == 0:
-            return AxisError("PS407", "step is 0", r.step.span)
+            return AxisError(Code.INVALID_RANGE, "step is 0", r.step.span)
         if (end - start) * step_v < 0:
             return AxisError(
-                "PS407",
+                Code.INVALID_RANGE,
                 f"step {r.step.text or step_v} points away from the end ({r.start.text or start}"
                 f"..{r.end.text or end})",
                 r.step.span,
@@ -158,21 +162,24 @@ def _random_values(r: RandomValue, param: Param | None, prompt: str, axis: str
                    ) -> list[int] | AxisError:
     n = r.n.value
     if isinstance(n, bool) or not isinstance(n, int):
-        return AxisError("PS407", f"random() takes a whole number of values, got {n!r}", r.n.span)
+        return AxisError(Code.INVALID_RANGE,
+                         f"random() takes a whole number of values, got {n!r}", r.n.span)
     if n < 1:
-        return AxisError("PS407", f"random({n}) asks for fewer than 1 value", r.n.span)
+        return AxisError(Code.INVALID_RANGE, f"random({n}) asks for fewer than 1 value", r.n.span)
     seed: int
     if r.seed is None:
         seed = default_random_seed(prompt, axis)
     else:
         s = r.seed.value
         if isinstance(s, bool) or not isinstance(s, int):
-            return AxisError("PS407", f"random() seed {s!r} is not a whole number", r.seed.span)
+            return AxisError(Code.INVALID_RANGE,
+                             f"random() seed {s!r} is not a whole number", r.seed.span)
         seed = s
     lo, hi = random_range(param)
     if n > hi - lo + 1:
-        return AxisError("PS407", f"random({n}) asks for more distinct values than {lo}..{hi} "
-                                  "holds", r.n.span)
+        return AxisError(Code.INVALID_RANGE,
+                         f"random({n}) asks for more distinct values than {lo}..{hi} "
+                         "holds", r.n.span)
     return random.Random(seed).sample(range(lo, hi + 1), n)
 
 
@@ -190,7 +197,8 @@ def axis_values(value: Value, param: Param | None, prompt: str, axis: str
     if isinstance(value, RandomValue):
         return _random_values(value, param, prompt, axis)
     return AxisError(
-        "PS007", f"sweep axis {axis!r} takes a list, a range or random(n), not a single value",
+        Code.INVALID_STRUCTURE,
+        f"sweep axis {axis!r} takes a list, a range or random(n), not a single value",
         value.span,
     )
 

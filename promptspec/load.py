@@ -22,7 +22,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.errors import SpecReadError
 from promptspec.model import Span
 from promptspec.paths import is_spec_path, syntax_of, work_tree_top
@@ -84,7 +84,8 @@ def _decode_error(data: bytes, err: UnicodeDecodeError, path: str) -> Diagnostic
     line_start = before.rfind(b"\n") + 1
     column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
     span = Span(path, line, column, line, column + 1)
-    return Diagnostic("PS001", f"the file is not valid UTF-8 (byte 0x{data[err.start]:02x})", span)
+    return Diagnostic(Code.SYNTAX_ERROR,
+                      f"the file is not valid UTF-8 (byte 0x{data[err.start]:02x})", span)
 
 
 def decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
@@ -135,7 +136,7 @@ def load(path: str, reader: FileReader = DISK) -> Parsed:
     if len(data) > MAX_SPEC_BYTES:
         span = Span(path, 1, 1, 1, 1)
         too_big = f"the file is larger than {MAX_SPEC_BYTES:,} bytes (10 MiB)"
-        return Parsed(path, "", None, (Diagnostic("PS001", too_big, span),))
+        return Parsed(path, "", None, (Diagnostic(Code.SYNTAX_ERROR, too_big, span),))
     text, bad = decode(data, path)
     if bad is not None:
         return Parsed(path, "", None, (bad,))

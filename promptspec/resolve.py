@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.errors import SpecReadError
 from promptspec.load import DISK, FileReader, Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
@@ -152,12 +152,12 @@ class _Imports:
                 self.vars.append((v, anchor, imp.path))
 
     def _err(self, imp: Import, message: str) -> None:
-        self.diagnostics.append(Diagnostic("PS003", message, imp.span))
+        self.diagnostics.append(Diagnostic(Code.IMPORT_ERROR, message, imp.span))
 
 
 def _dup(kind: str, name: str, later: Span, first: Span) -> Diagnostic:
     return Diagnostic(
-        "PS006", f"{kind} {name!r} is defined twice; the first is at {first}", later
+        Code.DUPLICATE_NAME, f"{kind} {name!r} is defined twice; the first is at {first}", later
     )
 
 
@@ -287,7 +287,7 @@ class _PresetChains:
             preset = self.presets.get(ref.name)
             if preset is None:
                 hint = did_you_mean(ref.name, list(self.presets))
-                self._report(Diagnostic("PS004", f"no preset named {ref.name!r}{hint}",
+                self._report(Diagnostic(Code.UNKNOWN_PRESET, f"no preset named {ref.name!r}{hint}",
                                         ref.span))
                 continue
             if ref.name in stack:
@@ -296,8 +296,8 @@ class _PresetChains:
                     continue
                 self.cycles.add(frozenset(members))
                 chain = " -> ".join((*members, ref.name))
-                self._report(Diagnostic("PS005", f"presets extend each other in a cycle: "
-                                                 f"{chain}", ref.span))
+                self._report(Diagnostic(Code.PRESET_CYCLE, f"presets extend each other in a cycle: "
+                                                           f"{chain}", ref.span))
                 continue
             if ref.name in done:
                 continue

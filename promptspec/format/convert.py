@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Literal as Lit
 
 from promptspec.axes import decimals_of
+from promptspec.diagnostics import Code
 from promptspec.errors import SpecError
 from promptspec.format.comments import place_comments, yaml_comments
 from promptspec.format.dsl_text import Comment, split_layout
@@ -101,7 +102,7 @@ def convert_text(text: str, path: str, to: Syntax) -> str:
     """The spec `text` (read from `path`) in syntax `to`. Raises SpecError when it cannot."""
     source, _, _ = split_layout(text)
     parsed = parse_source(source, path)
-    bad = [d for d in parsed.diagnostics if d.code == "PS001"]
+    bad = [d for d in parsed.diagnostics if d.code == Code.SYNTAX_ERROR]
     if bad or parsed.spec is None:
         raise SpecError(str(bad[0]) if bad else f"{path}: the file does not parse")
     spec = parsed.spec

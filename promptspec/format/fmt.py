@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lark import Token
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.errors import SpecReadError
 from promptspec.format.dsl_layout import TreeLayout
 from promptspec.format.dsl_text import BOM, Comment, restore_layout, split_layout
@@ -58,7 +58,7 @@ def comments_of(source: str, tokens: Iterable[Token]) -> list[Comment]:
 def format_text(text: str, path: str = "<string>") -> tuple[str | None, Diagnostic | None]:
     """(formatted text, None), or (None, the PS001) when the text does not parse."""
     parsed = parse_dsl(text, path)
-    bad = [d for d in parsed.diagnostics if d.code == "PS001"]
+    bad = [d for d in parsed.diagnostics if d.code == Code.SYNTAX_ERROR]
     if bad:
         return None, bad[0]
     source, bom, newline = split_layout(text)

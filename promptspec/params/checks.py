@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from promptspec.diagnostics import Code
 from promptspec.params.table import (
     DEFAULT_PROFILE,
     FIRST_FRAMES,
@@ -59,7 +60,7 @@ def is_file(value: object) -> bool:
     return isinstance(value, dict) and "file_sha256" in value
 
 
-def check_value(p: Param, value: object) -> tuple[str, str] | None:
+def check_value(p: Param, value: object) -> tuple[Code, str] | None:
     """Judge one concrete value of parameter `p`: None if fine, else (code, message).
 
     Null is always fine (it means unset). URL checks (PS107) apply to rendered values.
@@ -68,64 +69,69 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
     if value is None:
         return None
     if not p.allowed:
-        return ("PS205", f"{p.name} is only accepted in a tune's prompts_attributes, "
-                         "not when creating a prompt")
+        return (Code.LORA_SCALE_NOT_ALLOWED,
+                f"{p.name} is only accepted in a tune's prompts_attributes, "
+                "not when creating a prompt")
     if p.array:
         if not isinstance(value, list | tuple):
-            return ("PS102", f"{p.name} takes a list (each item {kind_text(p)}), got "
-                             f"{type_name(value)} {value!r}")
+            return (Code.WRONG_TYPE, f"{p.name} takes a list (each item {kind_text(p)}), got "
+                                     f"{type_name(value)} {value!r}")
         for item in value:
             bad = check_item(p, item)
             if bad is not None:
                 return bad
         return None
     if isinstance(value, list | tuple):
-        return ("PS102", f"{p.name} takes one value, not a list (a list is allowed only as a "
-                         "sweep axis)")
+        return (Code.WRONG_TYPE,
+                f"{p.name} takes one value, not a list (a list is allowed only as a "
+                "sweep axis)")
     return check_item(p, value)
 
 
 _DATA_URL = "data:image/"
 
 
-def check_item(p: Param, value: object) -> tuple[str, str] | None:
+def check_item(p: Param, value: object) -> tuple[Code, str] | None:
     """One value of `p`'s kind (an item of an array parameter, or the whole value)."""
     if value is None:
         return None
     kind = p.kind
     if kind == "bool":
         if not isinstance(value, bool):
-            return ("PS102", f"{p.name} must be a boolean (true/false), got {type_name(value)} "
-                             f"{value!r}")
+            return (Code.WRONG_TYPE,
+                    f"{p.name} must be a boolean (true/false), got {type_name(value)} "
+                    f"{value!r}")
         return None
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            return ("PS102", f"{p.name} must be an integer, got {type_name(value)} {value!r}")
+            return (Code.WRONG_TYPE,
+                    f"{p.name} must be an integer, got {type_name(value)} {value!r}")
     elif kind == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return ("PS102", f"{p.name} must be a number, got {type_name(value)} {value!r}")
+            return (Code.WRONG_TYPE, f"{p.name} must be a number, got {type_name(value)} {value!r}")
     elif kind in ("str", "url"):
         if not isinstance(value, str):
-            return ("PS102", f"{p.name} must be a string, got {type_name(value)} {value!r}")
+            return (Code.WRONG_TYPE, f"{p.name} must be a string, got {type_name(value)} {value!r}")
         if kind == "url" and not value.startswith(("http://", "https://")):
-            return ("PS107", f"{p.name} must be an http(s) URL, got {value!r}")
+            return (Code.INVALID_URL, f"{p.name} must be an http(s) URL, got {value!r}")
         if kind == "url" and len(value.split("://", 1)[1]) == 0:
-            return ("PS107", f"{p.name} must be an http(s) URL, got {value!r}")
+            return (Code.INVALID_URL, f"{p.name} must be an http(s) URL, got {value!r}")
         if p.nonempty and not value.strip():
-            return ("PS102", f"{p.name} must be a non-empty string")
+            return (Code.WRONG_TYPE, f"{p.name} must be a non-empty string")
         return None
     elif kind == "data_url":
         head, sep, _ = value.partition(",") if isinstance(value, str) else ("", "", "")
         if not (sep and head.startswith(_DATA_URL) and head.endswith(";base64")
                 and len(head) > len(_DATA_URL) + len(";base64")):
             shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…"
-            return ("PS102", f"{p.name} must be a data:image/...;base64, URL, got "
-                             f"{type_name(value)} {shown!r}")
+            return (Code.WRONG_TYPE, f"{p.name} must be a data:image/...;base64, URL, got "
+                                     f"{type_name(value)} {shown!r}")
         return None
     elif kind == "file":
         if not is_file(value):
-            return ("PS102", f"{p.name} must be a file(...) reference, got {type_name(value)} "
-                             f"{value!r}")
+            return (Code.WRONG_TYPE,
+                    f"{p.name} must be a file(...) reference, got {type_name(value)} "
+                    f"{value!r}")
         return None
     elif kind == "enum":
         assert p.choices is not None
@@ -134,24 +140,26 @@ def check_item(p: Param, value: object) -> tuple[str, str] | None:
         if isinstance(value, str):
             for c in p.choices:
                 if isinstance(c, str) and c.lower() == value.lower():
-                    return ("PS104", f"{p.name} {value!r} is not a valid choice; did you mean "
-                                     f"{c!r}? (case matters)")
+                    return (Code.INVALID_CHOICE,
+                            f"{p.name} {value!r} is not a valid choice; did you mean "
+                            f"{c!r}? (case matters)")
         choices = ", ".join(["null", *map(str, p.choices)] if p.nullable
                             else map(str, p.choices))
         hint = did_you_mean(str(value), [str(c) for c in p.choices])
-        return ("PS104", f"{p.name} {value!r} is not one of: {choices}{hint}")
+        return (Code.INVALID_CHOICE, f"{p.name} {value!r} is not one of: {choices}{hint}")
     # numeric bounds; a positive width that is not a multiple of 8 is PS105 (fixable), not PS103
     assert isinstance(value, int | float)
     if p.multiple_of and isinstance(value, int) and value > 0 and value % p.multiple_of:
         near = nearest_multiple(value, p.multiple_of)
-        return ("PS105", f"{p.name} {value} is not a multiple of {p.multiple_of} "
-                         f"(nearest: {near})")
+        return (Code.NOT_MULTIPLE_OF_8, f"{p.name} {value} is not a multiple of {p.multiple_of} "
+                                        f"(nearest: {near})")
     below = p.minimum is not None and value < p.minimum
     if below or (p.maximum is not None and value > p.maximum):
         if p.maximum is None:
-            return ("PS103", f"{p.name} {_num(float(value))} is out of range "
-                             f"(at least {_num(p.minimum)})")
-        return ("PS103", f"{p.name} {_num(float(value))} is out of range {p.range_text()}")
+            return (Code.OUT_OF_RANGE, f"{p.name} {_num(float(value))} is out of range "
+                                       f"(at least {_num(p.minimum)})")
+        return (Code.OUT_OF_RANGE,
+                f"{p.name} {_num(float(value))} is out of range {p.range_text()}")
     return None
 
 
@@ -184,23 +192,23 @@ def requirement_fails(req: Requirement, params: Mapping[str, Any]) -> bool:
 
 
 def check_request(params: Mapping[str, Any], profile: str = DEFAULT_PROFILE
-                  ) -> list[tuple[str, str, str]]:
+                  ) -> list[tuple[Code, str, str]]:
     """Judge one concrete request's params: a list of (code, field, message).
 
     The emulator's validation; the linter judges sets of values with the same table.
     """
     table = table_for(profile)
-    out: list[tuple[str, str, str]] = []
+    out: list[tuple[Code, str, str]] = []
     text = params.get("text")
     if text is None:
         if not video_without_text(params, profile):
-            out.append(("PS106", "text", "text is required"))
+            out.append((Code.MISSING_TEXT, "text", "text is required"))
     elif isinstance(text, str) and not text.strip():
-        out.append(("PS306", "text", "text is empty"))
+        out.append((Code.EMPTY_TEXT, "text", "text is empty"))
     for name, value in params.items():
         p = table.get(name)
         if p is None:
-            out.append(("PS101", name, f"unknown parameter {name!r}"
+            out.append((Code.UNKNOWN_PARAMETER, name, f"unknown parameter {name!r}"
                                        f"{did_you_mean(name, list(table))}"))
             continue
         bad = check_value(p, value)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from promptspec.diagnostics import Code
 from promptspec.params.table import PARAMS
 
 __all__ = [
@@ -139,7 +140,7 @@ class Problem:
     """A finding inside one text: `start` is the offset of its `--` or `<`; `part` is the
     bad part as written (looked up in the source to place the finding)."""
 
-    code: str
+    code: Code
     message: str
     start: int
     part: str
@@ -214,8 +215,9 @@ def scan(text: str) -> Scan:
         flag = FLAGS.get(name)
         uses.append(FlagUse(name, start, flag is not None))
         if flag is None:
-            problems.append(Problem("PS110", f"unknown flag '--{name}' (the API ignores it "
-                                             f"silently){_did_you_mean(name)}", start, m.group(0)))
+            problems.append(Problem(Code.UNKNOWN_FLAG,
+                                    f"unknown flag '--{name}' (the API ignores it "
+                                    f"silently){_did_you_mean(name)}", start, m.group(0)))
             continue
         if flag.value == "none":
             continue
@@ -228,12 +230,13 @@ def scan(text: str) -> Scan:
             close = value.find('"', 1)
             value = value[: close + 1] if close > 0 else value
         if not value or (flag.value == "quoted" and value == '""'):
-            problems.append(Problem("PS111", f"--{name} needs a value ({flag.value_text()})",
+            problems.append(Problem(Code.INVALID_FLAG_VALUE,
+                                    f"--{name} needs a value ({flag.value_text()})",
                                     start, m.group(0)))
             continue
         bad = _value_problem(flag, value)
         if bad is not None:
-            problems.append(Problem("PS111", bad, start, value))
+            problems.append(Problem(Code.INVALID_FLAG_VALUE, bad, start, value))
         if flag.value in ("names", "numbers"):
             counts[name] = (len([v for v in _SPLIT.split(value) if v]), start)
     if "controlnet_weights" in counts and "controlnets" in counts:
@@ -241,7 +244,7 @@ def scan(text: str) -> Scan:
         n_names = counts["controlnets"][0]
         if n_weights != n_names:
             problems.append(Problem(
-                "PS111", f"--controlnet_weights has {n_weights} weight"
+                Code.INVALID_FLAG_VALUE, f"--controlnet_weights has {n_weights} weight"
                          f"{'' if n_weights == 1 else 's'} for {n_names} --controlnets "
                          f"name{'' if n_names == 1 else 's'}", at, "--controlnet_weights"))
     loras = _tokens(text, problems) if "<" in text else []
@@ -256,14 +259,16 @@ def _tokens(text: str, problems: list[Problem]) -> list[int]:
         close = text.find(">", m.end(), nxt if nxt >= 0 else len(text))
         if close < 0:
             stop = nxt if nxt >= 0 else len(text)
-            problems.append(Problem("PS112", f"<{kind}:...> token is not closed with '>'",
+            problems.append(Problem(Code.INVALID_TOKEN,
+                                    f"<{kind}:...> token is not closed with '>'",
                                     start, text[start:stop].rstrip()))
             continue
         token = text[start: close + 1]
         parts = text[m.end(): close].split(":")
         bad = _token_problem(kind, parts)
         if bad is not None:
-            problems.append(Problem("PS112", f"malformed token {token!r}: {bad}", start, token))
+            problems.append(Problem(Code.INVALID_TOKEN,
+                                    f"malformed token {token!r}: {bad}", start, token))
             continue
         if kind == "lora":
             loras.append(start)
@@ -272,8 +277,9 @@ def _tokens(text: str, problems: list[Problem]) -> list[int]:
         while rest < len(text) and text[rest].isspace():
             rest += 1
         if rest >= len(text) or not text[rest].isalpha():
-            problems.append(Problem("PS213", f"{token} is not followed by a class word (like "
-                                             f"'{token} woman'); the face has no subject",
+            problems.append(Problem(Code.FACEID_WITHOUT_CLASS,
+                                    f"{token} is not followed by a class word (like "
+                                    f"'{token} woman'); the face has no subject",
                                     start, token))
     return loras
 

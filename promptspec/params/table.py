@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from promptspec.diagnostics import Code
+
 __all__ = [
     "CURRENT_SOURCE",
     "DEFAULT_PROFILE",
@@ -190,7 +192,7 @@ class Requirement:
     pointless, not refused (PS207-PS209): the API accepts the request.
     """
 
-    code: str
+    code: Code
     field: str
     needs: tuple[str, ...]
     when_true: bool = False
@@ -205,34 +207,43 @@ def _requirements(current: bool) -> tuple[Requirement, ...]:
     inputs = ("input_image", "input_image_url", *b64)
     either = " or ".join(inputs)
     out = [
-        Requirement("PS201", "inpaint_faces", ("super_resolution",), when_true=True,
+        Requirement(Code.INPAINT_FACES_REQUIRES_SUPER_RESOLUTION,
+                    "inpaint_faces", ("super_resolution",), when_true=True,
                     needs_true=True, message="inpaint_faces requires super_resolution to be true"),
-        Requirement("PS202", "hires_fix", ("super_resolution",), when_true=True, needs_true=True,
+        Requirement(Code.HIRES_FIX_REQUIRES_SUPER_RESOLUTION,
+                    "hires_fix", ("super_resolution",), when_true=True, needs_true=True,
                     message="hires_fix requires super_resolution to be true"),
-        Requirement("PS203", "controlnet", inputs, message=f"controlnet requires {either}"),
-        Requirement("PS204", "mask_image", ("input_image", *b64),
+        Requirement(Code.CONTROLNET_REQUIRES_INPUT_IMAGE,
+                    "controlnet", inputs, message=f"controlnet requires {either}"),
+        Requirement(Code.MASK_REQUIRES_INPUT_IMAGE, "mask_image", ("input_image", *b64),
                     message="mask_image requires input_image"),
-        Requirement("PS204", "mask_image_url", ("input_image_url",),
+        Requirement(Code.MASK_REQUIRES_INPUT_IMAGE, "mask_image_url", ("input_image_url",),
                     message="mask_image_url requires input_image_url"),
-        Requirement("PS206", "input_image", ("input_image_url",), conflicts=True,
+        Requirement(Code.CONFLICTING_INPUTS, "input_image", ("input_image_url",), conflicts=True,
                     message="input_image and input_image_url are both set; give one"),
-        Requirement("PS206", "mask_image", ("mask_image_url",), conflicts=True,
+        Requirement(Code.CONFLICTING_INPUTS, "mask_image", ("mask_image_url",), conflicts=True,
                     message="mask_image and mask_image_url are both set; give one"),
-        Requirement("PS207", "denoising_strength", inputs, warning=True,
+        Requirement(Code.IMG2IMG_PARAMETER_WITHOUT_INPUT,
+                    "denoising_strength", inputs, warning=True,
                     message=f"denoising_strength has no effect without {either}"),
-        Requirement("PS208", "controlnet_conditioning_scale", ("controlnet",), warning=True,
+        Requirement(Code.CONTROLNET_PARAMETER_WITHOUT_CONTROLNET,
+                    "controlnet_conditioning_scale", ("controlnet",), warning=True,
                     message="controlnet_conditioning_scale has no effect without controlnet"),
-        Requirement("PS208", "controlnet_txt2img", ("controlnet",), warning=True,
+        Requirement(Code.CONTROLNET_PARAMETER_WITHOUT_CONTROLNET,
+                    "controlnet_txt2img", ("controlnet",), warning=True,
                     message="controlnet_txt2img has no effect without controlnet"),
-        Requirement("PS209", "aspect_ratio", ("w", "h"), conflicts=True, warning=True,
+        Requirement(Code.ASPECT_RATIO_WITH_SIZE,
+                    "aspect_ratio", ("w", "h"), conflicts=True, warning=True,
                     message="aspect_ratio is set together with w/h; the API uses one of them"),
     ]
     if current:
         out += [
-            Requirement("PS206", "input_image_base64", ("input_image", "input_image_url"),
+            Requirement(Code.CONFLICTING_INPUTS,
+                        "input_image_base64", ("input_image", "input_image_url"),
                         conflicts=True, message="input_image_base64 is set together with "
-                                                "input_image or input_image_url; give one"),
-            Requirement("PS209", "ar", ("aspect_ratio", "w", "h"), conflicts=True, warning=True,
+                                       "input_image or input_image_url; give one"),
+            Requirement(Code.ASPECT_RATIO_WITH_SIZE,
+                        "ar", ("aspect_ratio", "w", "h"), conflicts=True, warning=True,
                         message="ar is set together with aspect_ratio or w/h; the API uses "
                                 "one of them"),
         ]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.expand import PreparedPrompt, expand_prompt
 from promptspec.lint.engine import filter_findings
 from promptspec.load import DISK, FileReader, discover
@@ -147,15 +147,16 @@ def stale_findings(current: list[tuple[LockEntry, Span]], lines: list[LockLine] 
             why = f"prompt {entry.prompt!r} is stale in {name}: {change}; run `promptspec lock`"
         else:
             continue
-        out.append(Diagnostic("PS408", why, span, prompt=entry.prompt))
+        out.append(Diagnostic(Code.STALE_LOCK, why, span, prompt=entry.prompt))
     now = {e.key for e, _ in current}
     for line in lines or ():
         span = Span(lock_shown, line.number, 1, line.number, len(line.text) + 1)
         if line.entry is None:
-            out.append(Diagnostic("PS408", "not a lock entry; run `promptspec lock`", span))
+            out.append(Diagnostic(Code.STALE_LOCK, "not a lock entry; run `promptspec lock`", span))
         elif line.entry.key not in now and in_scope(line.entry.spec):
             out.append(Diagnostic(
-                "PS408", f"locked prompt {line.entry.prompt!r} of {line.entry.spec} no longer "
+                Code.STALE_LOCK,
+                f"locked prompt {line.entry.prompt!r} of {line.entry.spec} no longer "
                 "exists; run `promptspec lock`", span, prompt=line.entry.prompt))
     return out
 

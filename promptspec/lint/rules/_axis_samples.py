@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, axis_values, random_range
+from promptspec.diagnostics import Code
 from promptspec.model import Field, FileRef, RandomValue
 from promptspec.params import PARAMS, coerce
 
@@ -63,8 +64,9 @@ def lint_axis_values(f: Field, prompt: str) -> AxisSet | AxisError:
         if valid and isinstance(n, int) and n > RANDOM_INLINE_LIMIT:
             lo, hi = random_range(p)
             if n > hi - lo + 1:
-                return AxisError("PS407", f"random({n}) asks for more distinct values than "
-                                          f"{lo}..{hi} holds", v.n.span)
+                return AxisError(Code.INVALID_RANGE,
+                                 f"random({n}) asks for more distinct values than "
+                                 f"{lo}..{hi} holds", v.n.span)
             return RandomInts(n, lo, hi)
     return axis_values(v, p, prompt, f.name)
 

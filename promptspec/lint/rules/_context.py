@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from promptspec.diagnostics import Diagnostic, Edit
+from promptspec.diagnostics import Code, Diagnostic, Edit
 from promptspec.load import DISK
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile
 from promptspec.params import Param, table_for
@@ -72,7 +72,7 @@ class Context:
         """Whether the `current` profile's rules (flags, tokens, families) run."""
         return self.profile != "reference"
 
-    def report(self, code: str, message: str, span: Span, prompt: str | None = None,
+    def report(self, code: Code, message: str, span: Span, prompt: str | None = None,
                fix: tuple[Edit, ...] | None = None) -> None:
         if span.path != self.res.path or (code, span) in self.seen:
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from promptspec.axes import AxisError
+from promptspec.diagnostics import Code
 from promptspec.errors import SpecError
 from promptspec.expand import expand_prompt, prepare
 from promptspec.lint.rules._context import Context
@@ -148,8 +149,9 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
                     owner.setdefault(rid, u.name)
             clash = next((rid for rid in ids if rid in owner), None)
             if clash is not None:
-                ctx.report("PS404", f"prompt {view.name!r} yields the same request as prompt "
-                                    f"{owner[clash]!r} ({clash})", view.rp.prompt.name_span,
+                ctx.report(Code.DUPLICATE_REQUEST,
+                           f"prompt {view.name!r} yields the same request as prompt "
+                           f"{owner[clash]!r} ({clash})", view.rp.prompt.name_span,
                            view.name)
 
 

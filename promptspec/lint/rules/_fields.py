@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
-from promptspec.diagnostics import Edit
+from promptspec.diagnostics import Code, Edit
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._value_sets import RandomInts, lint_axis_values
 from promptspec.model import Field, FileRef, ListValue, Literal, RandomValue, RangeValue, Span
@@ -37,25 +37,27 @@ def _shape(value: object) -> str:
     return _SHAPES.get(type(value), "this value")
 
 
-def _tune_problem(value: Any) -> tuple[str, str] | None:
+def _tune_problem(value: Any) -> tuple[Code, str] | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        return ("PS102", f"tune must be a positive integer (a tune id), got {type_name(value)} "
-                         f"{value!r}")
+        return (Code.WRONG_TYPE,
+                f"tune must be a positive integer (a tune id), got {type_name(value)} "
+                f"{value!r}")
     if value < 1:
-        return ("PS103", f"tune {value} is out of range (a tune id is a positive integer)")
+        return (Code.OUT_OF_RANGE,
+                f"tune {value} is out of range (a tune id is a positive integer)")
     return None
 
 
-def _refused(p: Param) -> tuple[str, str]:
+def _refused(p: Param) -> tuple[Code, str]:
     """The PS205 finding of a parameter the endpoint refuses, whatever its value."""
     bad = check_value(p, 0.0)
     assert bad is not None
     return bad
 
 
-def _judge(p: Param | None, value: Any) -> tuple[str, str] | None:
+def _judge(p: Param | None, value: Any) -> tuple[Code, str] | None:
     """One concrete value of parameter `p` (None: the tune)."""
     if p is None:
         return _tune_problem(value)
@@ -64,14 +66,14 @@ def _judge(p: Param | None, value: Any) -> tuple[str, str] | None:
     return check_value(p, value)
 
 
-def _fix(ctx: Context, p: Param | None, lit: Literal, code: str) -> tuple[Edit, ...] | None:
+def _fix(ctx: Context, p: Param | None, lit: Literal, code: Code) -> tuple[Edit, ...] | None:
     s = lit.span
     if p is None or s.line != s.end_line:
         return None
-    if code == "PS105" and p.multiple_of and isinstance(lit.value, int):
+    if code == Code.NOT_MULTIPLE_OF_8 and p.multiple_of and isinstance(lit.value, int):
         new = str(nearest_multiple(lit.value, p.multiple_of))
         return (Edit(s.line, s.column, s.end_line, s.end_column, new),)
-    if code == "PS104" and isinstance(lit.value, str) and p.choices:
+    if code == Code.INVALID_CHOICE and isinstance(lit.value, str) and p.choices:
         match = [c for c in p.choices if isinstance(c, str) and c.lower() == lit.value.lower()]
         old = ctx.source_of(s)
         if match and lit.value in old:
@@ -80,22 +82,23 @@ def _fix(ctx: Context, p: Param | None, lit: Literal, code: str) -> tuple[Edit, 
     return None
 
 
-def _report(ctx: Context, bad: tuple[str, str], span: Span, prompt: str | None,
+def _report(ctx: Context, bad: tuple[Code, str], span: Span, prompt: str | None,
             name_span: Span, fix: tuple[Edit, ...] | None = None) -> None:
     code, message = bad
-    where = name_span if code == "PS205" else span
-    ctx.report(code, message, where, prompt, fix if code in ("PS104", "PS105") else None)
+    where = name_span if code == Code.LORA_SCALE_NOT_ALLOWED else span
+    ctx.report(code, message, where, prompt, fix if code in (Code.INVALID_CHOICE,
+                                                             Code.NOT_MULTIPLE_OF_8) else None)
 
 
-def _family_problem(value: Any) -> tuple[str, str] | None:
+def _family_problem(value: Any) -> tuple[Code, str] | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        return ("PS102", f"family must be a string (one of: {', '.join(FAMILIES)}), got "
-                         f"{type_name(value)} {value!r}")
+        return (Code.WRONG_TYPE, f"family must be a string (one of: {', '.join(FAMILIES)}), got "
+                                 f"{type_name(value)} {value!r}")
     if value not in FAMILIES:
         hint = did_you_mean(value, list(FAMILIES))
-        return ("PS104", f"family {value!r} is not one of: {', '.join(FAMILIES)}{hint}")
+        return (Code.INVALID_CHOICE, f"family {value!r} is not one of: {', '.join(FAMILIES)}{hint}")
     return None
 
 
@@ -104,12 +107,12 @@ def _judge_file(ctx: Context, p: Param | None, name: str, ref: FileRef, prompt: 
     if p is None or p.kind != "file":
         what = "tune" if p is None else f"{name} must be {kind_text(p)},"
         files = ", ".join(n for n, q in ctx.table.items() if q.kind == "file")
-        ctx.report("PS102", f"{what} got file({ref.path!r}); file(...) is only for "
-                            f"{files}", ref.span, prompt)
+        ctx.report(Code.WRONG_TYPE, f"{what} got file({ref.path!r}); file(...) is only for "
+                                    f"{files}", ref.span, prompt)
         return
     why = ctx.is_file_in_root(ref.path)
     if why is not None:
-        ctx.report("PS109", why, ref.span, prompt)
+        ctx.report(Code.FILE_NOT_FOUND, why, ref.span, prompt)
 
 
 def _judge_family(ctx: Context, f: Field, prompt: str | None) -> None:
@@ -119,7 +122,7 @@ def _judge_family(ctx: Context, f: Field, prompt: str | None) -> None:
         if bad is not None:
             ctx.report(bad[0], bad[1], v.span, prompt)
     else:
-        ctx.report("PS102", f"family: {_shape(v)} is allowed only as a sweep axis", v.span,
+        ctx.report(Code.WRONG_TYPE, f"family: {_shape(v)} is allowed only as a sweep axis", v.span,
                    prompt)
 
 
@@ -130,12 +133,12 @@ def _judge_items(ctx: Context, p: Param, v: ListValue, prompt: str | None) -> No
             _judge_file(ctx, p, p.name, item, prompt)
             continue
         if isinstance(item, ListValue):
-            ctx.report("PS102", f"{p.name}: a list item must be one value, not a list",
+            ctx.report(Code.WRONG_TYPE, f"{p.name}: a list item must be one value, not a list",
                        item.span, prompt)
             continue
         bad = check_item(p, item.value)
         if bad is None and item.value is None:
-            bad = ("PS102", f"{p.name}: a list item must not be null")
+            bad = (Code.WRONG_TYPE, f"{p.name}: a list item must not be null")
         if bad is not None:
             ctx.report(bad[0], bad[1], item.span, prompt)
 
@@ -152,7 +155,8 @@ def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
                     "API (api = \"current\")")
         else:
             hint = did_you_mean(f.name, [*table, TUNE, FAMILY])
-        ctx.report("PS101", f"unknown parameter {f.name!r}{hint}", f.name_span, prompt)
+        ctx.report(Code.UNKNOWN_PARAMETER,
+                   f"unknown parameter {f.name!r}{hint}", f.name_span, prompt)
         return
     p = table.get(f.name)
     v = f.value
@@ -160,7 +164,8 @@ def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
         _judge_items(ctx, p, v, prompt)
         return
     if isinstance(v, FileRef) and p is not None and p.array:
-        ctx.report("PS102", f"{f.name} takes a list: write [file(...), ...]", v.span, prompt)
+        ctx.report(Code.WRONG_TYPE,
+                   f"{f.name} takes a list: write [file(...), ...]", v.span, prompt)
     elif isinstance(v, FileRef):
         if p is not None and not p.allowed:
             _report(ctx, _refused(p), v.span, prompt, f.name_span)
@@ -171,17 +176,18 @@ def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
         if bad is not None:
             _report(ctx, bad, v.span, prompt, f.name_span, _fix(ctx, p, v, bad[0]))
     else:
-        ctx.report("PS102", f"{f.name}: {_shape(v)} is allowed only as a sweep axis", v.span,
+        ctx.report(Code.WRONG_TYPE,
+                   f"{f.name}: {_shape(v)} is allowed only as a sweep axis", v.span,
                    prompt)
 
 
 def judge_var(ctx: Context, f: Field, prompt: str | None) -> None:
     v = f.value
     if isinstance(v, FileRef):
-        ctx.report("PS102", f"var {f.name!r}: file(...) is only for input_image and "
-                            "mask_image", v.span, prompt)
+        ctx.report(Code.WRONG_TYPE, f"var {f.name!r}: file(...) is only for input_image and "
+                                    "mask_image", v.span, prompt)
     elif not isinstance(v, Literal):
-        ctx.report("PS102", f"var {f.name!r}: {_shape(v)} is allowed only as a sweep axis",
+        ctx.report(Code.WRONG_TYPE, f"var {f.name!r}: {_shape(v)} is allowed only as a sweep axis",
                    v.span, prompt)
 
 
@@ -210,8 +216,9 @@ def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
     if isinstance(f.value, ListValue) and not (p is not None and p.array):
         for item in f.value.items:
             if isinstance(item, ListValue):
-                ctx.report("PS102", f"{f.name}: a list as a sweep point is only for an array "
-                                    "parameter (image_references, image_reference_urls)",
+                ctx.report(Code.WRONG_TYPE,
+                           f"{f.name}: a list as a sweep point is only for an array "
+                           "parameter (image_references, image_reference_urls)",
                            item.span, prompt)
     if f.name != TUNE and p is None:
         return  # a var: PS406 judges whether a template reads it
@@ -223,8 +230,9 @@ def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
             if isinstance(item, ListValue):
                 _judge_items(ctx, p, item, prompt)
             else:
-                ctx.report("PS102", f"{f.name}: each sweep point of an array parameter is a "
-                                    "list", item_span(f.value, i), prompt)
+                ctx.report(Code.WRONG_TYPE,
+                           f"{f.name}: each sweep point of an array parameter is a "
+                           "list", item_span(f.value, i), prompt)
         return
     values = ctx.axis_values.get(id(f))
     if values is None:

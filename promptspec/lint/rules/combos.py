@@ -7,7 +7,7 @@ points at the place in the prompt that brings the fields together and names the 
 
 from __future__ import annotations
 
-from promptspec.diagnostics import Edit
+from promptspec.diagnostics import Code, Edit
 from promptspec.lint.rules._context import Context, Place
 from promptspec.lint.rules._value_sets import OTHER, TRUE, UNSET, PromptView
 from promptspec.lint.rules.registry import Rule, register
@@ -19,7 +19,7 @@ __all__ = ["check_prompt"]
 _T = "tune 7\n\nprompt a {\n  text = \"a fox\"\n"
 
 register(Rule(
-    "PS201", "inpaint-faces-requires-super-resolution", "error",
+    Code.INPAINT_FACES_REQUIRES_SUPER_RESOLUTION, "error",
     "`inpaint_faces` is true while `super_resolution` is not.",
     "The API inpaints faces only on the super-resolution pass. The finding points at the "
     "prompt's own setting, else at the `extends` that brings the preset in, and names the "
@@ -28,7 +28,7 @@ register(Rule(
     good=_T + "  inpaint_faces = true\n  super_resolution = true\n}\n", fixable=True,
 ))
 register(Rule(
-    "PS202", "hires-fix-requires-super-resolution", "error",
+    Code.HIRES_FIX_REQUIRES_SUPER_RESOLUTION, "error",
     "`hires_fix` is true while `super_resolution` is not.",
     "Hires fix adds detail during super resolution, so it needs super_resolution true. "
     "--fix sets super_resolution to true in the prompt.",
@@ -36,14 +36,14 @@ register(Rule(
     good=_T + "  hires_fix = true\n  super_resolution = true\n}\n", fixable=True,
 ))
 register(Rule(
-    "PS203", "controlnet-requires-input-image", "error",
+    Code.CONTROLNET_REQUIRES_INPUT_IMAGE, "error",
     "`controlnet` without `input_image` or `input_image_url`.",
     "A ControlNet conditions the image on an input image; without one the API refuses it.",
     bad=_T + '  controlnet = "pose"\n}\n',
     good=_T + '  controlnet = "pose"\n  input_image_url = "https://example.com/p.png"\n}\n',
 ))
 register(Rule(
-    "PS204", "mask-requires-input-image", "error",
+    Code.MASK_REQUIRES_INPUT_IMAGE, "error",
     "A mask without the matching input image.",
     "`mask_image` needs `input_image`, and `mask_image_url` needs `input_image_url`: a mask "
     "selects a region of the input image.",
@@ -52,14 +52,14 @@ register(Rule(
               '  mask_image_url = "https://example.com/m.png"\n}\n',
 ))
 register(Rule(
-    "PS205", "lora-scale-not-allowed", "error",
+    Code.LORA_SCALE_NOT_ALLOWED, "error",
     "`lora_scale` is only accepted in a tune's `prompts_attributes`.",
     "The Create-a-prompt endpoint does not take lora_scale; LoRA weights are written in the "
     "text (`<lora:name:0.8>`) or set when the tune is created.",
     bad=_T + "  lora_scale = 1.0\n}\n", good=_T + "  seed = 1\n}\n",
 ))
 register(Rule(
-    "PS206", "conflicting-inputs", "error",
+    Code.CONFLICTING_INPUTS, "error",
     "Both an uploaded image and its URL form are set.",
     "`input_image`, `input_image_url` and `input_image_base64` (or `mask_image` and "
     "`mask_image_url`) are ways to give one input; give one.",
@@ -68,7 +68,7 @@ register(Rule(
     good=_T + '  input_image_url = "https://example.com/s.png"\n}\n',
 ))
 register(Rule(
-    "PS207", "img2img-parameter-without-input", "warning",
+    Code.IMG2IMG_PARAMETER_WITHOUT_INPUT, "warning",
     "`denoising_strength` without an input image.",
     "Denoising strength tells img2img how far to move from the input image; without "
     "input_image or input_image_url it has no effect.",
@@ -76,14 +76,14 @@ register(Rule(
     good=_T + "  denoising_strength = 0.6\n  input_image_url = \"https://example.com/s.png\"\n}\n",
 ))
 register(Rule(
-    "PS208", "controlnet-parameter-without-controlnet", "warning",
+    Code.CONTROLNET_PARAMETER_WITHOUT_CONTROLNET, "warning",
     "A ControlNet parameter without `controlnet`.",
     "`controlnet_conditioning_scale` and `controlnet_txt2img` only matter when a controlnet "
     "is set; one finding per such parameter.",
     bad=_T + "  controlnet_txt2img = false\n}\n", good=_T + "  seed = 1\n}\n",
 ))
 register(Rule(
-    "PS209", "aspect-ratio-with-size", "warning",
+    Code.ASPECT_RATIO_WITH_SIZE, "warning",
     "`aspect_ratio` or `ar` together with `w`/`h`, or with each other.",
     "The API sizes the image by either an aspect ratio or an explicit width and height; "
     "giving both leaves one of them ignored.",
@@ -91,6 +91,7 @@ register(Rule(
 ))
 
 _REPRESENTATIVE = {UNSET: None, TRUE: True, OTHER: 0}
+_FIXABLE = (Code.INPAINT_FACES_REQUIRES_SUPER_RESOLUTION, Code.HIRES_FIX_REQUIRES_SUPER_RESOLUTION)
 
 
 def _where(place: Place | None) -> str:
@@ -135,7 +136,7 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                 continue
             message, others = _message(req, combo)
             span = _anchor(ctx, view, req.field, others, combo)
-            fix = _fix(ctx, view) if req.code in ("PS201", "PS202") else None
+            fix = _fix(ctx, view) if req.code in _FIXABLE else None
             ctx.report(req.code, message, span, view.name, fix)
             break
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from promptspec.diagnostics import Code
 from promptspec.lint.rules._context import Context, Place, place_of_setting
 from promptspec.lint.rules._render import weight_line
 from promptspec.lint.rules._texts import SentText, families, locate, sent_texts, values_of
@@ -26,7 +27,7 @@ _FLUX = 'tune 1504944\n\nprompt a {\n'
 INPUTS = ("input_image", "input_image_url", "input_image_base64")
 
 register(Rule(
-    "PS210", "flag-requirement", "error",
+    Code.FLAG_REQUIREMENT, "error",
     "A flag in `text` without what it needs.",
     "`--tiled_upscale_v2` exists only on backend 1 (`backend_version` set to anything else "
     "is an error); `--faceid_portrait` and `--fix_bindi` are not on backend 1 yet; "
@@ -39,7 +40,7 @@ register(Rule(
     profiles=("current",),
 ))
 register(Rule(
-    "PS211", "ignored-by-family", "warning",
+    Code.IGNORED_BY_FAMILY, "warning",
     "The prompt's model family ignores this.",
     "`flux` ignores `negative_prompt`, weighted syntax such as `(word:1.3)` (whatever "
     "`use_lpw` says; on flux this replaces PS304) and `--background_color`. The family is "
@@ -49,7 +50,7 @@ register(Rule(
     profiles=("current",),
 ))
 register(Rule(
-    "PS212", "family-limit", "error",
+    Code.FAMILY_LIMIT, "error",
     "The prompt exceeds a limit of its model family.",
     "`sdxl` takes at most one `<lora:...>` token (the finding points at the second); "
     "`seedream` makes at most 4 images per prompt.",
@@ -124,18 +125,19 @@ def _flag_checks(ctx: Context, view: PromptView, sent: SentText, fams: set[str],
                         else "is not available on backend_version 1 yet")
                 span = place.span if place is not None else locate(ctx, view, sent, use.start,
                                                                    f"--{use.name}")
-                ctx.report("PS210", f"--{use.name} {what}; backend_version is {value!r}",
+                ctx.report(Code.FLAG_REQUIREMENT,
+                           f"--{use.name} {what}; backend_version is {value!r}",
                            span, view.name)
         if flag.needs_input and needs.no_input:
-            ctx.report("PS210", f"--{use.name} works on an input image, but none of "
-                                f"{', '.join(INPUTS)} is set",
+            ctx.report(Code.FLAG_REQUIREMENT, f"--{use.name} works on an input image, but none of "
+                                              f"{', '.join(INPUTS)} is set",
                        locate(ctx, view, sent, use.start, f"--{use.name}"), view.name)
         for fam in flag.ignored_by:
             if fam in fams:
                 place = fam_places[fam]
                 span = place.span if place is not None else locate(ctx, view, sent, use.start,
                                                                    f"--{use.name}")
-                ctx.report("PS211", f"--{use.name} is ignored by {fam} models", span,
+                ctx.report(Code.IGNORED_BY_FAMILY, f"--{use.name} is ignored by {fam} models", span,
                            view.name)
 
 
@@ -155,8 +157,8 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
             second = sent.scan.loras[1]
             token = sent.text[second: sent.text.find(">", second) + 1]
             span = place.span if place is not None else locate(ctx, view, sent, second, token)
-            ctx.report("PS212", f"sdxl takes one <lora:...> token; this text has "
-                                f"{len(sent.scan.loras)}", span, view.name)
+            ctx.report(Code.FAMILY_LIMIT, f"sdxl takes one <lora:...> token; this text has "
+                                          f"{len(sent.scan.loras)}", span, view.name)
     if "flux" in fams:
         _flux(ctx, view, fam_places["flux"])
     if "seedream" in fams:
@@ -164,8 +166,9 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
             if isinstance(value, int) and not isinstance(value, bool) and value > 4:
                 place = fam_places["seedream"]
                 span = place.span if place is not None else _at(ctx, view, "num_images", vplace)
-                ctx.report("PS212", f"seedream makes at most 4 images per prompt; num_images "
-                                    f"is {value}", span, view.name)
+                ctx.report(Code.FAMILY_LIMIT,
+                           f"seedream makes at most 4 images per prompt; num_images "
+                           f"is {value}", span, view.name)
                 break
 
 
@@ -174,7 +177,8 @@ def _flux(ctx: Context, view: PromptView, fam_place: Place | None) -> None:
         if value is not None:
             span = fam_place.span if fam_place is not None else _at(
                 ctx, view, "negative_prompt", vplace)
-            ctx.report("PS211", "negative_prompt is ignored by flux models", span, view.name)
+            ctx.report(Code.IGNORED_BY_FAMILY,
+                       "negative_prompt is ignored by flux models", span, view.name)
             break
     for sent in sent_texts(view):
         weighted = weight_line(sent.text)
@@ -185,6 +189,7 @@ def _flux(ctx: Context, view: PromptView, fam_place: Place | None) -> None:
         else:
             start = sent.text.find(weighted[1])
             span = locate(ctx, view, sent, start, weighted[1])
-        ctx.report("PS211", f"weighted syntax {weighted[1]!r} is ignored by flux models",
+        ctx.report(Code.IGNORED_BY_FAMILY,
+                   f"weighted syntax {weighted[1]!r} is ignored by flux models",
                    span, view.name)
         break

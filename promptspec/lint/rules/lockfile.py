@@ -7,6 +7,7 @@ afterwards (bad), checked against the lock written for the good one.
 
 from __future__ import annotations
 
+from promptspec.diagnostics import Code
 from promptspec.lint.rules.registry import Rule, register
 
 __all__: list[str] = []
@@ -15,7 +16,7 @@ _LOCKED = ('tune 7\n\nprompt a {\n  text = "a fox"\n  sweep {\n    cfg_scale = [
            '  }\n}\n')
 
 register(Rule(
-    "PS408", "stale-lock", "error",
+    Code.STALE_LOCK, "error",
     "A prompt's requests differ from `promptspec.lock`, are missing from it, or a lock line's "
     "prompt is gone.",
     "`promptspec lock` records, per prompt, how many requests and images it expands to and a "

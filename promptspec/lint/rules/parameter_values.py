@@ -6,6 +6,7 @@ Fields are judged where they are written (each preset once); PS106 and PS108 per
 
 from __future__ import annotations
 
+from promptspec.diagnostics import Code
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._fields import judge_axis, judge_field, judge_var
 from promptspec.lint.rules._value_sets import UNSET, PromptView
@@ -17,7 +18,7 @@ __all__ = ["check_file", "check_prompt"]
 _T = 'tune 7\n\nprompt a {\n  text = "a fox"\n'
 
 register(Rule(
-    "PS101", "unknown-parameter", "error",
+    Code.UNKNOWN_PARAMETER, "error",
     "Not a parameter of the Create-a-prompt API.",
     "Every field of a preset or prompt (other than vars, sweeps, `extends`, `tune` and "
     "`family`) is sent to the API as a parameter, so it must be one the API knows: one of "
@@ -27,7 +28,7 @@ register(Rule(
     bad=_T + '  sampler = "euler"\n}\n', good=_T + '  scheduler = "euler"\n}\n',
 ))
 register(Rule(
-    "PS102", "wrong-type", "error",
+    Code.WRONG_TYPE, "error",
     "A parameter's value has the wrong type.",
     "Each parameter takes one type: `steps` an integer, `super_resolution` a boolean, "
     "`cfg_scale` a number, `input_image` file(...), `tune` a positive integer, "
@@ -37,7 +38,7 @@ register(Rule(
     bad=_T + '  super_resolution = "yes"\n}\n', good=_T + "  super_resolution = true\n}\n",
 ))
 register(Rule(
-    "PS103", "out-of-range", "error",
+    Code.OUT_OF_RANGE, "error",
     "A number lies outside the parameter's documented range.",
     "num_images 1-8, seed 0-2^32, cfg_scale 0-15, steps 0-50, denoising_strength and "
     "controlnet_conditioning_scale 0-1, both ends included. In a sweep the finding points at "
@@ -45,21 +46,21 @@ register(Rule(
     bad=_T + "  steps = 80\n}\n", good=_T + "  steps = 50\n}\n",
 ))
 register(Rule(
-    "PS104", "invalid-choice", "error",
+    Code.INVALID_CHOICE, "error",
     "The value is not one of the parameter's choices.",
     "aspect_ratio, scheduler, backend_version, style, color_grading and controlnet take one "
     "of a fixed set of values. A value that differs only in case is fixed by --fix.",
     bad=_T + '  scheduler = "Euler"\n}\n', good=_T + '  scheduler = "euler"\n}\n', fixable=True,
 ))
 register(Rule(
-    "PS105", "not-multiple-of-8", "error",
+    Code.NOT_MULTIPLE_OF_8, "error",
     "`w` or `h` is not a multiple of 8.",
     "Image sizes are multiples of 8. --fix replaces the value with the nearest multiple "
     "(a tie goes up).",
     bad=_T + "  w = 500\n}\n", good=_T + "  w = 504\n}\n", fixable=True,
 ))
 register(Rule(
-    "PS106", "missing-text", "error",
+    Code.MISSING_TEXT, "error",
     "A prompt has no `text`.",
     "`text` is the one required parameter: set it in the prompt or in a preset it extends. "
     "A text of null counts as unset. Under the `current` profile, a video prompt "
@@ -68,7 +69,7 @@ register(Rule(
     bad="tune 7\n\nprompt a {\n  seed = 1\n}\n", good=_T + "  seed = 1\n}\n",
 ))
 register(Rule(
-    "PS107", "invalid-url", "error",
+    Code.INVALID_URL, "error",
     "A URL parameter is not an http(s) URL.",
     "`callback`, every `*_url` parameter and each item of `image_reference_urls` must be an "
     "http:// or https:// URL. A callback is a template: it is judged on its rendered "
@@ -77,14 +78,14 @@ register(Rule(
     good=_T + '  callback = "https://example.com/done"\n}\n',
 ))
 register(Rule(
-    "PS108", "missing-tune", "error",
+    Code.MISSING_TUNE, "error",
     "No tune id reaches a prompt.",
     "Every request goes to a tune: set `tune N` in the file, `tune = N` in a preset or the "
     "prompt, or sweep `tune`.",
     bad='prompt a {\n  text = "a fox"\n}\n', good='prompt a {\n  tune = 7\n  text = "a fox"\n}\n',
 ))
 register(Rule(
-    "PS109", "file-not-found", "error",
+    Code.FILE_NOT_FOUND, "error",
     "`file(...)` names no readable file inside the project root.",
     "Uploaded images are read from paths relative to the spec file; they must exist, be "
     "readable regular files, and lie inside the project root.",
@@ -119,11 +120,13 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
     """PS106 and PS108: what a whole prompt lacks."""
     rp = view.rp
     if UNSET in view.class_set("text") and not _video_without_text(ctx, view):
-        ctx.report("PS106", f"prompt {rp.name!r} has no text (set `text` in the prompt or a "
-                            "preset it extends)", rp.prompt.name_span, rp.name)
+        ctx.report(Code.MISSING_TEXT,
+                   f"prompt {rp.name!r} has no text (set `text` in the prompt or a "
+                   "preset it extends)", rp.prompt.name_span, rp.name)
     if UNSET in view.class_set(TUNE):
-        ctx.report("PS108", f"no tune id reaches prompt {rp.name!r} (set `tune` in the file, "
-                            "a preset or the prompt)", rp.prompt.name_span, rp.name)
+        ctx.report(Code.MISSING_TUNE,
+                   f"no tune id reaches prompt {rp.name!r} (set `tune` in the file, "
+                   "a preset or the prompt)", rp.prompt.name_span, rp.name)
 
 
 def _video_without_text(ctx: Context, view: PromptView) -> bool:

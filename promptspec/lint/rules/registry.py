@@ -1,22 +1,23 @@
 """The rule catalogue: one explicit registry of rule metadata that refuses duplicate codes.
 
 Each rule module calls `register(Rule(...))` at import; `promptspec.lint.rules` imports every
-rule module explicitly. The engine, not the rule, attaches severity to diagnostics.
+rule module explicitly. A rule's identity (code and name) is its `Code`, which every stage
+reports with (`promptspec.diagnostics`); the catalogue adds severity, summary, explanation
+and examples. The engine, not the rule, attaches severity to diagnostics.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promptspec.diagnostics import Severity
+from promptspec.diagnostics import Code, Severity
 
 __all__ = ["RULES", "Rule", "register", "rules_for"]
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    code: str
-    name: str
+    code: Code
     severity: Severity
     summary: str
     explanation: str
@@ -27,6 +28,10 @@ class Rule:
     fixable: bool = False
     profiles: tuple[str, ...] = ("current", "reference")
     """The API profiles under which the rule runs (and `promptspec rules` lists it)."""
+
+    @property
+    def name(self) -> str:
+        return self.code.rule_name
 
     def to_dict(self) -> dict[str, object]:
         return {

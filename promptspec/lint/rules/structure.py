@@ -7,12 +7,13 @@ single value.
 
 from __future__ import annotations
 
+from promptspec.diagnostics import Code
 from promptspec.lint.rules.registry import Rule, register
 
 __all__: list[str] = []
 
 register(Rule(
-    "PS001", "syntax-error", "error",
+    Code.SYNTAX_ERROR, "error",
     "The file does not parse (DSL or YAML).",
     "A spec file must be valid UTF-8 and follow its syntax: the DSL grammar for `*.pspec`, "
     "YAML for `*.pspec.yaml`. The finding points at the first place the parser could not "
@@ -22,7 +23,7 @@ register(Rule(
 ))
 
 register(Rule(
-    "PS002", "duplicate-key", "error",
+    Code.DUPLICATE_KEY, "error",
     "A key or parameter is given twice in one mapping or block.",
     "Only one of two settings of one key can win, so writing it twice is almost always a "
     "mistake. The finding is reported at the later one; the first is kept.",
@@ -31,7 +32,7 @@ register(Rule(
 ))
 
 register(Rule(
-    "PS003", "import-error", "error",
+    Code.IMPORT_ERROR, "error",
     "An import names a missing file, forms a cycle, or leaves the project root.",
     "Imports are paths relative to the importing file. They must name an existing spec "
     "file inside the project root (the nearest folder holding pyproject.toml or .git), and "
@@ -41,7 +42,7 @@ register(Rule(
 ))
 
 register(Rule(
-    "PS004", "unknown-preset", "error",
+    Code.UNKNOWN_PRESET, "error",
     "`extends` names no preset.",
     "A prompt or preset may extend only presets defined in the file or in a file it "
     "imports. The message suggests the closest name.",
@@ -50,7 +51,7 @@ register(Rule(
 ))
 
 register(Rule(
-    "PS005", "preset-cycle", "error",
+    Code.PRESET_CYCLE, "error",
     "Presets extend each other in a cycle.",
     "A preset's own `extends` is applied before the preset itself, so presets that extend "
     "each other in a circle have no order to merge in.",
@@ -61,7 +62,7 @@ register(Rule(
 ))
 
 register(Rule(
-    "PS006", "duplicate-name", "error",
+    Code.DUPLICATE_NAME, "error",
     "Two prompts or two presets share one name.",
     "Names must be unique across the file and its imports. The finding is reported at the "
     "later definition and names the first.",
@@ -70,7 +71,7 @@ register(Rule(
 ))
 
 register(Rule(
-    "PS007", "invalid-structure", "error",
+    Code.INVALID_STRUCTURE, "error",
     "The spec has the wrong shape.",
     "An unknown top-level key, an unsupported `version`, a body that is not a mapping, a "
     "field outside any block, or a sweep axis that is a single value rather than a list, a "

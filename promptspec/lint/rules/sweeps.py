@@ -8,6 +8,7 @@ small prompts whose fields' value sets overlap (`_duplicates`, `_overlap`).
 from __future__ import annotations
 
 from promptspec.axes import AxisError
+from promptspec.diagnostics import Code
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._duplicates import duplicate_points
 from promptspec.lint.rules._render import names_read
@@ -20,7 +21,7 @@ __all__ = ["check_prompt", "prompt_count", "template_names"]
 _T = 'tune 7\n\nprompt a {\n  text = "a fox"\n'
 
 register(Rule(
-    "PS401", "zip-length-mismatch", "error",
+    Code.ZIP_LENGTH_MISMATCH, "error",
     "`zip` members have different lengths.",
     "A zip walks its members in lock-step, pairing their i-th values, so every member needs "
     "the same number of values. The finding points at the zip and names the lengths.",
@@ -28,14 +29,14 @@ register(Rule(
     good=_T + "  zip {\n    seed = [1, 2]\n    cfg_scale = [5, 7]\n  }\n}\n",
 ))
 register(Rule(
-    "PS402", "empty-axis", "error",
+    Code.EMPTY_AXIS, "error",
     "An axis has no values.",
     "An empty axis makes the cartesian product empty: the prompt would expand to nothing. "
     "(An invalid range is PS407 alone.)",
     bad=_T + "  sweep {\n    seed = []\n  }\n}\n", good=_T + "  sweep {\n    seed = [1]\n  }\n}\n",
 ))
 register(Rule(
-    "PS403", "sweep-too-large", "warning",
+    Code.SWEEP_TOO_LARGE, "warning",
     "A prompt expands to more than `max-requests` requests (default 1000).",
     "The number of requests is the product of the axis lengths; every request costs. Raise "
     "`max-requests` in [tool.promptspec] when a large sweep is meant.",
@@ -43,7 +44,7 @@ register(Rule(
     good=_T + "  sweep {\n    seed = 1..20\n  }\n}\n",
 ))
 register(Rule(
-    "PS404", "duplicate-request", "warning",
+    Code.DUPLICATE_REQUEST, "warning",
     "Two points or prompts of one spec file yield the same request.",
     "Axis values that are equal once typed (`[7, 7.0]` for cfg_scale), var values that "
     "render identically, or two prompts that resolve to the same requests send the same "
@@ -52,7 +53,7 @@ register(Rule(
     good=_T + "  sweep {\n    cfg_scale = [7, 7.5]\n  }\n}\n",
 ))
 register(Rule(
-    "PS405", "axis-overrides-field", "warning",
+    Code.AXIS_OVERRIDES_FIELD, "warning",
     "The prompt body sets a parameter that its own sweep also sweeps.",
     "The sweep point is merged last, so the body's value is never sent. A var with a "
     "default in `vars` may be swept freely.",
@@ -60,7 +61,7 @@ register(Rule(
     good=_T + "  sweep {\n    seed = [1, 2]\n  }\n}\n",
 ))
 register(Rule(
-    "PS406", "unknown-axis", "error",
+    Code.UNKNOWN_AXIS, "error",
     "An axis is neither a parameter nor a var that a template reads.",
     "An axis either sets an API parameter or a template variable. One that is neither "
     "changes nothing in the requests (often a misspelt parameter).",
@@ -69,7 +70,7 @@ register(Rule(
          '    mood = ["calm"]\n  }\n}\n',
 ))
 register(Rule(
-    "PS407", "invalid-range", "error",
+    Code.INVALID_RANGE, "error",
     "A range or random() that yields no values.",
     "A step of 0 or pointing away from the end, a count below 1, a non-numeric bound, or "
     "random(n) asking for more distinct values than the parameter's range holds.",
@@ -104,24 +105,27 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
             if isinstance(m.values, AxisError):
                 ctx.report(m.values.code, m.values.message, m.values.span, prompt)
             elif len(m.values) == 0:
-                ctx.report("PS402", f"axis {m.field.name!r} has no values", m.field.value.span,
+                ctx.report(Code.EMPTY_AXIS,
+                           f"axis {m.field.name!r} has no values", m.field.value.span,
                            prompt)
             else:
                 lengths.append((m.field.name, len(m.values)))
         if rp.axes[ai].is_zip and len({n for _, n in lengths}) > 1:
             said = ", ".join(f"{name} has {n}" for name, n in lengths)
-            ctx.report("PS401", f"zip members have different lengths: {said}",
+            ctx.report(Code.ZIP_LENGTH_MISMATCH, f"zip members have different lengths: {said}",
                        rp.axes[ai].span, prompt)
     count = prompt_count(view)
     if view.axis_members and count > ctx.max_requests:
-        ctx.report("PS403", f"prompt {prompt!r} expands to {count} requests, more than "
-                            f"max-requests ({ctx.max_requests})", rp.prompt.name_span, prompt)
+        ctx.report(Code.SWEEP_TOO_LARGE,
+                   f"prompt {prompt!r} expands to {count} requests, more than "
+                   f"max-requests ({ctx.max_requests})", rp.prompt.name_span, prompt)
     swept = {m.field.name for ms in view.axis_members for m in ms
              if not isinstance(m.values, AxisError)}
     for f in rp.prompt.fields:
         if f.name in swept and (f.name in PARAMS or f.name in (TUNE, FAMILY)):
-            ctx.report("PS405", f"{f.name} is set here and also swept by the prompt; the "
-                                "sweep wins, so this value is never sent", f.span, prompt)
+            ctx.report(Code.AXIS_OVERRIDES_FIELD,
+                       f"{f.name} is set here and also swept by the prompt; the "
+                       "sweep wins, so this value is never sent", f.span, prompt)
     read = template_names(view)
     for ms in view.axis_members:
         for m in ms:
@@ -129,9 +133,10 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
             if n in PARAMS or n in (TUNE, FAMILY) or n in read:
                 continue
             hint = did_you_mean(n, [*PARAMS, TUNE])
-            ctx.report("PS406", f"axis {n!r} is neither an API parameter nor a var that a "
-                                f"template reads{hint}", m.field.name_span, prompt)
+            ctx.report(Code.UNKNOWN_AXIS,
+                       f"axis {n!r} is neither an API parameter nor a var that a "
+                       f"template reads{hint}", m.field.name_span, prompt)
     dup = duplicate_points(view, read)
     if dup is not None:
-        ctx.report("PS404", f"prompt {prompt!r}: {dup}", rp.prompt.name_span, prompt)
+        ctx.report(Code.DUPLICATE_REQUEST, f"prompt {prompt!r}: {dup}", rp.prompt.name_span, prompt)
 

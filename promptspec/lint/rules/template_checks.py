@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from promptspec.diagnostics import Code
 from promptspec.lint.rules._context import Context, place_of_setting, text_span
 from promptspec.lint.rules._render import (
     JINJA_NAMES,
@@ -32,7 +33,7 @@ __all__ = ["check_file", "check_prompt"]
 _T = "tune 7\n\nprompt a {\n"
 
 register(Rule(
-    "PS301", "template-syntax-error", "error",
+    Code.TEMPLATE_SYNTAX_ERROR, "error",
     "A template does not compile, or reaches for what the sandbox forbids.",
     "`text`, `negative_prompt` and `callback` are jinja2 templates rendered in a sandbox. "
     "They must compile, and must not read attributes or items whose names begin with `_`. "
@@ -40,7 +41,7 @@ register(Rule(
     bad=_T + '  text = "a fox {% if %}"\n}\n', good=_T + '  text = "a fox"\n}\n',
 ))
 register(Rule(
-    "PS302", "undefined-variable", "error",
+    Code.UNDEFINED_VARIABLE, "error",
     "A template uses a name that no var, parameter or axis defines.",
     "A template's context holds every var, every parameter the prompt sets, every axis and "
     "`prompt` (the prompt's name); any other name fails to render.",
@@ -48,7 +49,7 @@ register(Rule(
     good=_T + '  text = "a fox in {{ season }}"\n  vars { season = "winter" }\n}\n',
 ))
 register(Rule(
-    "PS303", "unused-variable", "warning",
+    Code.UNUSED_VARIABLE, "warning",
     "A var that no template of the file uses.",
     "Vars exist to be read by templates; one that no template reads is dead, or a typo of "
     "the name a template means.",
@@ -56,7 +57,7 @@ register(Rule(
     good='tune 7\n\nvars {\n  colour = "red"\n}\n\nprompt a {\n  text = "a {{ colour }} fox"\n}\n',
 ))
 register(Rule(
-    "PS304", "weights-without-lpw", "warning",
+    Code.WEIGHTS_WITHOUT_LPW, "warning",
     "Weighted syntax such as `(word:1.3)` in `text` while `use_lpw` is not true.",
     "Prompt weights are read only by the long-prompt-weighting pipeline; without "
     "use_lpw = true they are sent to the model as literal text.",
@@ -64,14 +65,14 @@ register(Rule(
     good=_T + '  text = "a (red:1.3) fox"\n  use_lpw = true\n}\n',
 ))
 register(Rule(
-    "PS305", "unbalanced-brackets", "warning",
+    Code.UNBALANCED_BRACKETS, "warning",
     "`(`/`)` or `[`/`]` do not pair up in `text`.",
     "Brackets group and weight words; an unpaired one is usually a typo that changes how "
     "the prompt is read. jinja's own `{{ }}` and `{% %}` are not counted.",
     bad=_T + '  text = "a (red fox"\n}\n', good=_T + '  text = "a (red) fox"\n}\n',
 ))
 register(Rule(
-    "PS306", "empty-text", "error",
+    Code.EMPTY_TEXT, "error",
     "`text` renders to nothing but white space.",
     "Rendered text loses leading and trailing white space; an empty text is refused by the "
     "API. Every combination of the axes the template reads is rendered (bounded).",
@@ -112,12 +113,14 @@ def check_file(ctx: Context) -> None:
         used |= names_read(src)
         info = template_info(src)
         if info.error is not None:
-            ctx.report("PS301", f"{f.name}: the template does not compile: {info.error}",
+            ctx.report(Code.TEMPLATE_SYNTAX_ERROR,
+                       f"{f.name}: the template does not compile: {info.error}",
                        text_span(ctx, lit, info.error_line), prompt)
             continue
         for line, name in info.private:
-            ctx.report("PS301", f"{f.name}: the template reaches for {name!r}; the sandbox "
-                                "forbids names beginning with '_'",
+            ctx.report(Code.TEMPLATE_SYNTAX_ERROR,
+                       f"{f.name}: the template reaches for {name!r}; the sandbox "
+                       "forbids names beginning with '_'",
                        text_span(ctx, lit, line), prompt)
         if f.name == "text":
             _brackets(ctx, lit, prompt)
@@ -135,7 +138,8 @@ def check_file(ctx: Context) -> None:
     for fields, prompt in owners:
         for v in fields:
             if v.name not in used:
-                ctx.report("PS303", f"var {v.name!r} is not used by any template of this file",
+                ctx.report(Code.UNUSED_VARIABLE,
+                           f"var {v.name!r} is not used by any template of this file",
                            v.name_span, prompt)
 
 
@@ -143,7 +147,7 @@ def _brackets(ctx: Context, lit: Literal, prompt: str | None) -> None:
     problem = bracket_problem(str(lit.value))
     if problem is not None:
         line, message = problem
-        ctx.report("PS305", f"text has unbalanced brackets: {message}",
+        ctx.report(Code.UNBALANCED_BRACKETS, f"text has unbalanced brackets: {message}",
                    text_span(ctx, lit, line), prompt)
 
 
@@ -174,29 +178,32 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
         missing = sorted(info.names - defined - JINJA_NAMES)
         for n in missing:
             hint = did_you_mean(n, sorted(defined))
-            ctx.report("PS302", f"{name}: {n!r} is not defined: no var, parameter or axis of "
-                                f"prompt {rp.name!r} sets it{hint}",
+            ctx.report(Code.UNDEFINED_VARIABLE,
+                       f"{name}: {n!r} is not defined: no var, parameter or axis of "
+                       f"prompt {rp.name!r} sets it{hint}",
                        _span(ctx, view, lit, name_lines(src).get(n, 1), s), rp.name)
         if missing:
             continue
         if name == "text":
             weighted = weight_line(src)
             if weighted is not None and lpw_off:
-                ctx.report("PS304", f"text uses weighted syntax {weighted[1]!r} but use_lpw "
-                                    "is not true", _span(ctx, view, lit, weighted[0], s),
+                ctx.report(Code.WEIGHTS_WITHOUT_LPW,
+                           f"text uses weighted syntax {weighted[1]!r} but use_lpw "
+                           "is not true", _span(ctx, view, lit, weighted[0], s),
                            rp.name)
             blank = (False, {}) if never_blank(src) else next(
                 ((True, c) for out, c in renders(view, name, src) if not out), (False, {}))
             if blank[0]:
                 at = f" at {blank[1]}" if blank[1] else ""
-                ctx.report("PS306", f"text renders to white space only{at}",
+                ctx.report(Code.EMPTY_TEXT, f"text renders to white space only{at}",
                            _span(ctx, view, lit, 1, s), rp.name)
         elif name == "callback" and "{" in src:
             for out, coords in renders(view, name, src):
                 bad = check_value(ctx.table[name], out)
-                if bad is not None and bad[0] == "PS107":
+                if bad is not None and bad[0] == Code.INVALID_URL:
                     at = f" at {coords}" if coords else ""
-                    ctx.report("PS107", f"callback renders to {out!r}{at}, not an http(s) URL",
+                    ctx.report(Code.INVALID_URL,
+                               f"callback renders to {out!r}{at}, not an http(s) URL",
                                _span(ctx, view, lit, 1, s), rp.name)
                     break
 
@@ -209,8 +216,9 @@ def _text_axis(ctx: Context, view: PromptView, lpw_off: bool) -> None:
         if not isinstance(item, Literal) or not isinstance(item.value, str):
             continue
         if not item.value.strip():
-            ctx.report("PS306", "text is white space only", item.span, view.name)
+            ctx.report(Code.EMPTY_TEXT, "text is white space only", item.span, view.name)
         weighted = weight_line(item.value)
         if weighted is not None and lpw_off:
-            ctx.report("PS304", f"text uses weighted syntax {weighted[1]!r} but use_lpw is "
-                                "not true", item.span, view.name)
+            ctx.report(Code.WEIGHTS_WITHOUT_LPW,
+                       f"text uses weighted syntax {weighted[1]!r} but use_lpw is "
+                       "not true", item.span, view.name)

@@ -7,6 +7,7 @@ supplies the bad part.
 
 from __future__ import annotations
 
+from promptspec.diagnostics import Code
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._texts import locate, sent_texts
 from promptspec.lint.rules._value_sets import PromptView
@@ -15,10 +16,11 @@ from promptspec.lint.rules.registry import Rule, register
 __all__ = ["CODES", "check_prompt"]
 
 _T = 'tune 7\n\nprompt a {\n'
-CODES = frozenset({"PS110", "PS111", "PS112", "PS213"})
+CODES = frozenset({Code.UNKNOWN_FLAG, Code.INVALID_FLAG_VALUE, Code.INVALID_TOKEN,
+                   Code.FACEID_WITHOUT_CLASS})
 
 register(Rule(
-    "PS110", "unknown-flag", "error",
+    Code.UNKNOWN_FLAG, "error",
     "A `--name` in `text` that is not a known flag.",
     "The current API reads flags inside `text` (`--tiled_upscale_v2`, `--outpaint center`, "
     "`--mask_prompt shirt`, ...). A flag it does not know is ignored silently while the "
@@ -30,7 +32,7 @@ register(Rule(
     profiles=("current",),
 ))
 register(Rule(
-    "PS111", "invalid-flag-value", "error",
+    Code.INVALID_FLAG_VALUE, "error",
     "A flag's value is missing, of the wrong type, out of range, or not a choice.",
     "Flags that take a value check it: numbers (`--resemblance` 0-1), integers, "
     "`--mask_dilate` (an integer or integer%), `--outpaint` (top-left, ..., center), "
@@ -41,7 +43,7 @@ register(Rule(
     profiles=("current",),
 ))
 register(Rule(
-    "PS112", "invalid-token", "error",
+    Code.INVALID_TOKEN, "error",
     "A malformed `<lora:...>` or `<faceid:...>` token.",
     "Tokens are `<lora:NAME_OR_ID:WEIGHT>` and `<faceid:ID:WEIGHT>`: every part present, "
     "the faceid ID digits, the weight a number (a LoRA weight may be negative), and the "
@@ -51,7 +53,7 @@ register(Rule(
     profiles=("current",),
 ))
 register(Rule(
-    "PS213", "faceid-without-class", "warning",
+    Code.FACEID_WITHOUT_CLASS, "warning",
     "A `<faceid:...>` token not followed by a class word.",
     "A FaceID reference applies to the subject named right after it (`<faceid:123:1> "
     "woman`); followed by a comma, another token, a flag or the end of the text it has "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from lark.exceptions import LarkError
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, Sweep
 from promptspec.syntax import Parsed
 from promptspec.syntax.dsl.grammar import Node, Tok, parse_statements, parse_tree
@@ -49,7 +49,7 @@ class _Builder:
         end = first if last is None else last
         return Span(self.path, first[2], first[3], end[4], end[5])
 
-    def report(self, code: str, message: str, span: Span) -> None:
+    def report(self, code: Code, message: str, span: Span) -> None:
         self.diagnostics.append(Diagnostic(code, message, span))
 
     def field(self, node: Node) -> Field:
@@ -61,7 +61,7 @@ class _Builder:
         for first in into:
             if first.name == item.name:
                 self.report(
-                    "PS002",
+                    Code.DUPLICATE_KEY,
                     f"duplicate {what} '{item.name}' (first set on line {first.name_span.line})",
                     item.name_span,
                 )
@@ -90,7 +90,7 @@ class _Builder:
                 first = tune if kind == "tune" else family
                 if first is not None:
                     self.report(
-                        "PS002",
+                        Code.DUPLICATE_KEY,
                         f"duplicate {kind} statement (first on line {first.span.line})",
                         new.name_span,
                     )
@@ -113,7 +113,7 @@ class _Builder:
                     hint = (f" (the file's {f.name} is written '{f.name} "
                             f"{'N' if f.name == 'tune' else 'NAME'}', without '=')")
                 self.report(
-                    "PS007",
+                    Code.INVALID_STRUCTURE,
                     f"'{f.name} = ...' outside any preset or prompt{hint}; fields belong "
                     "in a preset, prompt or vars block",
                     f.name_span,
@@ -170,7 +170,7 @@ class _Builder:
                     self.add_unique(out.fields, f, "axis")
                 elif f.name in _BLOCK_WORDS:
                     self.report(
-                        "PS007",
+                        Code.INVALID_STRUCTURE,
                         f"'{f.name}' is a block, not a field: write {f.name} {{ ... }}",
                         f.name_span,
                     )
@@ -180,7 +180,7 @@ class _Builder:
             keyword = member[1][1]
             if kind in ("vars", "sweep", "zip"):
                 self.report(
-                    "PS007", f"a {keyword} block cannot be nested inside {kind}",
+                    Code.INVALID_STRUCTURE, f"a {keyword} block cannot be nested inside {kind}",
                     self.span(member[1]),
                 )
             elif keyword == "vars":
@@ -188,7 +188,7 @@ class _Builder:
                 self.body(member[2], "vars", out, vars_out)
             elif kind == "preset":
                 self.report(
-                    "PS007",
+                    Code.INVALID_STRUCTURE,
                     f"a preset cannot hold a {keyword} block: sweeps belong in prompts",
                     self.span(member[1]),
                 )
@@ -201,7 +201,7 @@ class _Builder:
         first = out.sweep if kind == "sweep" else out.zip
         if first is not None:
             self.report(
-                "PS002",
+                Code.DUPLICATE_KEY,
                 f"duplicate {kind} block (first on line {first.span.line})",
                 self.span(keyword),
             )
@@ -228,7 +228,7 @@ class _Builder:
                 seen[axis.name] = axis
                 continue
             self.report(
-                "PS002",
+                Code.DUPLICATE_KEY,
                 f"duplicate axis '{axis.name}' (first set on line {first.name_span.line})",
                 axis.name_span,
             )
@@ -249,8 +249,9 @@ def parse_dsl(text: str, path: str) -> Parsed:
     try:
         spec = builder.spec_file(statements)
     except SyntaxProblem as bad:
-        return Parsed(path, text, None, (Diagnostic("PS001", bad.message, bad.span),))
+        return Parsed(path, text, None, (Diagnostic(Code.SYNTAX_ERROR, bad.message, bad.span),))
     diagnostics = builder.diagnostics + [
-        Diagnostic("PS007", message, span) for message, span in builder.values.problems
+        Diagnostic(Code.INVALID_STRUCTURE,
+                   message, span) for message, span in builder.values.problems
     ]
     return Parsed(path, text, spec, tuple(diagnostics))

@@ -14,7 +14,7 @@ from lark.exceptions import (
     UnexpectedToken,
 )
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.model import Span
 from promptspec.syntax.dsl.grammar import get_parser
 
@@ -277,4 +277,4 @@ def syntax_error(text: str, path: str, err: BaseException) -> Diagnostic:
     token = getattr(err, "token", None)
     if isinstance(token, lark.Token) and token.type != "$END" and token.end_line == line:
         end = max(end, token.end_column or end)  # cover the whole offending token
-    return Diagnostic("PS001", message, Span(path, line, col, line, end))
+    return Diagnostic(Code.SYNTAX_ERROR, message, Span(path, line, col, line, end))

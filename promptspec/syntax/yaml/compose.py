@@ -9,7 +9,7 @@ from __future__ import annotations
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.reader import ReaderError
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.model import Span
 from promptspec.syntax.yaml.events import BREAK, MAX_DEPTH, TooDeep, YNode, compose
 
@@ -34,7 +34,8 @@ def compose_documents(text: str, path: str) -> tuple[list[YNode | None], Diagnos
 
 
 def _diag(path: str, line0: int, col0: int, message: str) -> Diagnostic:
-    return Diagnostic("PS001", message, Span(path, line0 + 1, col0 + 1, line0 + 1, col0 + 2))
+    return Diagnostic(Code.SYNTAX_ERROR,
+                      message, Span(path, line0 + 1, col0 + 1, line0 + 1, col0 + 2))
 
 
 def _place(text: str, index: int) -> tuple[int, int]:

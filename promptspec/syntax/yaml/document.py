@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptspec.diagnostics import sort_key
+from promptspec.diagnostics import Code, sort_key
 from promptspec.model import (
     NAME,
     NAME_PATTERN,
@@ -57,13 +57,13 @@ class _Builder:
             return node
         if not node.empty:
             msg = f"{what} must be a mapping, not {describe(node)}"
-            self.r.error("PS007", msg, self.r.span(node))
+            self.r.error(Code.INVALID_STRUCTURE, msg, self.r.span(node))
         return None
 
     def _check_name(self, name: str, key: YNode, what: str) -> None:
         if not NAME.fullmatch(name):
             self.r.error(
-                "PS007",
+                Code.INVALID_STRUCTURE,
                 f"invalid {what} name {name!r}: names match {NAME_PATTERN}",
                 self.r.span(key),
             )
@@ -93,7 +93,8 @@ class _Builder:
             extra = docs[1]
             span = self.r.span(extra) if extra is not None else self.r.point(0, 0)
             self.r.error(
-                "PS007", "a spec file holds one YAML document; remove the others", span
+                Code.INVALID_STRUCTURE, "a spec file holds one YAML document; remove the others",
+                span,
             )
         root = docs[0] if docs else None
         empty = SpecFile(self.path, "yaml")
@@ -106,7 +107,8 @@ class _Builder:
         for name, key, node in self.r.entries(top):
             if name not in TOP_LEVEL_KEYS:
                 hint = did_you_mean(name, list(TOP_LEVEL_KEYS))
-                self.r.error("PS007", f"unknown top-level key {name!r}{hint}", self.r.span(key))
+                self.r.error(Code.INVALID_STRUCTURE,
+                             f"unknown top-level key {name!r}{hint}", self.r.span(key))
             elif name == "version":
                 parts["version"] = self._version(key, node)
             elif name == "imports":
@@ -126,7 +128,7 @@ class _Builder:
         if not (node.kind == SCALAR and node.tag == INT and node.text == "1"):
             shown = node.text if node.kind == SCALAR else describe(node)
             msg = f"unsupported version {shown}; only version 1 is supported"
-            self.r.error("PS007", msg, self.r.span(node))
+            self.r.error(Code.INVALID_STRUCTURE, msg, self.r.span(node))
         return field
 
     def _strings(self, node: YNode, wrong: str) -> list[tuple[str, Span]]:
@@ -140,7 +142,8 @@ class _Builder:
             if item.kind == SCALAR and item.tag == STR:
                 out.append((item.text, self.r.span(item)))
             else:
-                self.r.error("PS007", f"{wrong}, not {describe(item)}", self.r.span(item))
+                self.r.error(Code.INVALID_STRUCTURE,
+                             f"{wrong}, not {describe(item)}", self.r.span(item))
         return out
 
     def _imports(self, node: YNode) -> tuple[Import, ...]:
@@ -185,7 +188,7 @@ class _Builder:
             elif field_name in blocks:
                 if kind == "preset":
                     self.r.error(
-                        "PS007",
+                        Code.INVALID_STRUCTURE,
                         f"'{field_name}' belongs in a prompt, not in a preset",
                         self.r.span(fkey),
                     )

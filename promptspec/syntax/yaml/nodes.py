@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.model import (
     FileRef,
     ListValue,
@@ -56,7 +56,7 @@ class NodeReader:
     def point(self, line0: int, col0: int, width: int = 1) -> Span:
         return Span(self.path, line0 + 1, col0 + 1, line0 + 1, col0 + 1 + width)
 
-    def error(self, code: str, message: str, span: Span) -> None:
+    def error(self, code: Code, message: str, span: Span) -> None:
         self.diagnostics.append(Diagnostic(code, message, span))
 
     # -- mappings -----------------------------------------------------------------------
@@ -76,14 +76,15 @@ class NodeReader:
                     msg = "YAML merge keys ('<<') are not supported; use 'extends'"
                 else:
                     msg = f"a key must be a string, not {describe(key)}"
-                self.error("PS007", msg, self.span(key))
+                self.error(Code.INVALID_STRUCTURE, msg, self.span(key))
                 continue
             name = key.text
             first = seen.get(name)
             if first is not None:
                 line = first.line + 1
                 self.error(
-                    "PS002", f"duplicate key {name!r}; first given at line {line}", self.span(key)
+                    Code.DUPLICATE_KEY, f"duplicate key {name!r}; first given at line {line}",
+                    self.span(key),
                 )
                 continue
             seen[name] = key
@@ -131,7 +132,7 @@ class NodeReader:
                 items.append(self._list(item, nested=True))
             else:
                 self.error(
-                    "PS007",
+                    Code.INVALID_STRUCTURE,
                     "a list item must be a scalar, {file: path} or a list of those, not a "
                     "list nested twice",
                     self.span(item),
@@ -145,12 +146,12 @@ class NodeReader:
             target = entries[0][2]
             if target.kind == SCALAR and target.tag == STR and target.text:
                 return FileRef(target.text, self.span(node))
-            self.error("PS007", "'file' needs a path string", self.span(target))
+            self.error(Code.INVALID_STRUCTURE, "'file' needs a path string", self.span(target))
             return None
         if not names and node.pairs:
             return None  # every key was already reported
         self.error(
-            "PS007",
+            Code.INVALID_STRUCTURE,
             "a mapping is not a value here; only {file: path} is",
             self.span(node),
         )
