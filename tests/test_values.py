@@ -1,4 +1,5 @@
-"""Axis values: ranges rounded to the decimals written, counted ranges, random(n)."""
+"""Axis values: ranges rounded to the decimals written, counted ranges, random(n); and one
+value judged against its parameter (the code and message of each kind)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 
 from promptspec.axes import AxisError, NumRange, axis_values
 from promptspec.model import Literal, RandomValue, RangeValue, Span
-from promptspec.params import PARAMS
+from promptspec.params import PARAMS, table_for
+from promptspec.params.checks import check_item
 
 S = Span("x.pspec", 1, 1, 1, 2)
 
@@ -99,3 +101,28 @@ def test_random_is_deterministic_distinct_and_in_range() -> None:
 def test_random_asking_too_much() -> None:
     err = axis_values(RandomValue(lit("9"), None, S), PARAMS["num_images"], "p", "num_images")
     assert isinstance(err, AxisError) and err.code == "PS407"
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("seed", True, ("PS102", "seed must be an integer, got boolean True")),
+    ("cfg_scale", "7", ("PS102", "cfg_scale must be a number, got string '7'")),
+    ("super_resolution", "yes",
+     ("PS102", "super_resolution must be a boolean (true/false), got string 'yes'")),
+    ("callback", 7, ("PS102", "callback must be a string, got integer 7")),
+    ("callback", "ftp://x", ("PS107", "callback must be an http(s) URL, got 'ftp://x'")),
+    ("callback", "http://", ("PS107", "callback must be an http(s) URL, got 'http://'")),
+    ("input_image", "a.png",
+     ("PS102", "input_image must be a file(...) reference, got string 'a.png'")),
+    ("input_image_base64", "x" * 50,
+     ("PS102", "input_image_base64 must be a data:image/...;base64, URL, got string "
+               f"'{'x' * 40}…'")),
+    ("input_image_base64", "data:image/png;base64,AAAA", None),
+    ("w", 513, ("PS105", "w 513 is not a multiple of 8 (nearest: 512)")),
+    ("w", -8, ("PS103", "w -8 is out of range (at least 8)")),
+    ("cfg_scale", 99.5, ("PS103", "cfg_scale 99.5 is out of range 0-15")),
+    ("scheduler", "EULER_A", ("PS104", "scheduler 'EULER_A' is not a valid choice; did you mean "
+                                       "'euler_a'? (case matters)")),
+    ("w", 512, None),
+])
+def test_one_value_of_each_kind(name: str, value: object, expected: object) -> None:
+    assert check_item(table_for("current")[name], value) == expected

@@ -6,7 +6,7 @@ The linter judges sets of values with these; the emulator judges each request it
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from promptspec.diagnostics import Code
@@ -91,76 +91,102 @@ def check_value(p: Param, value: object) -> tuple[Code, str] | None:
 _DATA_URL = "data:image/"
 
 
+def _is_data_url(value: object) -> bool:
+    head, sep, _ = value.partition(",") if isinstance(value, str) else ("", "", "")
+    return bool(sep and head.startswith(_DATA_URL) and head.endswith(";base64")
+                and len(head) > len(_DATA_URL) + len(";base64"))
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
+    # kind: (does a value have it, what the message says a value must be)
+    "bool": (_is_bool, "a boolean (true/false)"),
+    "int": (_is_int, "an integer"),
+    "float": (_is_number, "a number"),
+    "str": (_is_str, "a string"),
+    "url": (_is_str, "a string"),
+    "data_url": (_is_data_url, "a data:image/...;base64, URL"),
+    "file": (is_file, "a file(...) reference"),
+}
+
+
+def _shown(p: Param, value: object) -> object:
+    """The value as a message shows it: a data URL's first 40 characters."""
+    if p.kind == "data_url" and isinstance(value, str) and len(value) > 40:
+        return value[:40] + "…"
+    return value
+
+
 def check_item(p: Param, value: object) -> tuple[Code, str] | None:
     """One value of `p`'s kind (an item of an array parameter, or the whole value)."""
     if value is None:
         return None
-    kind = p.kind
-    if kind == "bool":
-        if not isinstance(value, bool):
-            return (Code.WRONG_TYPE,
-                    f"{p.name} must be a boolean (true/false), got {type_name(value)} "
-                    f"{value!r}")
+    if p.kind == "enum":
+        return _choice_problem(p, value)
+    has_kind, must_be = _TYPES[p.kind]
+    if not has_kind(value):
+        return (Code.WRONG_TYPE,
+                f"{p.name} must be {must_be}, got {type_name(value)} {_shown(p, value)!r}")
+    if isinstance(value, str) and p.kind in ("str", "url"):
+        return _text_problem(p, value)
+    if isinstance(value, int | float) and p.numeric:
+        return _bound_problem(p, value)
+    return None
+
+
+def _text_problem(p: Param, value: str) -> tuple[Code, str] | None:
+    if p.kind == "url" and not (value.startswith(("http://", "https://"))
+                                and value.split("://", 1)[1]):
+        return (Code.INVALID_URL, f"{p.name} must be an http(s) URL, got {value!r}")
+    if p.nonempty and not value.strip():
+        return (Code.WRONG_TYPE, f"{p.name} must be a non-empty string")
+    return None
+
+
+def _choice_problem(p: Param, value: object) -> tuple[Code, str] | None:
+    assert p.choices is not None
+    if value in p.choices and type(value) in {type(c) for c in p.choices}:
         return None
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            return (Code.WRONG_TYPE,
-                    f"{p.name} must be an integer, got {type_name(value)} {value!r}")
-    elif kind == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return (Code.WRONG_TYPE, f"{p.name} must be a number, got {type_name(value)} {value!r}")
-    elif kind in ("str", "url"):
-        if not isinstance(value, str):
-            return (Code.WRONG_TYPE, f"{p.name} must be a string, got {type_name(value)} {value!r}")
-        if kind == "url" and not value.startswith(("http://", "https://")):
-            return (Code.INVALID_URL, f"{p.name} must be an http(s) URL, got {value!r}")
-        if kind == "url" and len(value.split("://", 1)[1]) == 0:
-            return (Code.INVALID_URL, f"{p.name} must be an http(s) URL, got {value!r}")
-        if p.nonempty and not value.strip():
-            return (Code.WRONG_TYPE, f"{p.name} must be a non-empty string")
-        return None
-    elif kind == "data_url":
-        head, sep, _ = value.partition(",") if isinstance(value, str) else ("", "", "")
-        if not (sep and head.startswith(_DATA_URL) and head.endswith(";base64")
-                and len(head) > len(_DATA_URL) + len(";base64")):
-            shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…"
-            return (Code.WRONG_TYPE, f"{p.name} must be a data:image/...;base64, URL, got "
-                                     f"{type_name(value)} {shown!r}")
-        return None
-    elif kind == "file":
-        if not is_file(value):
-            return (Code.WRONG_TYPE,
-                    f"{p.name} must be a file(...) reference, got {type_name(value)} "
-                    f"{value!r}")
-        return None
-    elif kind == "enum":
-        assert p.choices is not None
-        if value in p.choices and type(value) in {type(c) for c in p.choices}:
-            return None
-        if isinstance(value, str):
-            for c in p.choices:
-                if isinstance(c, str) and c.lower() == value.lower():
-                    return (Code.INVALID_CHOICE,
-                            f"{p.name} {value!r} is not a valid choice; did you mean "
-                            f"{c!r}? (case matters)")
-        choices = ", ".join(["null", *map(str, p.choices)] if p.nullable
-                            else map(str, p.choices))
-        hint = did_you_mean(str(value), [str(c) for c in p.choices])
-        return (Code.INVALID_CHOICE, f"{p.name} {value!r} is not one of: {choices}{hint}")
-    # numeric bounds; a positive width that is not a multiple of 8 is PS105 (fixable), not PS103
-    assert isinstance(value, int | float)
+    if isinstance(value, str):
+        for c in p.choices:
+            if isinstance(c, str) and c.lower() == value.lower():
+                return (Code.INVALID_CHOICE,
+                        f"{p.name} {value!r} is not a valid choice; did you mean "
+                        f"{c!r}? (case matters)")
+    choices = ", ".join(["null", *map(str, p.choices)] if p.nullable else map(str, p.choices))
+    hint = did_you_mean(str(value), [str(c) for c in p.choices])
+    return (Code.INVALID_CHOICE, f"{p.name} {value!r} is not one of: {choices}{hint}")
+
+
+def _bound_problem(p: Param, value: float) -> tuple[Code, str] | None:
+    """Numeric bounds; a positive width that is not a multiple of 8 is PS105 (fixable),
+    not PS103."""
     if p.multiple_of and isinstance(value, int) and value > 0 and value % p.multiple_of:
         near = nearest_multiple(value, p.multiple_of)
-        return (Code.NOT_MULTIPLE_OF_8, f"{p.name} {value} is not a multiple of {p.multiple_of} "
-                                        f"(nearest: {near})")
+        return (Code.NOT_MULTIPLE_OF_8,
+                f"{p.name} {value} is not a multiple of {p.multiple_of} (nearest: {near})")
     below = p.minimum is not None and value < p.minimum
-    if below or (p.maximum is not None and value > p.maximum):
-        if p.maximum is None:
-            return (Code.OUT_OF_RANGE, f"{p.name} {_num(float(value))} is out of range "
-                                       f"(at least {_num(p.minimum)})")
+    if not (below or (p.maximum is not None and value > p.maximum)):
+        return None
+    if p.maximum is None:
         return (Code.OUT_OF_RANGE,
-                f"{p.name} {_num(float(value))} is out of range {p.range_text()}")
-    return None
+                f"{p.name} {_num(float(value))} is out of range (at least {_num(p.minimum)})")
+    return (Code.OUT_OF_RANGE, f"{p.name} {_num(float(value))} is out of range {p.range_text()}")
 
 
 def nearest_multiple(value: int, of: int) -> int:
@@ -208,8 +234,8 @@ def check_request(params: Mapping[str, Any], profile: str = DEFAULT_PROFILE
     for name, value in params.items():
         p = table.get(name)
         if p is None:
-            out.append((Code.UNKNOWN_PARAMETER, name, f"unknown parameter {name!r}"
-                                       f"{did_you_mean(name, list(table))}"))
+            out.append((Code.UNKNOWN_PARAMETER, name,
+                        f"unknown parameter {name!r}{did_you_mean(name, list(table))}"))
             continue
         bad = check_value(p, value)
         if bad:
