@@ -7,6 +7,7 @@ last values (a range is uniform in type and monotonic, so these decide every rul
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
@@ -204,63 +205,86 @@ def _range_candidates(p: Param | None, values: NumRange | RandomInts) -> list[An
 def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
     """The values of one sweep axis that is a parameter (or the tune, or the family)."""
     if f.name == FAMILY:
-        if isinstance(f.value, ListValue):
-            for i, item in enumerate(f.value.items):
-                value = item.value if isinstance(item, Literal) else (
-                    item.path if isinstance(item, FileRef) else [])
-                bad = _family_problem(value)
-                if bad is not None:
-                    ctx.report(bad[0], bad[1], item_span(f.value, i), prompt)
+        _judge_family_axis(ctx, f, prompt)
         return
     p = ctx.table.get(f.name)
     if isinstance(f.value, ListValue) and not (p is not None and p.array):
-        for item in f.value.items:
-            if isinstance(item, ListValue):
-                ctx.report(Code.WRONG_TYPE,
-                           f"{f.name}: a list as a sweep point is only for an array "
-                           "parameter (image_references, image_reference_urls)",
-                           item.span, prompt)
-    if f.name != TUNE and p is None:
+        _report_list_points(ctx, f, f.value, prompt)
+    if p is None and f.name != TUNE:
         return  # a var: PS406 judges whether a template reads it
     if p is not None and not p.allowed:
         _report(ctx, _refused(p), f.value.span, prompt, f.name_span)
+    elif p is not None and p.array and isinstance(f.value, ListValue):
+        _judge_array_axis(ctx, p, f, f.value, prompt)
+    else:
+        values = ctx.axis_values.get(id(f))
+        if values is None:
+            values = lint_axis_values(f, prompt)
+        if isinstance(values, NumRange | RandomInts):
+            _judge_range(ctx, p, f, values, prompt)
+        elif not isinstance(values, AxisError):  # PS407 / PS007: the sweeps family's
+            _judge_values(ctx, p, f, values, prompt)
+
+
+def _judge_family_axis(ctx: Context, f: Field, prompt: str) -> None:
+    if not isinstance(f.value, ListValue):
         return
-    if p is not None and p.array and isinstance(f.value, ListValue):
-        for i, item in enumerate(f.value.items):
-            if isinstance(item, ListValue):
-                _judge_items(ctx, p, item, prompt)
-            else:
-                ctx.report(Code.WRONG_TYPE,
-                           f"{f.name}: each sweep point of an array parameter is a "
-                           "list", item_span(f.value, i), prompt)
-        return
-    values = ctx.axis_values.get(id(f))
-    if values is None:
-        values = lint_axis_values(f, prompt)
-    if isinstance(values, AxisError):
-        return  # PS407 / PS007: the sweeps family reports it
-    if isinstance(values, NumRange | RandomInts):
-        found: set[str] = set()
-        for v in _range_candidates(p, values):
-            bad = _judge(p, v)
-            if bad is not None and bad[0] not in found:
-                found.add(bad[0])
-                _report(ctx, bad, f.value.span, prompt, f.name_span)
-        return
+    for i, item in enumerate(f.value.items):
+        value = item.value if isinstance(item, Literal) else (
+            item.path if isinstance(item, FileRef) else [])
+        bad = _family_problem(value)
+        if bad is not None:
+            ctx.report(bad[0], bad[1], item_span(f.value, i), prompt)
+
+
+def _report_list_points(ctx: Context, f: Field, axis: ListValue, prompt: str) -> None:
+    """A list as a sweep point of a parameter that is not an array."""
+    for item in axis.items:
+        if isinstance(item, ListValue):
+            ctx.report(Code.WRONG_TYPE,
+                       f"{f.name}: a list as a sweep point is only for an array "
+                       "parameter (image_references, image_reference_urls)",
+                       item.span, prompt)
+
+
+def _judge_array_axis(ctx: Context, p: Param, f: Field, axis: ListValue, prompt: str) -> None:
+    for i, item in enumerate(axis.items):
+        if isinstance(item, ListValue):
+            _judge_items(ctx, p, item, prompt)
+        else:
+            ctx.report(Code.WRONG_TYPE,
+                       f"{f.name}: each sweep point of an array parameter is a "
+                       "list", item_span(axis, i), prompt)
+
+
+def _judge_range(ctx: Context, p: Param | None, f: Field, values: NumRange | RandomInts,
+                 prompt: str) -> None:
+    """A range or random(n) axis, from the few values that decide every rule."""
+    found: set[str] = set()
+    for v in _range_candidates(p, values):
+        bad = _judge(p, v)
+        if bad is not None and bad[0] not in found:
+            found.add(bad[0])
+            _report(ctx, bad, f.value.span, prompt, f.name_span)
+
+
+def _judge_values(ctx: Context, p: Param | None, f: Field, values: Sequence[Any],
+                  prompt: str) -> None:
+    """A listed axis: each distinct value once, reported at its item (with PS104/PS105's
+    fix)."""
     seen: set[tuple[str, Any]] = set()
     for i, v in enumerate(values):
         if isinstance(v, FileRef):
             _judge_file(ctx, p, f.name, v, prompt)
             continue
         if isinstance(v, tuple):
-            continue  # a list as a point: reported above
+            continue  # a list as a point: reported by _report_list_points
         key = (type(v).__name__, v)
         if key in seen:
             continue
         seen.add(key)
         bad = _judge(p, v)
         if bad is not None:
-            span = item_span(f.value, i)
             lit = f.value.items[i] if isinstance(f.value, ListValue) else None
             fix = _fix(ctx, p, lit, bad[0]) if isinstance(lit, Literal) else None
-            _report(ctx, bad, span, prompt, f.name_span, fix)
+            _report(ctx, bad, item_span(f.value, i), prompt, f.name_span, fix)
