@@ -3,6 +3,8 @@ its own examples behave, and the case files hold a bad and a good case of every 
 
 from __future__ import annotations
 
+import ast
+import re
 import warnings
 from pathlib import Path
 
@@ -10,7 +12,9 @@ import pytest
 from casefiles import case_files, read_case
 from conftest import CODE_TABLE
 
+import promptspec
 from promptspec import api
+from promptspec.diagnostics import Code
 from promptspec.lint.rules import RULES, check
 from promptspec.resolve import resolve
 
@@ -24,6 +28,22 @@ written for the good example, and the cases live with the lock's tests (test_rev
 
 def test_every_published_code_is_registered_and_nothing_else() -> None:
     assert [r.code for r in api.rules()] == list(CODE_TABLE)
+
+
+def test_every_code_is_one_member_of_code_named_as_published() -> None:
+    assert {c.value: c.rule_name for c in Code} == {c: w.name for c, w in CODE_TABLE.items()}
+
+
+def test_no_module_spells_a_rule_code_as_a_string() -> None:
+    """Stages report with `Code` members, so a mistyped code cannot reach the output."""
+    package = Path(promptspec.__file__).parent
+    spelt = sorted(
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in package.rglob("*.py") if path.name != "diagnostics.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        and re.fullmatch(r"PS\d{3}", node.value))
+    assert spelt == []
 
 
 @pytest.mark.parametrize("code", list(CODE_TABLE))
