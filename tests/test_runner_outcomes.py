@@ -83,14 +83,17 @@ class FakeApi:
         if parts[0] == "images":
             png = {"content-type": "image/png"}
             return httpx.Response(200, content=b"\x89PNG fake", headers=png)
-        if len(parts) == 3:  # list, newest first
+        if len(parts) == 3:  # list, newest first; before_id is not understood
             offset = int(request.url.params.get("offset", 0))
             limit = int(request.url.params.get("limit", 20))
-            newest = list(reversed(self.prompts))
+            newest = [self._ready(obj) for obj in reversed(self.prompts)]  # ready once read
             return httpx.Response(200, json=newest[offset : offset + limit])
-        obj = self.prompts[int(parts[3]) - 1]
-        obj["images"] = [f"http://cdn.test/images/{obj['id']}-{n}" for n in range(2)]
+        obj = self._ready(self.prompts[int(parts[3]) - 1])
         return httpx.Response(200, json=obj)
+
+    def _ready(self, obj: dict[str, Any]) -> dict[str, Any]:
+        obj["images"] = [f"http://cdn.test/images/{obj['id']}-{n}" for n in range(2)]
+        return obj
 
 
 def requests(n: int) -> list[Request]:
@@ -142,8 +145,11 @@ def test_gives_up_after_the_attempts_and_reports(tmp_path: Path) -> None:
     line = json.loads((tmp_path / "out" / "results.jsonl").read_text())
     assert line["state"] == "failed"
     assert "gave up after 12 attempts: HTTP 503: busy" in line["error"]
-    # a later run tries it again: nothing was created
+    # it stays failed: a later run does not send it again ...
     code, _ = run(tmp_path, api, 1)
+    assert code == 1 and api.posts == 12 and not api.prompts
+    # ... unless asked to, once
+    code, _ = run(tmp_path, api, 1, retry_failed=True)
     assert code == 0 and len(api.prompts) == 1
 
 

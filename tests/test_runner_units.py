@@ -20,7 +20,7 @@ from promptspec.runner._wire import (
     retry_after,
 )
 from promptspec.runner.download import extension
-from promptspec.runner.ledger import Ledger
+from promptspec.runner.ledger_sqlite import SqliteLedger as Ledger
 from promptspec.runner.plan import make_plan, upload_files
 from promptspec.runner.reconcile import matches, pick, same_value
 
