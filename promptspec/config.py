@@ -2,12 +2,14 @@
 
 Keys: `select`, `ignore` (rule codes or prefixes: `PS2` selects PS201-PS209),
 `per-file-ignores` (glob relative to the pyproject's folder -> codes), `max-requests`,
-`base-url`. Command-line options override it. A malformed table is one `ConfigError`
+`base-url`, `cost-per-image-mc` (the budget's estimate of one image, in mc, before the API
+has reported a cost). Command-line options override it. A malformed table is one `ConfigError`
 naming the file (exit 2).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -20,7 +22,7 @@ __all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
 
 DEFAULT_MAX_REQUESTS = 1000
 _CODE = re.compile(r"^PS\d{0,3}$")
-_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url"}
+_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url", "cost-per-image-mc"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Config:
     max_requests: int = DEFAULT_MAX_REQUESTS
     base_url: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    cost_per_image_mc: float | None = None
+    """`--max-cost-mc`'s estimate of one image before the API has reported any cost."""
 
 
 def find_pyproject(start: str) -> str | None:
@@ -107,4 +111,10 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
         not isinstance(base_url, str) or not base_url.startswith(("http://", "https://"))
     ):
         raise ConfigError(f"{path}: [tool.promptspec] base-url must be an http(s) URL")
-    return Config(path, root, select, ignore, pfi, max_requests, base_url)
+    cost = table.get("cost-per-image-mc")
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int | float)
+                             or not math.isfinite(cost) or cost < 0):
+        raise ConfigError(f"{path}: [tool.promptspec] cost-per-image-mc must be a "
+                          "non-negative number")
+    return Config(path, root, select, ignore, pfi, max_requests, base_url,
+                  cost_per_image_mc=float(cost) if cost is not None else None)

@@ -223,6 +223,12 @@ class Ledger(ABC):
         for fresh in self.rows(list(mine)):
             mine[fresh.id].load(fresh)
 
+    def held_ids(self, retry_failed: bool = False) -> set[str]:
+        """Ids past planned: a run would not create them again (nor failed ones, unless
+        `retry_failed`)."""
+        skip = ("planned", "failed") if retry_failed else ("planned", "planned")
+        return {t[0] for t in self._x("SELECT id FROM requests WHERE state NOT IN (?, ?)", skip)}
+
     def claimed_remote_ids(self) -> set[int]:
         cur = self._x("SELECT remote_id FROM requests WHERE remote_id IS NOT NULL")
         return {int(t[0]) for t in cur}
