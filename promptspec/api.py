@@ -3,18 +3,21 @@
     expand(paths, prompt=None)   -> Iterator[Request]    (raises SpecError on errors)
     count(paths, prompt=None)    -> list[(spec, prompt, n)], without enumerating
     lint(paths)                  -> list[Diagnostic]      (every finding, severities applied)
+    merge_sheets(outs, dest)     -> merged results lines  (`promptspec sheet`)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
 from promptspec.expand import PreparedPrompt, expand_prompt, prepare
 from promptspec.request import Request
 
-__all__ = ["count", "expand", "lint", "prepared"]
+__all__ = ["count", "expand", "lint", "merge_sheets", "prepared"]
 
 
 def lint(paths: Sequence[str]) -> list[Diagnostic]:
@@ -52,3 +55,11 @@ def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]
 def count(paths: Sequence[str], prompt: str | None = None) -> list[tuple[str, str, int]]:
     """(spec, prompt, number of requests) for each prompt: a product of axis sizes."""
     return [(pp.spec_label, pp.rp.prompt.name, pp.count()) for pp in prepared(paths, prompt)]
+
+
+def merge_sheets(outs: Sequence[Path], dest: Path) -> list[dict[str, Any]]:
+    """Merge run folders (shards, or runners of one sweep) into one contact sheet in `dest`;
+    the merged `results.jsonl` lines. An out without `results.jsonl` is a UsageError."""
+    from promptspec.runner.merge import merge_outs
+
+    return merge_outs(list(outs), dest)

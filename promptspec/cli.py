@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "lint": "promptspec._cli_lint:lint",
     "expand": "promptspec._cli_expand:expand",
     "run": "promptspec._cli_run:run",
+    "sheet": "promptspec._cli_sheet:sheet",
     "fmt": "promptspec._cli_fmt:fmt",
     "convert": "promptspec._cli_fmt:convert",
     "schema": "promptspec._cli_lint:schema",
