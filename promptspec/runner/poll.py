@@ -4,7 +4,8 @@
 `limit=120`, paging back with `before_id` no further than the oldest pending prompt; a
 single `GET` is kept for a prompt the listing cannot reach (one it has gone past without
 seeing, or one below a server that ignores `before_id`). The first poll comes `start`
-seconds after a prompt is added; the interval doubles while nothing settles (and after a
+seconds after a prompt is added (one the listing has not shown for two rounds is asked for
+alone too); the interval doubles while nothing settles (and after a
 429), up to `cap`, and returns to `start` when something does.
 
 `Watcher` waits, with one ledger query per round, for rows that another runner holds.
@@ -33,6 +34,8 @@ class _Tune:
     due: float = 0.0
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    missed: dict[int, int] = field(default_factory=dict)
+    """Rounds in a row in which a pending prompt was newer than the whole listing."""
 
 
 def is_settled(obj: dict[str, Any]) -> bool:
@@ -115,7 +118,14 @@ class Poller:
             if len(page) < PAGE or not ids or min(ids) <= oldest:
                 break
             before = min(ids)
-        for pid in [p for p in t.pending if p not in seen and (top is None or p <= top)]:
+        alone = []
+        for pid in t.pending:
+            if pid in seen:
+                continue
+            t.missed[pid] = t.missed.get(pid, 0) + 1
+            if top is None or pid <= top or t.missed[pid] >= 2:
+                alone.append(pid)  # passed over, out of reach, or the listing lags behind
+        for pid in alone:
             try:
                 obj = await self.api.get_prompt(t.tune_id, pid)
             except ApiError as err:
@@ -130,6 +140,7 @@ class Poller:
 
     @staticmethod
     def _settle(t: _Tune, pid: int, obj: dict[str, Any]) -> bool:
+        t.missed.pop(pid, None)
         if not is_settled(obj):
             return False
         fut = t.pending.pop(pid)
