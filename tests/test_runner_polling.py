@@ -99,11 +99,13 @@ def test_one_round_settles_what_is_ready_and_backs_off_for_the_rest() -> None:
     assert not fake.singles
 
 
-def test_a_server_that_ignores_before_id_gets_single_gets_for_the_rest() -> None:
+def test_a_server_that_ignores_before_id_is_paged_by_offset() -> None:
     fake = Listing(300, ready=set(range(1, 301)), before_id=False)
     got = _poll(fake, [290, 5])
     assert [o["id"] for o in got] == [290, 5]
-    assert len(fake.calls) == 2 and fake.singles == [5]
+    assert fake.calls == [{"limit": "120"}, {"limit": "120", "before_id": "181"},
+                          {"limit": "120", "offset": "120"}, {"limit": "120", "offset": "240"}]
+    assert not fake.singles
 
 
 def test_a_prompt_missing_from_the_listing_is_asked_for_alone() -> None:

@@ -1,9 +1,9 @@
 """Waiting: prompts settle (polling by listing) and other runners' claims move (watching).
 
 `Poller` learns pending prompts' states from their tune's prompt list, newest first,
-`limit=120`, paging back with `before_id` no further than the oldest pending prompt; a
-single `GET` is kept for a prompt the listing cannot reach (one it has gone past without
-seeing, or one below a server that ignores `before_id`). The first poll comes `start`
+`limit=120`, paging back with `before_id` (by offset from a server that ignores it) no
+further than the oldest pending prompt; a single `GET` is kept for a prompt the listing
+cannot reach (one it has gone past without seeing). The first poll comes `start`
 seconds after a prompt is added (one the listing has not shown for two rounds is asked for
 alone too); the interval doubles while nothing settles (and after a
 429), up to `cap`, and returns to `start` when something does.
@@ -34,6 +34,8 @@ class _Tune:
     due: float = 0.0
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    by_offset: bool = False
+    """The server ignores `before_id`: this tune is paged by offset."""
     missed: dict[int, int] = field(default_factory=dict)
     """Rounds in a row in which a pending prompt was newer than the whole listing."""
 
@@ -103,11 +105,15 @@ class Poller:
         seen: set[int] = set()
         top: int | None = None
         before: int | None = None
+        listed = 0
         while True:
-            page = await self.api.list_page(t.tune_id, 0, PAGE, before)
+            page = await self.api.list_page(t.tune_id, listed if t.by_offset else 0, PAGE,
+                                            None if t.by_offset else before)
             ids = [obj["id"] for obj in page if isinstance(obj.get("id"), int)]
-            if before is not None and any(i >= before for i in ids):
-                break  # the server ignores before_id: what is left gets single GETs
+            if before is not None and not t.by_offset and any(i >= before for i in ids):
+                t.by_offset = True  # the server ignores before_id: page by offset
+                continue
+            listed += len(page)
             for obj in page:
                 pid = obj.get("id")
                 if isinstance(pid, int) and pid in t.pending:
