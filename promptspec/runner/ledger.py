@@ -241,23 +241,28 @@ class Ledger(ABC):
 
         With a budget, the decision and the claim are one transaction, serialised with
         every other runner's, over the current state of the `sweep`'s rows."""
-        with self._tx(lock=budget is not None):
-            if budget is not None:
+        now = time.time()
+        if budget is None:
+            won = self._take(row, now)
+        else:
+            with self._tx(lock=True):
                 verdict = budget.decide(self._sweep_costs(sweep), row.num_images)
                 if verdict != "ok":
                     return verdict
-            now = time.time()
-            sets, extra = self._claim_sets()
-            cur = self._x(
-                f"UPDATE requests SET state='inflight', attempts=attempts+1, inflight_at=?{sets}"
-                " WHERE id=? AND state='planned'", [now, *extra, row.id])
-            won = cur.rowcount == 1
+                won = self._take(row, now)
         if not won:
             self.refresh([row])
             return "taken"
         row.state, row.attempts, row.inflight_at = "inflight", row.attempts + 1, now
         row.held = False
         return "ok"
+
+    def _take(self, row: Row, now: float) -> bool:
+        sets, extra = self._claim_sets()
+        cur = self._x(
+            f"UPDATE requests SET state='inflight', attempts=attempts+1, inflight_at=?{sets}"
+            " WHERE id=? AND state='planned'", [now, *extra, row.id])
+        return bool(cur.rowcount == 1)
 
     def take_over(self, row: Row) -> bool:
         """Claim an inflight row left by a crash (or a dead runner whose lease lapsed), to

@@ -106,7 +106,14 @@ class PostgresLedger(Ledger):
         self._conn.close()
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._conn.execute(sql.replace("?", "%s"), list(params))
+        import psycopg
+
+        try:
+            return self._conn.execute(sql.replace("?", "%s"), list(params))
+        except psycopg.OperationalError as err:  # the server went away: one line, exit 2
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise RunError(_redacted(f"the ledger at {redact_url(self.url)} failed: {first}",
+                                     self.url)) from None
 
     @contextmanager
     def _tx(self, lock: bool = False) -> Iterator[None]:
