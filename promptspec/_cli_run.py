@@ -94,7 +94,6 @@ def run(
     from promptspec import api
     from promptspec.config import load_config
     from promptspec.runner.admission import admit, held_ids, parse_shard, shard_of
-    from promptspec.runner.ledger import Budget
     from promptspec.runner.session import DEFAULT_CONCURRENCY, RunOptions, execute
 
     config = load_config(specs[0])
@@ -130,8 +129,8 @@ def run(
         poll_start=_env_float("PROMPTSPEC_POLL_START", 5.0),
         ledger=ledger,
         lease=_env_float("PROMPTSPEC_LEASE", 60.0),
-        budget=Budget(max_cost_mc, config.cost_per_image_mc) if max_cost_mc is not None
-        else None,
+        max_cost_mc=max_cost_mc,
+        cost_per_image_mc=config.cost_per_image_mc,
         retry_failed=retry_failed,
     )
     if not mock:

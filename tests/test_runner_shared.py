@@ -19,7 +19,6 @@ from promptspec import api
 from promptspec.cli import cli
 from promptspec.emulator import EmulatorConfig, fields_key, start_emulator
 from promptspec.runner.admission import in_shard
-from promptspec.runner.ledger import Budget
 from promptspec.runner.plan import make_plan
 from promptspec.runner.session import RunOptions, execute
 
@@ -159,7 +158,7 @@ def test_cost_budget_stops_creating_and_a_larger_one_resumes(tmp_path: Path,
     def run(budget: int) -> tuple[int, str]:
         opts = RunOptions(out_dir=out, base_url=emu.url, key=KEY, concurrency=4,
                           backoff_base=0.01, poll_start=0.02, poll_cap=0.1,
-                          budget=Budget(budget, per_image))
+                          max_cost_mc=budget, cost_per_image_mc=per_image)
         stream = io.StringIO()
         return execute(make_plan(reqs, 100), opts, stream), stream.getvalue()
 

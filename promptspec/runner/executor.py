@@ -188,8 +188,7 @@ class Executor:
                             self.reconciler.claimed.add(int(obj["id"]))
                             self.ledger.mark_created(row, int(obj["id"]), _cost(obj))
                             _note_images(self.ledger, row, obj)
-                            self.progress.created()
-                            return None
+                            outcome = "created"
                     else:
                         problem = api_message(resp.status_code, resp.content)
                         after = retry_after(resp.headers.get("retry-after"))
@@ -197,6 +196,9 @@ class Executor:
                     outcome, problem = "retry", describe(err)
                 except UNKNOWN as err:
                     outcome, problem = "unknown", describe(err)
+            if outcome == "created":  # progress is drawn once the slot is free
+                self.progress.created()
+                return None
             problem = api.redact(problem)
             if outcome == "auth":
                 self.ledger.mark_planned(row, problem)

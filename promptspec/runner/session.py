@@ -40,8 +40,15 @@ class RunOptions:
     ledger: str | None = field(default=None, repr=False)  # may hold a password
     """A `postgresql://` URL of a shared ledger; None: `OUT/run.sqlite`."""
     lease: float = 60.0
-    budget: Budget | None = None
+    max_cost_mc: int | None = None
+    cost_per_image_mc: float | None = None
     retry_failed: bool = False
+
+    @property
+    def budget(self) -> Budget | None:
+        if self.max_cost_mc is None:
+            return None
+        return Budget(self.max_cost_mc, self.cost_per_image_mc)
     transport: Any = None
     """An `httpx.AsyncBaseTransport` to use instead of the network (tests)."""
 
