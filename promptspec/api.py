@@ -1,37 +1,94 @@
-"""The public Python API: what the command line calls, and what a Python user may call too.
+"""The public Python API: the one surface the command line calls, and a Python user too.
 
-    expand(paths, prompt=None)   -> Iterator[Request]    (raises SpecError on errors)
-    count(paths, prompt=None)    -> list[(spec, prompt, n)], without enumerating
-    lint(paths)                  -> list[Diagnostic]      (every finding, severities applied)
-    merge_sheets(outs, dest)     -> merged results lines  (`promptspec sheet`)
+    discover(paths)                       -> list[str]  the spec files under the paths
+    lint(paths, selection)                -> LintResult (findings with severities, sorted)
+    fix(paths, selection)                 -> FixResult  (`lint --fix`: edits applied, re-linted)
+    expand(paths, prompt=None)            -> Iterator[Request] (raises SpecError on errors)
+    count(paths, prompt=None)             -> list[(spec, prompt, n)], without enumerating
+    format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
+    convert(path, to)                     -> str, the spec in the other syntax
+    rules() / schema()                    the rule catalogue, the YAML syntax's JSON Schema
+    plan(paths, prompt, max_requests)     -> Plan, what `run` would send
+    admit(paths, prompt, max_requests, ...) -> Admission, the plan after shard, ledger, limits
+    run(plan, **options)                  -> exit code, the run performed exactly once
+    emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
+    lock(paths) / check_lock(paths)       write promptspec.lock / its PS408 findings
+    diff(args)                            -> Review, `[REV] [PATH]...`: REV against the work tree
+    merge_sheets(outs, dest)              -> merged results lines (`sheet`: outs -> one sheet)
+
+Stage modules load inside each function, so that importing this module stays light and
+`promptspec lint` never imports what `run` needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
-from promptspec.expand import PreparedPrompt, expand_prompt, prepare
+from promptspec.paths import spec_stem
 from promptspec.request import Request
 
-__all__ = ["count", "expand", "lint", "merge_sheets", "prepared"]
+if TYPE_CHECKING:
+    from promptspec.emulator import RunningEmulator
+    from promptspec.expand import PreparedPrompt
+    from promptspec.format.fmt import FileOutcome
+    from promptspec.lint.engine import LintResult, Selection
+    from promptspec.lint.fix import FixResult
+    from promptspec.lint.rules.registry import Rule
+    from promptspec.load import FileReader
+    from promptspec.review.diff import Review
+    from promptspec.review.lock import LockWritten
+    from promptspec.runner.admission import Admission
+    from promptspec.runner.plan import Plan
+
+__all__ = [
+    "Diagnostic", "Request", "admit", "check_lock", "convert", "count", "diff", "discover",
+    "emulator", "expand", "fix", "format_file", "lint", "lock", "merge_sheets", "plan",
+    "prepared", "rules", "run", "schema", "selection", "serve", "spec_stem", "write_formatted",
+    "write_text",
+]
 
 
-def lint(paths: Sequence[str]) -> list[Diagnostic]:
-    """Every finding for the given spec files, severities applied, sorted."""
-    from promptspec.lint import lint_files
+def discover(paths: Sequence[str] = ()) -> list[str]:
+    """The spec files under the given files and folders (default: the current folder)."""
+    from promptspec.load import discover as walk
 
-    return lint_files(paths)
+    return walk(paths)
 
 
-def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[PreparedPrompt]:
-    """Each prompt of each spec, prepared for expansion, after checking the specs lint clean."""
-    from promptspec.lint import lint_paths
+def selection(select: str | None = None, ignore: str | None = None) -> Selection:
+    """A command-line rule selection (`--select`, `--ignore`) over the configured one."""
+    from promptspec.lint.engine import Selection, parse_codes
 
-    result = lint_paths(paths)
+    return Selection(parse_codes(select, "--select"), parse_codes(ignore, "--ignore") or ())
+
+
+def lint(paths: Sequence[str], selection: Selection | None = None) -> LintResult:
+    """Every finding for the given spec files, severities and suppressions applied, sorted."""
+    from promptspec.lint.engine import lint_paths
+
+    return lint_paths(paths, selection)
+
+
+def fix(paths: Sequence[str], selection: Selection | None = None) -> FixResult:
+    """Apply the edits of fixable findings (atomically, file by file), then lint again."""
+    from promptspec.lint.fix import fix_paths
+
+    return fix_paths(paths, selection)
+
+
+def prepared(paths: Sequence[str], prompt: str | None = None,
+             reader: FileReader | None = None) -> Iterator[PreparedPrompt]:
+    """Each prompt of each spec, prepared for expansion, after checking the specs lint clean.
+    Specs, imports and uploads are read through `reader` (default: the disk)."""
+    from promptspec.expand import prepare
+    from promptspec.lint.engine import lint_paths
+    from promptspec.load import DISK
+
+    result = lint_paths(paths, reader=reader or DISK)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise SpecError("\n".join(str(d) for d in sorted(errors, key=sort_key)))
@@ -41,13 +98,15 @@ def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[Prepar
             if prompt is not None and rp.prompt.name != prompt:
                 continue
             found = True
-            yield prepare(rp, res.path, res.root)
+            yield prepare(rp, res.path, res.root, res.reader)
     if prompt is not None and not found:
         raise UsageError(f"no prompt named {prompt!r} in {', '.join(paths)}")
 
 
 def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]:
     """Stream every request of the specs, in order. Raises SpecError when a spec has errors."""
+    from promptspec.expand import expand_prompt
+
     for pp in prepared(paths, prompt):
         yield from expand_prompt(pp)
 
@@ -55,6 +114,126 @@ def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]
 def count(paths: Sequence[str], prompt: str | None = None) -> list[tuple[str, str, int]]:
     """(spec, prompt, number of requests) for each prompt: a product of axis sizes."""
     return [(pp.spec_label, pp.rp.prompt.name, pp.count()) for pp in prepared(paths, prompt)]
+
+
+def format_file(path: str) -> FileOutcome:
+    """`fmt` of one file, in memory: its canonical layout, or why it was not formatted."""
+    from promptspec.format.fmt import format_file as run_fmt
+
+    return run_fmt(path)
+
+
+def write_formatted(outcome: FileOutcome) -> None:
+    """Write a formatted file back, atomically."""
+    from promptspec.format.fmt import write_file
+
+    write_file(outcome)
+
+
+def convert(path: str, to: str) -> str:
+    """The spec at `path` in the other syntax (`"yaml"` or `"dsl"`), comments carried along.
+    A file that does not decode raises SpecError with its PS001."""
+    from promptspec.format.convert import convert_text
+    from promptspec.load import decode, read_bytes
+
+    if to not in ("yaml", "dsl"):
+        raise UsageError(f"--to must be yaml or dsl, not {to!r}")
+    text, bad = decode(read_bytes(path), path)
+    if bad is not None:
+        raise SpecError(str(bad))
+    return convert_text(text, path, "yaml" if to == "yaml" else "dsl")
+
+
+def write_text(path: str, text: str) -> None:
+    """Write a file the user asked for (`convert -o`) whole or not at all."""
+    from promptspec.paths import atomic_write
+
+    atomic_write(path, text)
+
+
+def rules() -> list[Rule]:
+    """The rule catalogue, in code order."""
+    from promptspec.lint.rules import RULES
+
+    return [RULES[c] for c in sorted(RULES)]
+
+
+def schema() -> dict[str, object]:
+    """The JSON Schema (draft-07) of the YAML syntax."""
+    from promptspec.syntax.yaml.json_schema import build_schema
+
+    return build_schema()
+
+
+def plan(paths: Sequence[str], prompt: str | None, max_requests: int) -> Plan:
+    """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`)."""
+    from promptspec.runner.plan import make_plan
+
+    return make_plan(expand(paths, prompt), max_requests)
+
+
+def admit(paths: Sequence[str], prompt: str | None, max_requests: int, *, out_dir: Path,
+          max_images: int | None = None, shard: str | None = None, ledger: str | None = None,
+          retry_failed: bool = False) -> Admission:
+    """The plan of `run` after `--shard I/N`, refused (UsageError) when what it would still
+    create (less what the ledger holds) exceeds `max_requests` requests or `max_images`."""
+    from promptspec.runner.admission import admit as admit_plan
+    from promptspec.runner.admission import held_ids, parse_shard, shard_of
+    from promptspec.runner.ledgers import check_ledger_url
+
+    check_ledger_url(ledger)
+    part = parse_shard(shard) if shard is not None else None
+    return admit_plan(lambda: shard_of(expand(paths, prompt), part), max_requests, max_images,
+                      lambda: held_ids(ledger, out_dir, retry_failed))
+
+
+def run(plan: Plan, **options: Any) -> int:
+    """Submit the plan exactly once (resuming from the ledger), wait and download.
+    `options` are the fields of `promptspec.runner.session.RunOptions`; the exit code."""
+    from promptspec.runner.session import RunOptions, execute
+
+    return execute(plan, RunOptions(**options))
+
+
+def emulator(**settings: Any) -> RunningEmulator:
+    """Start the local API emulator on a loopback port, in a thread (a context manager).
+    `settings` are the fields of `promptspec.emulator.EmulatorConfig`."""
+    from promptspec.emulator import EmulatorConfig, start_emulator
+
+    return start_emulator(EmulatorConfig(**settings))
+
+
+def serve(**settings: Any) -> None:
+    """Serve the local API emulator in the foreground until interrupted."""
+    import asyncio
+
+    from promptspec.emulator import EmulatorConfig, serve_forever
+
+    asyncio.run(serve_forever(EmulatorConfig(**settings)))
+
+
+def lock(paths: Sequence[str] = ()) -> LockWritten:
+    """Write `promptspec.lock` at the project root for the given specs (default: every spec
+    under the root), keeping the lines of other specs. Raises SpecError on lint errors."""
+    from promptspec.review.lock import write_lock
+
+    return write_lock(paths, prepared)
+
+
+def check_lock(paths: Sequence[str] = ()) -> list[Diagnostic]:
+    """PS408 findings: prompts whose requests differ from the lock or are missing from it,
+    and lock lines whose prompt is gone. Writes nothing."""
+    from promptspec.review.lock import check_lock as check
+
+    return check(paths, prepared)
+
+
+def diff(args: Sequence[str] = ()) -> Review:
+    """`[REV] [PATH]...`: the requests of the specs at git revision REV (default HEAD), read
+    from git without a checkout, against the working tree, per prompt."""
+    from promptspec.review.diff import diff_revision
+
+    return diff_revision(args, prepared)
 
 
 def merge_sheets(outs: Sequence[Path], dest: Path) -> list[dict[str, Any]]:

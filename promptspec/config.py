@@ -2,14 +2,14 @@
 
 Keys: `select`, `ignore` (rule codes or prefixes: `PS2` selects PS201-PS209),
 `per-file-ignores` (glob relative to the pyproject's folder -> codes), `max-requests`,
-`base-url`, `cost-per-image-mc` (the budget's estimate of one image, in mc, before the API
-has reported a cost). Command-line options override it. A malformed table is one `ConfigError`
-naming the file (exit 2).
+`base-url`, `cost-per-image-mc` (the estimated cost of one image, in the unit of the API's
+`cost_mc`, for `diff`, and `run --max-cost-mc`'s estimate before the API reports a cost).
+Command-line options override it. A malformed table is one `ConfigError` naming the file
+(exit 2).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -22,7 +22,8 @@ __all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
 
 DEFAULT_MAX_REQUESTS = 1000
 _CODE = re.compile(r"^PS\d{0,3}$")
-_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url", "cost-per-image-mc"}
+_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url",
+         "cost-per-image-mc"}
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,8 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_requests: int = DEFAULT_MAX_REQUESTS
     base_url: str | None = None
+    cost_per_image_mc: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
-    cost_per_image_mc: float | None = None
-    """`--max-cost-mc`'s estimate of one image before the API has reported any cost."""
 
 
 def find_pyproject(start: str) -> str | None:
@@ -112,9 +112,7 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
     ):
         raise ConfigError(f"{path}: [tool.promptspec] base-url must be an http(s) URL")
     cost = table.get("cost-per-image-mc")
-    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int | float)
-                             or not math.isfinite(cost) or cost < 0):
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int) or cost < 0):
         raise ConfigError(f"{path}: [tool.promptspec] cost-per-image-mc must be a "
-                          "non-negative number")
-    return Config(path, root, select, ignore, pfi, max_requests, base_url,
-                  cost_per_image_mc=float(cost) if cost is not None else None)
+                          "non-negative integer")
+    return Config(path, root, select, ignore, pfi, max_requests, base_url, cost)

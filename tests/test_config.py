@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from promptspec import rules
 from promptspec.config import Config, load_config
 from promptspec.errors import ConfigError, UsageError
-from promptspec.lint import Selection, enabled, lint_paths, parse_codes, suppressions
+from promptspec.lint import rules
+from promptspec.lint.engine import Selection, enabled, lint_paths, parse_codes, suppressions
 from promptspec.resolve import Resolution
 
 
@@ -68,7 +68,7 @@ def write(tmp_path: Path, table: str) -> Path:
 def test_load_config_fields(tmp_path: Path) -> None:
     write(tmp_path, '[tool.promptspec]\nselect = ["ps1"]\nignore = ["PS103"]\n'
                     'max-requests = 50\nbase-url = "http://127.0.0.1:9"\n'
-                    'cost-per-image-mc = 12.5\n'
+                    'cost-per-image-mc = 12\n'
                     '[tool.promptspec.per-file-ignores]\n"old/*.pspec" = ["PS2"]\n')
     (tmp_path / "sub").mkdir()
     c = load_config(str(tmp_path / "sub"))
@@ -76,7 +76,7 @@ def test_load_config_fields(tmp_path: Path) -> None:
         ("PS1",), ("PS103",), 50, "http://127.0.0.1:9")
     assert c.per_file_ignores == (("old/*.pspec", ("PS2",)),)
     assert c.root == str(tmp_path)
-    assert c.cost_per_image_mc == 12.5
+    assert c.cost_per_image_mc == 12
 
 
 @pytest.mark.parametrize("table", [
@@ -115,7 +115,7 @@ def test_max_requests_reaches_the_rules(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_imports_are_loaded_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import promptspec.lint as engine
+    import promptspec.lint.engine as engine
     import promptspec.resolve as resolution
 
     write(tmp_path, "")
@@ -126,9 +126,9 @@ def test_imports_are_loaded_once_per_run(tmp_path: Path, monkeypatch: pytest.Mon
     loads: list[str] = []
     real_load = resolution.load
 
-    def counting(path: str) -> object:
+    def counting(path: str, *reader: object) -> object:
         loads.append(Path(path).name)
-        return real_load(path)
+        return real_load(path, *reader)
 
     monkeypatch.setattr(resolution, "load", counting)
     monkeypatch.setattr(engine, "load", counting)

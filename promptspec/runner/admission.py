@@ -96,7 +96,7 @@ def _images(r: Request) -> int:
 def held_ids(ledger_url: str | None, out_dir: Path, retry_failed: bool) -> set[str]:
     """Ids the run's ledger holds beyond planned (and beyond failed with `retry_failed`);
     nothing, and no file created, when `OUT/run.sqlite` does not exist yet."""
-    from promptspec.runner.ledger import open_ledger
+    from promptspec.runner.ledgers import open_ledger
 
     if not ledger_url and not (out_dir / "run.sqlite").is_file():
         return set()

@@ -6,7 +6,7 @@ that the create may have reached the server; such rows are reconciled with the t
 prompt list before any resend. A claim succeeds only on a planned row, so two runners
 sharing one ledger never both send the same request.
 
-`Ledger` is the one interface; `open_ledger` picks its implementation: SQLite in
+`Ledger` is the one interface; `ledgers.open_ledger` picks its implementation: SQLite in
 `OUT/run.sqlite` (`ledger_sqlite.py`, the default) or PostgreSQL (`ledger_postgres.py`,
 `--ledger postgresql://...`). Both speak the same SQL through `_x`, which is why the
 transitions live here, once.
@@ -20,12 +20,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from promptspec.request import Request
 
-__all__ = ["STATES", "Budget", "Claim", "Ledger", "Row", "open_ledger", "redact_url"]
+__all__ = ["STATES", "Budget", "Claim", "Ledger", "Row", "redact_url"]
 
 STATES = ("planned", "inflight", "created", "finished", "failed")
 
@@ -369,14 +368,3 @@ def redact_url(url: str) -> str:
         netloc = f"{name}:***@{host}"
     query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def open_ledger(url: str | None, out_dir: Path, lease: float = 60.0) -> Ledger:
-    """The ledger of a run: PostgreSQL for a `postgresql://` URL, else `OUT/run.sqlite`."""
-    if url:
-        from promptspec.runner.ledger_postgres import PostgresLedger
-
-        return PostgresLedger(url, lease)
-    from promptspec.runner.ledger_sqlite import SqliteLedger
-
-    return SqliteLedger(out_dir / "run.sqlite")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from promptspec.errors import UsageError
+from promptspec.paths import atomic_write
 
 __all__ = ["merge_outs"]
 
@@ -77,11 +78,8 @@ def merge_outs(outs: list[Path], dest: Path) -> list[dict[str, Any]]:
         merged.append(row)
     merged.sort(key=lambda r: (prompts[str(r.get("prompt"))],
                                r.get("index") if isinstance(r.get("index"), int) else 0))
-    tmp = dest / f".results.jsonl.{os.getpid()}.part"
-    with open(tmp, "w", encoding="utf-8") as f:
-        for row in merged:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, dest / "results.jsonl")
+    atomic_write(dest / "results.jsonl",
+                 "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in merged))
     from promptspec.runner.sheet import write_contact_sheet
 
     write_contact_sheet(dest, merged)
