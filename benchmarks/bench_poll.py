@@ -44,6 +44,7 @@ def measure(python: str, n: int, latency: float) -> tuple[int, int, float]:
                 [python, "-m", "promptspec", "run", str(spec), "--yes", "--base-url", emu.url,
                  "--out", str(folder / "out"), "--max-requests", str(n)],
                 capture_output=True, env=env, text=True,
+                cwd=folder,  # not this checkout: `-m promptspec` finds the interpreter's own
             )
             elapsed = time.perf_counter() - start
             if done.returncode != 0:

@@ -80,6 +80,7 @@ def runner(n: int, concurrency: int, folder: Path,
              "--base-url", emu.url, "--out", str(out), "--concurrency", str(concurrency),
              "--max-requests", str(n)],
             capture_output=True, env=env, text=True,
+            cwd=folder,  # not this checkout: `-m promptspec` must find the interpreter's own
         )
         if done.returncode != 0:
             sys.exit(f"run exited {done.returncode}:\n{done.stderr[-2000:]}")
