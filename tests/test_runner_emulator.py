@@ -127,14 +127,14 @@ def test_validation_error_is_reported_with_the_api_message(tmp_path: Path,
     assert code == 1
     line = results(tmp_path / "out")[-1]
     assert line["state"] == "failed" and line["remote_id"] is None
-    assert line["error"].startswith("HTTP 422: steps:")
+    assert line["error"].startswith("HTTP 422: steps") and "steps: " in line["error"]
     assert "steps" in err and "1 failed" in err
     assert emulator.state.create_count == 2
     # it stays failed: the next run sends nothing and still exits 1
     seen = emulator.state.requests_seen
     code, _ = run(good + bad, options(tmp_path / "out", emulator.url, ledger=ledger))
     assert code == 1 and emulator.state.requests_seen - seen == 1  # the start-up check
-    assert results(tmp_path / "out")[-1]["error"].startswith("HTTP 422: steps:")
+    assert results(tmp_path / "out")[-1]["error"].startswith("HTTP 422: steps")
 
 
 def test_refused_key_stops_the_run(tmp_path: Path) -> None:

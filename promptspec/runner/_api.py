@@ -16,7 +16,14 @@ from typing import Any
 import httpx
 
 from promptspec.errors import RunError
-from promptspec.runner._wire import Backoff, Redactor, api_message, describe, retry_after
+from promptspec.runner._wire import (
+    Backoff,
+    Redactor,
+    api_message,
+    describe,
+    file_part_name,
+    retry_after,
+)
 
 __all__ = ["NOT_SENT", "UNKNOWN", "Api", "ApiConfig", "ApiError", "TokenBucket"]
 
@@ -109,14 +116,16 @@ class Api:
     # -- creates (the executor decides what each outcome means) ----------------------------
 
     async def post_create(
-        self, tune_id: int, fields: Mapping[str, str], files: Mapping[str, Path]
+        self, tune_id: int, fields: Mapping[str, str | list[str]], files: Mapping[str, Path]
     ) -> httpx.Response:
         """POST one create as multipart/form-data (text fields as parts without a filename,
-        so the body is multipart even without uploads, as the API documents)."""
-        parts: list[tuple[str, tuple[str | None, bytes | str]]] = [
-            (name, (None, value)) for name, value in fields.items()
-        ]
-        parts.extend((f"prompt[{n}]", (p.name, p.read_bytes())) for n, p in files.items())
+        so the body is multipart even without uploads, as the API documents); a list is
+        one part per item, in order."""
+        parts: list[tuple[str, tuple[str | None, bytes | str]]] = []
+        for name, value in fields.items():
+            for item in value if isinstance(value, list) else (value,):
+                parts.append((name, (None, item)))
+        parts.extend((file_part_name(n), (p.name, p.read_bytes())) for n, p in files.items())
         return await self._client.post(
             f"{self._base}/tunes/{tune_id}/prompts", files=parts, headers=self._auth
         )
@@ -124,8 +133,16 @@ class Api:
     # -- reads, retried here -------------------------------------------------------------
 
     async def get_prompt(self, tune_id: int, remote_id: int) -> dict[str, Any]:
+        """One prompt: `GET /prompts/:id`, else (a server without that route answers 404)
+        the tune's own route."""
         self.get_calls += 1
-        data = await self._get_json(f"{self._base}/tunes/{tune_id}/prompts/{remote_id}", None)
+        try:
+            data = await self._get_json(f"{self._base}/prompts/{remote_id}", None)
+        except ApiError as err:
+            if err.status != 404:
+                raise
+            data = await self._get_json(f"{self._base}/tunes/{tune_id}/prompts/{remote_id}",
+                                        None)
         if not isinstance(data, dict):
             raise ApiError("the API answered a prompt with something that is not an object")
         return data
