@@ -28,6 +28,7 @@ class Listing:
 
     def __init__(self, n: int, ready: set[int], before_id: bool = True) -> None:
         self.n, self.ready, self.before_id = n, ready, before_id
+        self.limited = 0  # list calls still to answer 429
         self.calls: list[dict[str, str]] = []
         self.singles: list[int] = []
 
@@ -38,11 +39,14 @@ class Listing:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         parts = request.url.path.strip("/").split("/")
-        if len(parts) == 4:
-            self.singles.append(int(parts[3]))
-            return httpx.Response(200, json=self.obj(int(parts[3])))
+        if parts[-1].isdigit():  # GET /prompts/:id
+            self.singles.append(int(parts[-1]))
+            return httpx.Response(200, json=self.obj(int(parts[-1])))
         q = dict(request.url.params)
         self.calls.append(q)
+        if self.limited:
+            self.limited -= 1
+            return httpx.Response(429, json={"error": "slow down"}, headers={"Retry-After": "0"})
         limit = min(int(q.get("limit", 20)), 120)
         ids = list(range(self.n, 0, -1))
         if self.before_id and "before_id" in q:
@@ -97,6 +101,26 @@ def test_one_round_settles_what_is_ready_and_backs_off_for_the_rest() -> None:
     asyncio.run(main())
     assert loop_calls == [1]  # the three prompts share one listing per round
     assert not fake.singles
+
+
+def test_polls_back_off_on_429_even_when_something_settled() -> None:
+    fake = Listing(5, ready={3})
+    fake.limited = 1
+
+    async def main() -> float:
+        from promptspec.runner._wire import Backoff
+
+        api = Api(ApiConfig(base_url="http://api.test", key=KEY, backoff=Backoff(base=0.001)),
+                  transport=httpx.MockTransport(fake))
+        poller = Poller(api, start=0.01, cap=1.0)
+        await poller.settled(_row(3))
+        interval = poller._tunes[1].interval
+        poller.close()
+        await api.aclose()
+        return interval
+
+    assert asyncio.run(main()) == 0.02  # doubled, not back to the start
+    assert len(fake.calls) == 2 and fake.limited == 0
 
 
 def test_a_server_that_ignores_before_id_is_paged_by_offset() -> None:
