@@ -56,7 +56,10 @@ def _connect(url: str) -> Any:
     import psycopg
 
     try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        if "connect_timeout" in url:  # the URL's own libpq parameters win
+            conn = psycopg.connect(url, autocommit=True)
+        else:
+            conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as err:
         raise RunError(_redacted(f"cannot open the ledger at {redact_url(url)}: "
                                  f"{str(err).strip().splitlines()[0] if str(err) else err!r}",
