@@ -1,8 +1,8 @@
 """The public Python API: the one surface the command line calls, and a Python user too.
 
     discover(paths)                       -> list[str]  the spec files under the paths
-    lint(paths, selection)                -> LintResult (findings with severities, sorted)
-    fix(paths, selection)                 -> FixResult  (`lint --fix`: edits applied, re-linted)
+    lint(paths, selection, cache, jobs)   -> LintResult (findings with severities, sorted)
+    fix(paths, selection, cache, jobs)    -> FixResult  (`lint --fix`: edits applied, re-linted)
     expand(paths, prompt=None)            -> Iterator[Request] (raises SpecError on errors)
     count(paths, prompt=None)             -> list[(spec, prompt, n)], without enumerating
     format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Diagnostic", "Request", "convert", "count", "discover", "emulator", "expand", "fix",
     "format_file", "lint", "plan", "prepared", "rules", "run", "schema", "selection", "serve",
-    "spec_stem", "write_formatted", "write_text",
+    "spec_stem", "usable_cpus", "write_formatted", "write_text",
 ]
 
 
@@ -56,18 +56,29 @@ def selection(select: str | None = None, ignore: str | None = None) -> Selection
     return Selection(parse_codes(select, "--select"), parse_codes(ignore, "--ignore") or ())
 
 
-def lint(paths: Sequence[str], selection: Selection | None = None) -> LintResult:
-    """Every finding for the given spec files, severities and suppressions applied, sorted."""
+def lint(paths: Sequence[str], selection: Selection | None = None, *, cache: bool = False,
+         jobs: int = 1) -> LintResult:
+    """Every finding for the given spec files, severities and suppressions applied, sorted.
+    `cache`: reuse and keep findings in the project's `.promptspec_cache/`; `jobs`: check
+    in up to that many processes (see `usable_cpus`). The findings are the same either way."""
     from promptspec.lint.engine import lint_paths
 
-    return lint_paths(paths, selection)
+    return lint_paths(paths, selection, cache=cache, jobs=jobs)
 
 
-def fix(paths: Sequence[str], selection: Selection | None = None) -> FixResult:
+def usable_cpus() -> int:
+    """The CPUs this process may run on: the default of `lint --jobs`."""
+    from promptspec.lint.workers import usable_cpus as count
+
+    return count()
+
+
+def fix(paths: Sequence[str], selection: Selection | None = None, *, cache: bool = False,
+        jobs: int = 1) -> FixResult:
     """Apply the edits of fixable findings (atomically, file by file), then lint again."""
     from promptspec.lint.fix import fix_paths
 
-    return fix_paths(paths, selection)
+    return fix_paths(paths, selection, cache=cache, jobs=jobs)
 
 
 def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[PreparedPrompt]:

@@ -2,8 +2,9 @@
 
 Keys: `select`, `ignore` (rule codes or prefixes: `PS2` selects PS201-PS209),
 `per-file-ignores` (glob relative to the pyproject's folder -> codes), `max-requests`,
-`base-url`. Command-line options override it. A malformed table is one `ConfigError`
-naming the file (exit 2).
+`base-url`, `cache-dir` (the lint cache's folder, relative to the pyproject's folder; default
+`.promptspec_cache` at the project root). Command-line options override it. A malformed
+table is one `ConfigError` naming the file (exit 2).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ __all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
 
 DEFAULT_MAX_REQUESTS = 1000
 _CODE = re.compile(r"^PS\d{0,3}$")
-_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url"}
+_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url", "cache-dir"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_requests: int = DEFAULT_MAX_REQUESTS
     base_url: str | None = None
+    cache_dir: str | None = None
+    """`cache-dir` as written (None: `.promptspec_cache` at the project root)."""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -107,4 +110,9 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
         not isinstance(base_url, str) or not base_url.startswith(("http://", "https://"))
     ):
         raise ConfigError(f"{path}: [tool.promptspec] base-url must be an http(s) URL")
-    return Config(path, root, select, ignore, pfi, max_requests, base_url)
+    cache_dir = table.get("cache-dir")
+    if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir.strip()
+                                  or "\0" in cache_dir):
+        raise ConfigError(f"{path}: [tool.promptspec] cache-dir must be a folder path")
+    return Config(path, root, select, ignore, pfi, max_requests, base_url,
+                  cache_dir=cache_dir)

@@ -28,8 +28,8 @@ from promptspec.syntax import Parsed
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
-__all__ = ["MAX_SPEC_BYTES", "Parsed", "decode", "discover", "load", "parse_source",
-           "read_bytes", "strip_bom"]
+__all__ = ["MAX_SPEC_BYTES", "Parsed", "decode", "discover", "load", "load_bytes",
+           "parse_source", "read_bytes", "strip_bom"]
 
 MAX_SPEC_BYTES = 10 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -97,7 +97,11 @@ def read_bytes(path: str) -> bytes:
 
 def load(path: str) -> Parsed:
     """Read, decode and parse one spec file. Raises SpecReadError if it cannot be read."""
-    data = read_bytes(path)
+    return load_bytes(read_bytes(path), path)
+
+
+def load_bytes(data: bytes, path: str) -> Parsed:
+    """Decode and parse the bytes `read_bytes` returned for `path`."""
     if len(data) > MAX_SPEC_BYTES:
         span = Span(path, 1, 1, 1, 1)
         too_big = f"the file is larger than {MAX_SPEC_BYTES:,} bytes (10 MiB)"
