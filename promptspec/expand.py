@@ -168,66 +168,166 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
                           tuple(slots), tuple(axes), tuple(templates), root)
 
 
-def _point_values(slots: tuple[tuple[_Slot, ...], ...], point: tuple[Any, ...]
-                  ) -> Iterator[tuple[_Slot, Any]]:
-    for axis_slots, value in zip(slots, point, strict=True):
-        if len(axis_slots) == 1:
-            yield axis_slots[0], value
-        else:
-            yield from zip(axis_slots, value, strict=True)
+_Entry = tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...], Any,
+               tuple[str | None, ...], tuple[Any, ...], tuple[tuple[str, str], ...]]
+"""One value of one axis, worked out once: (its coords as JSON members, its coords, the
+params it sets (None: unset), the tune id it sets (_KEEP: none), each member's canonical
+`"name":value` or None, each member's value, the files it uploads)."""
+
+_KEEP = object()
+
+
+def _entries(pp: PreparedPrompt, ai: int, odd: list[bool]) -> list[_Entry]:
+    """Every value of axis `ai`, typed, encoded and its files digested: once per expansion.
+    A file given to a member that is no parameter (lint refuses it) sets `odd[0]`."""
+    slots = pp.slots[ai]
+    out: list[_Entry] = []
+    for value in pp.axes[ai]:
+        values = (value,) if len(slots) == 1 else value
+        coords: list[tuple[str, Any]] = []
+        params: list[tuple[str, Any]] = []
+        frags: list[str | None] = []
+        files: list[tuple[str, str]] = []
+        tune: Any = _KEEP
+        for slot, raw in zip(slots, values, strict=True):
+            if isinstance(raw, FileRef):
+                sent, path = _file_param(pp.rp, raw, pp.root)
+                coords.append((slot.name, raw.path))
+                params.append((slot.name, sent))
+                files.append((slot.name, path))
+                if slot.param and not slot.tune:
+                    frags.append(_dumps(slot.name) + ":" + _dumps(sent))
+                else:
+                    odd[0] = True
+                continue
+            typed = _typed(slot.name, raw)
+            coords.append((slot.name, typed))
+            if slot.tune:
+                tune = typed
+            elif slot.param:
+                params.append((slot.name, typed))
+                frags.append(None if typed is None else _dumps(slot.name) + ":" + _dumps(typed))
+        coords_json = ", ".join(_dumps_pair(n, v) for n, v in coords)
+        keys = tuple(v for _, v in coords)
+        out.append((coords_json, tuple(coords), tuple(params), tune, tuple(frags), keys,
+                    tuple(files)))
+    return out
+
+
+def _dumps_pair(name: str, value: Any) -> str:
+    return f"{_dumps_plain(name)}: {_dumps_plain(value)}"
+
+
+_dumps_plain = json.JSONEncoder(ensure_ascii=False).encode
+"""`json.dumps` with its default separators, as `expand --format jsonl` writes coords."""
+
+
+def _layout(pp: PreparedPrompt) -> list[str | int]:
+    """The canonical JSON of params, key by key in sorted order: a constant `"name":value`,
+    or the index of the point's own fragment (axis members first, then templates)."""
+    refs: dict[str, int] = {}
+    for slot in (s for axis in pp.slots for s in axis):
+        if slot.param and not slot.tune:
+            refs[slot.name] = len(refs)
+    members = len(refs)
+    for i, (name, _, _) in enumerate(pp.templates):
+        refs[name] = members + i
+    names = sorted(set(pp.base_params) | set(refs))
+    return [refs[n] if n in refs else _dumps(n) + ":" + _dumps(pp.base_params[n])
+            for n in names]
+
+
+_NO_AXIS: _Entry = ("", (), (), _KEEP, (), (), ())
 
 
 def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
-    """Stream the prompt's requests in expansion order (the last axis varies fastest)."""
+    """Stream the prompt's requests in expansion order (the last axis varies fastest).
+
+    Each axis value is typed and encoded once, what the other axes give is merged once per
+    run of the last axis, each distinct template context is rendered once (while it
+    recurs), and a request's canonical JSON is put together from encoded parts in key
+    order: per point there is no JSON encoding and no coercion left."""
     rp = pp.rp
     prompt = rp.prompt.name
-    base_params, base_ctx = pp.base_params, pp.base_ctx
-    caches: list[dict[tuple[Any, ...], str]] = [{} for _ in pp.templates]
-    slots = pp.slots
+    odd = [False]
+    entries = [_entries(pp, ai, odd) for ai in range(len(pp.axes))] or [[_NO_AXIS]]
+    outer_axes, inner = entries[:-1], entries[-1]
+    last = len(entries) - 1
+    layout = _layout(pp)
+    templates = [(name, source, [(a, m) for a, m in reads if a != last],
+                  [m for a, m in reads if a == last])
+                 for name, source, reads in pp.templates]
+    caches: list[dict[tuple[Any, ...], tuple[str, str]]] = [{} for _ in templates]
     sha = _sha256
-    dumps = _dumps
-    for index, point in enumerate(itertools.product(*pp.axes)):
-        params = dict(base_params)
-        coords: dict[str, Any] = {}
-        tune_id = pp.tune_id
-        ctx: dict[str, Any] | None = None
-        for slot, raw in _point_values(slots, point):
-            if isinstance(raw, FileRef):
-                params[slot.name], pp.files[slot.name] = _file_param(rp, raw, pp.root)
-                coords[slot.name] = raw.path
-                continue
-            value = _typed(slot.name, raw)
-            coords[slot.name] = value
-            if slot.tune:
-                tune_id = value
-            elif slot.param:
-                if value is None:
-                    params.pop(slot.name, None)
-                else:
-                    params[slot.name] = value
-        for (name, source, reads), cache in zip(pp.templates, caches, strict=True):
-            key = tuple(point[a] if len(slots[a]) == 1 else point[a][m] for a, m in reads)
-            rendered = cache.get(key)
-            if rendered is None:
-                if ctx is None:
-                    ctx = {**base_ctx, **params, **coords}
-                try:
-                    rendered = compile_template(source).render(ctx)
-                except Exception as err:
-                    raise SpecError(f"{rp.params[name].field.value.span}: {name} at point "
-                                    f"{index} ({coords}): {err}") from None
-                if name in _STRIPPED:
-                    rendered = rendered.strip()
-                if len(cache) >= _RENDER_CACHE_LIMIT:
-                    cache.clear()
-                cache[key] = rendered
-            params[name] = rendered
-            if ctx is not None:
-                ctx[name] = rendered
-        if tune_id is None:
-            raise SpecError(f"{rp.prompt.name_span}: no tune id reaches prompt {prompt!r}")
-        canon = dumps(params)
-        blob = '{"params":' + canon + ',"tune_id":' + str(tune_id) + "}"
-        rid = "ps_" + sha(blob.encode()).hexdigest()[:16]
-        yield Request(rid, pp.spec_label, prompt, index, coords, tune_id, params, dict(pp.files),
-                      canon)
+    label = pp.spec_label
+    index = 0
+    for outer in itertools.product(*outer_axes):
+        o_params = pp.base_params.copy()
+        o_coords: dict[str, Any] = {}
+        o_frags: list[str | None] = []
+        o_files = pp.files
+        o_tune = pp.tune_id
+        for e in outer:
+            o_coords.update(e[1])
+            o_params.update(e[2])
+            o_frags.extend(e[4])
+            if e[3] is not _KEEP:
+                o_tune = e[3]
+            if e[6]:
+                o_files = {**o_files, **dict(e[6])}
+        o_json = ", ".join([e[0] for e in outer])
+        o_keys = [tuple([outer[a][5][m] for a, m in reads]) for _, _, reads, _ in templates]
+        for e in inner:
+            params = o_params.copy()
+            params.update(e[2])
+            coords = o_coords.copy()
+            coords.update(e[1])
+            frags = o_frags + list(e[4])
+            tune_id = o_tune if e[3] is _KEEP else e[3]
+            files = {**o_files, **dict(e[6])} if e[6] else o_files.copy()
+            if None in frags:  # an axis value that unsets its parameter
+                for name in [n for n, v in params.items() if v is None]:
+                    del params[name]
+            ctx: dict[str, Any] | None = None
+            for ti, (name, source, _, inner_reads) in enumerate(templates):
+                key = (o_keys[ti], *[e[5][m] for m in inner_reads])
+                cache = caches[ti]
+                hit = cache.get(key)
+                if hit is None:
+                    if ctx is None:
+                        ctx = {**pp.base_ctx, **params, **coords}
+                    hit = _render(pp, name, source, ctx, index, coords)
+                    if len(cache) >= _RENDER_CACHE_LIMIT:
+                        cache.clear()
+                    cache[key] = hit
+                params[name] = hit[0]
+                frags.append(hit[1])
+                if ctx is not None:
+                    ctx[name] = hit[0]
+            if tune_id is None:
+                raise SpecError(f"{rp.prompt.name_span}: no tune id reaches prompt {prompt!r}")
+            if odd[0]:
+                canon = _dumps(params)
+            else:
+                parts = [x if x.__class__ is str else frags[x]  # type: ignore[index]
+                         for x in layout]
+                canon = "{" + ",".join([x for x in parts if x is not None]) + "}"
+            blob = '{"params":' + canon + ',"tune_id":' + str(tune_id) + "}"
+            rid = "ps_" + sha(blob.encode()).hexdigest()[:16]
+            coords_json = (o_json + ", " + e[0] if o_json else e[0]) if e[0] else o_json
+            yield Request(rid, label, prompt, index, coords, tune_id, params, files, canon,
+                          "{" + coords_json + "}")
+            index += 1
+
+
+def _render(pp: PreparedPrompt, name: str, source: str, ctx: dict[str, Any], index: int,
+            coords: dict[str, Any]) -> tuple[str, str]:
+    """A template rendered at one point, and its canonical `"name":value`."""
+    try:
+        rendered = compile_template(source).render(ctx)
+    except Exception as err:
+        raise SpecError(f"{pp.rp.params[name].field.value.span}: {name} at point "
+                        f"{index} ({coords}): {err}") from None
+    if name in _STRIPPED:
+        rendered = rendered.strip()
+    return rendered, _dumps(name) + ":" + _dumps(rendered)

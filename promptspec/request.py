@@ -35,3 +35,5 @@ class Request:
     files: dict[str, str]
     params_json: str = ""
     """The canonical JSON of `params`, when the producer already computed it."""
+    coords_json: str = ""
+    """`coords` as `json.dumps` writes it (default separators, axis order), when computed."""
