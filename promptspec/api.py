@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
 from promptspec.paths import spec_stem
-from promptspec.request import Request
 
 if TYPE_CHECKING:
     from promptspec.emulator import RunningEmulator
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from promptspec.lint.engine import LintResult, Selection
     from promptspec.lint.fix import FixResult
     from promptspec.lint.rules.registry import Rule
+    from promptspec.request import Request
     from promptspec.runner.plan import Plan
 
 __all__ = [
@@ -40,6 +40,14 @@ __all__ = [
     "format_file", "lint", "plan", "prepared", "rules", "run", "schema", "selection", "serve",
     "spec_stem", "usable_cpus", "write_formatted", "write_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Request":  # loaded when asked for: `lint` needs no request ids
+        from promptspec.request import Request
+
+        return Request
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def discover(paths: Sequence[str] = ()) -> list[str]:

@@ -13,12 +13,11 @@ import json
 import math
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import AxisError, axis_values
 from promptspec.errors import SpecError
-from promptspec.model import FileRef, Literal
+from promptspec.model import FileRef, Literal, record
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
 from promptspec.request import Request
@@ -46,7 +45,7 @@ def _file_digest(path: str) -> str:
     return digest
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Slot:
     """One axis member: its name, whether it is an API parameter, and how to type it."""
 
@@ -55,7 +54,7 @@ class _Slot:
     tune: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PreparedPrompt:
     """Everything expansion needs, computed once per prompt."""
 

@@ -7,10 +7,10 @@ in expansion and the emulator's validation all read this table.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from promptspec.model import record
 
 __all__ = [
     "PARAMS",
@@ -32,7 +32,7 @@ TUNE = "tune"
 """The spec key (not an API parameter) that sets a request's `tune_id`."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Param:
     name: str
     kind: Kind
@@ -116,7 +116,7 @@ PARAMS: Mapping[str, Param] = {p.name: p for p in _TABLE}
 TEMPLATE_FIELDS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.template)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Requirement:
     """A cross-field rule as data: when `field` is active, `needs` must hold.
 
@@ -306,6 +306,8 @@ def check_request(params: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 def did_you_mean(word: str, candidates: list[str]) -> str:
     """`"; did you mean 'x'?"` for the closest candidate, or empty."""
+    import difflib
+
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     if not close:
         low = {c.lower(): c for c in candidates}

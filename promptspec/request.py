@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from promptspec.model import record
 
 __all__ = ["Request", "canonical_json", "request_id"]
 
@@ -20,7 +21,7 @@ def request_id(tune_id: int, params: dict[str, Any]) -> str:
     return "ps_" + hashlib.sha256(blob).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Request:
     """One request. `params` holds uploaded files as `{"file_sha256": hex}`; `files` maps
     those parameter names to the local path to upload."""

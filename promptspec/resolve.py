@@ -9,11 +9,11 @@ can name the other place.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.load import Parsed, load
-from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
+from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, record
 from promptspec.params import did_you_mean
 from promptspec.paths import inside, project_root
 
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Setting:
     """A value that reaches a prompt, and where it was set (`origin`, e.g. "preset base")."""
 
@@ -38,7 +38,7 @@ class Setting:
         return self.field.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AxisDef:
     """One axis of the expansion: a sweep axis (one member) or a zip (several members)."""
 
@@ -47,7 +47,7 @@ class AxisDef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolvedPrompt:
     spec: SpecFile
     prompt: Prompt
@@ -67,7 +67,7 @@ class ResolvedPrompt:
         return [m.name for a in self.axes for m in a.members]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolution:
     path: str
     root: str

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from promptspec.config import load_config
 from promptspec.diagnostics import Diagnostic, Edit
@@ -21,6 +20,7 @@ from promptspec.errors import SpecReadError
 from promptspec.lint.cache import forget
 from promptspec.lint.engine import LintResult, Selection, lint_paths
 from promptspec.load import BOM, read_bytes, strip_bom
+from promptspec.model import record
 from promptspec.paths import atomic_write
 
 __all__ = ["FixResult", "apply_edits", "fix_paths", "fix_source"]
@@ -28,7 +28,7 @@ __all__ = ["FixResult", "apply_edits", "fix_paths", "fix_source"]
 _MAX_PASSES = 10
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FixResult:
     fixed: int
     result: LintResult

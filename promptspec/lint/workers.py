@@ -12,7 +12,6 @@ the output is that of one process: the engine applies the selection and sorts, i
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 
 from promptspec.config import load_config
@@ -63,6 +62,7 @@ def check_in_workers(tasks: Sequence[Task], workers: int, use_cache: bool
                      ) -> list[list[Diagnostic]]:
     """Each task's findings (severities applied, selection not), in task order."""
     import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
     # fork shares the parent's imports at no cost; it is safe only with one thread

@@ -8,15 +8,13 @@ Both build the one model (`promptspec.model`); nothing past this stage imports l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from promptspec.diagnostics import Diagnostic
-from promptspec.model import SpecFile
+from promptspec.model import SpecFile, record
 
 __all__ = ["Parsed"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Parsed:
     """One spec file after its front end: the model (None when it does not parse) and the
     front end's diagnostics (PS001 syntax, PS002 duplicate keys, PS007 structure)."""

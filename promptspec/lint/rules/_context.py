@@ -12,13 +12,13 @@ from functools import cached_property
 from typing import Any
 
 from promptspec.diagnostics import Diagnostic, Edit
-from promptspec.model import Literal, Preset, Ref, Span, SpecFile
+from promptspec.model import Literal, Preset, Ref, Span, SpecFile, record
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
 
 __all__ = ["Context", "Place", "at", "place_of_setting", "text_span"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Place:
     """Where a value comes from: its span and a phrase naming it for messages."""
 
