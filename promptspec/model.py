@@ -7,12 +7,15 @@ only these types. Lines and columns are 1-based; `end_column` is exclusive.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform
 from typing import Literal as Lit
 
 __all__ = [
+    "NAME",
+    "NAME_PATTERN",
     "Axis",
     "Field",
     "FileRef",
@@ -79,6 +82,9 @@ def record(cls: type[_T]) -> type[_T]:
 def _refuse(self: object, name: str, *value: object) -> None:
     raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
 
+NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]*"
+"""What names of prompts, presets and vars match (the grammar's NAME token says the same)."""
+NAME = re.compile(NAME_PATTERN)
 
 Scalar = str | int | float | bool | None
 

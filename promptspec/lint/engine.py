@@ -28,6 +28,7 @@ from promptspec.lint.workers import check_in_workers, workers_for
 from promptspec.load import MAX_SPEC_BYTES, Parsed, decode, load, read_bytes
 from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution
+from promptspec.syntax import source_lines
 
 __all__ = [
     "LintResult",
@@ -154,7 +155,7 @@ def suppressions(source: str, syntax: str) -> Suppressed:
             if m.group().startswith("#"):
                 found.append((line, m.group()))
     else:
-        for i, text in enumerate(source.splitlines(), 1):
+        for i, text in enumerate(source_lines(source, "yaml"), 1):
             if "promptspec" in text:
                 for m in yaml_re.finditer(text):
                     if m.group().startswith("#"):
