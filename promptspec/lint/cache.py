@@ -1,7 +1,7 @@
 """The lint cache: each file's findings, kept as ruff and mypy keep theirs, so that a second
 `lint` of unchanged files does no parsing at all.
 
-    folder_for(path, config)        `.promptspec_cache/` at the project root, or `cache-dir`
+    folder_for(root, config)        `.promptspec_cache/` at the project root, or `cache-dir`
     LintCache.get(...) / .put(...)  one JSON entry per spec file, named by its real path
     forget(path, config)            drop a file's entry (`--fix` and `fmt` after writing)
 
@@ -50,32 +50,45 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def folder_for(path: str, config: Config) -> str:
-    """The cache folder for a spec: `cache-dir` from the configuration (relative to its
-    pyproject.toml), else `.promptspec_cache` at the spec's project root."""
+def folder_for(root: str, config: Config) -> str:
+    """The cache folder for a spec of the project at `root`: `cache-dir` from the
+    configuration (relative to its pyproject.toml), else `.promptspec_cache` at the root."""
     if config.cache_dir is not None:
         return os.path.normpath(os.path.join(config.root, os.path.expanduser(config.cache_dir)))
-    return os.path.join(project_root(path), FOLDER_NAME)
+    return os.path.join(root, FOLDER_NAME)
 
 
 class Digests:
     """The digest of each file a finding may depend on, read once per run. A missing file,
     a folder or an unreadable file get a marker of their own, so that its appearance counts
-    as a change too."""
+    as a change too. Also each file's real path and project root, its folder's worked out
+    once (a warm run does little else per file)."""
 
     def __init__(self) -> None:
         self._memo: dict[str, str] = {}
+        self._folders: dict[str, tuple[str, str]] = {}  # folder -> (real folder, root)
+
+    def place(self, path: str) -> tuple[str, str]:
+        """`path`'s real path and its project root."""
+        folder, name = os.path.split(os.path.abspath(path))
+        known = self._folders.get(folder)
+        if known is None:
+            known = self._folders[folder] = (os.path.realpath(folder), project_root(path))
+        if os.path.islink(path):
+            real = os.path.realpath(path)
+            return real, project_root(real)
+        return os.path.join(known[0], name), known[1]
 
     def of(self, path: str) -> str:
-        real = os.path.realpath(path)
+        real = self.place(path)[0]
         found = self._memo.get(real)
         if found is None:
             found = self._memo[real] = _file_state(real)
         return found
 
-    def remember(self, path: str, data: bytes) -> str:
-        """The digest of bytes just read from `path` (and kept for the rest of the run)."""
-        found = self._memo[os.path.realpath(path)] = digest(data)
+    def remember(self, real: str, data: bytes) -> str:
+        """The digest of bytes just read from the file at `real` (kept for the run)."""
+        found = self._memo[real] = digest(data)
         return found
 
 
@@ -154,11 +167,11 @@ def _entry_name(real: str, profile: str | None) -> str:
     return hashlib.sha256(f"{real}\0{profile}".encode()).hexdigest()[:32] + ".json"
 
 
-def entry_key(shown: str, real: str, data_digest: str, config: Config, profile: str | None,
-              max_requests: int) -> str:
+def entry_key(shown: str, real: str, root: str, data_digest: str, config: Config,
+              profile: str | None, max_requests: int) -> str:
     """What a file's findings depend on besides the files it reads: one digest."""
-    parts = [FORMAT, __version__, profile, repr(config), project_root(real), shown, real,
-             data_digest, max_requests]
+    parts = [FORMAT, __version__, profile, repr(config), root, shown, real, data_digest,
+             max_requests]
     return digest(json.dumps(parts, ensure_ascii=False, default=repr).encode())
 
 
@@ -237,7 +250,7 @@ class LintCache:
 
 def forget(path: str, config: Config) -> None:
     """Drop every entry of `path` (after `--fix` or `fmt` rewrote it)."""
-    cache = LintCache(folder_for(path, config))
+    cache = LintCache(folder_for(project_root(path), config))
     if not os.path.isdir(cache.entries) or not _safe_folder(cache.entries):
         return
     real = os.path.realpath(path)

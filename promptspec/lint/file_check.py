@@ -96,12 +96,12 @@ def dependencies(parsed: Parsed, loaded: dict[str, Parsed]) -> list[str]:
 def _entry(task: Task, data: bytes, config: Config, digests: Digests,
            caches: dict[str, LintCache]) -> tuple[LintCache, str, str]:
     """The cache that holds `task.path`'s entry, its real path and the entry's key."""
-    folder = folder_for(task.path, config)
+    real, root = digests.place(task.path)
+    folder = folder_for(root, config)
     cache = caches.get(folder)
     if cache is None:
         cache = caches[folder] = LintCache(folder)
-    real = os.path.realpath(task.path)
-    key = entry_key(task.path, real, digests.remember(task.path, data), config, task.profile,
+    key = entry_key(task.path, real, root, digests.remember(real, data), config, task.profile,
                     task.max_requests or config.max_requests)
     return cache, real, key
 
@@ -135,7 +135,7 @@ def check_and_store(task: Task, data: bytes, config: Config, digests: Digests,
     for w in caught:  # shown as they would have been; such a file is not stored
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not caught:
-        deps = [(os.path.realpath(p), digests.of(p)) for p in dependencies(parsed, loaded)]
+        deps = [(digests.place(p)[0], digests.of(p)) for p in dependencies(parsed, loaded)]
         cache.put(real, task.profile, key, deps, findings)
     return findings
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from promptspec.config import load_config
+from promptspec.config import Config, load_config
 from promptspec.diagnostics import Diagnostic
 from promptspec.lint.cache import Digests, LintCache
 from promptspec.lint.file_check import Task, check_and_store
@@ -45,9 +45,13 @@ def _check_slice(tasks: Sequence[Task], use_cache: bool) -> list[list[Diagnostic
     digests = Digests()
     caches: dict[str, LintCache] | None = {} if use_cache else None
     loaded: dict[str, Parsed] = {}
+    configs: dict[str, Config] = {}
     out = []
     for task in tasks:
-        config = load_config(os.path.dirname(os.path.abspath(task.path)))
+        folder = os.path.dirname(os.path.abspath(task.path))
+        config = configs.get(folder)
+        if config is None:
+            config = configs[folder] = load_config(folder)
         out.append(check_and_store(task, read_bytes(task.path), config, digests, caches,
                                    loaded))
     return out
