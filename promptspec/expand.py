@@ -8,7 +8,6 @@ so a template is rendered again only when a value it reads changes.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 import os
@@ -175,12 +174,46 @@ params it sets (None: unset), the tune id it sets (_KEEP: none), each member's c
 _KEEP = object()
 
 
-def _entries(pp: PreparedPrompt, ai: int, odd: list[bool]) -> list[_Entry]:
-    """Every value of axis `ai`, typed, encoded and its files digested: once per expansion.
-    A file given to a member that is no parameter (lint refuses it) sets `odd[0]`."""
-    slots = pp.slots[ai]
-    out: list[_Entry] = []
-    for value in pp.axes[ai]:
+_MEMO_LIMIT = 1 << 16
+"""Axes up to this long keep each value's entry; longer ones work each out when reached
+(memory stays flat, and `--limit` answers at once on a sweep of any size)."""
+
+
+class _Values:
+    """One axis's values as entries, each worked out on first use: typed, encoded, its
+    files digested. A file given to a member that is no parameter (lint refuses it) sets
+    `odd[0]`, and requests are then encoded whole."""
+
+    def __init__(self, pp: PreparedPrompt, ai: int, odd: list[bool]) -> None:
+        self.pp = pp
+        self.slots = pp.slots[ai]
+        self.values = pp.axes[ai]
+        self.odd = odd
+        self.memo: dict[int, _Entry] | None = {} if len(self.values) <= _MEMO_LIMIT else None
+        self._all: list[_Entry] | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i: int) -> _Entry:
+        memo = self.memo
+        if memo is None:
+            return self._entry(self.values[i])
+        found = memo.get(i)
+        if found is None:
+            found = memo[i] = self._entry(self.values[i])
+        return found
+
+    def all(self) -> Iterator[_Entry]:
+        """Every entry in order (the last axis is walked once per point of the others)."""
+        if self.memo is None:
+            return (self._entry(v) for v in self.values)
+        if self._all is None:
+            self._all = [self[i] for i in range(len(self.values))]
+        return iter(self._all)
+
+    def _entry(self, value: Any) -> _Entry:
+        pp, slots = self.pp, self.slots
         values = (value,) if len(slots) == 1 else value
         coords: list[tuple[str, Any]] = []
         params: list[tuple[str, Any]] = []
@@ -196,7 +229,7 @@ def _entries(pp: PreparedPrompt, ai: int, odd: list[bool]) -> list[_Entry]:
                 if slot.param and not slot.tune:
                     frags.append(_dumps(slot.name) + ":" + _dumps(sent))
                 else:
-                    odd[0] = True
+                    self.odd[0] = True
                 continue
             typed = _typed(slot.name, raw)
             coords.append((slot.name, typed))
@@ -207,9 +240,28 @@ def _entries(pp: PreparedPrompt, ai: int, odd: list[bool]) -> list[_Entry]:
                 frags.append(None if typed is None else _dumps(slot.name) + ":" + _dumps(typed))
         coords_json = ", ".join(_dumps_pair(n, v) for n, v in coords)
         keys = tuple(v for _, v in coords)
-        out.append((coords_json, tuple(coords), tuple(params), tune, tuple(frags), keys,
-                    tuple(files)))
-    return out
+        return (coords_json, tuple(coords), tuple(params), tune, tuple(frags), keys,
+                tuple(files))
+
+
+def _odometer(axes: list[_Values]) -> Iterator[list[_Entry]]:
+    """The points of the axes in product order (the last varies fastest), looked up by
+    index so that no axis is enumerated ahead."""
+    sizes = [len(a) for a in axes]
+    if 0 in sizes:
+        return
+    index = [0] * len(axes)
+    while True:
+        yield [a[i] for a, i in zip(axes, index, strict=True)]
+        k = len(axes) - 1
+        while k >= 0:
+            index[k] += 1
+            if index[k] < sizes[k]:
+                break
+            index[k] = 0
+            k -= 1
+        if k < 0:
+            return
 
 
 def _dumps_pair(name: str, value: Any) -> str:
@@ -248,9 +300,9 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
     rp = pp.rp
     prompt = rp.prompt.name
     odd = [False]
-    entries = [_entries(pp, ai, odd) for ai in range(len(pp.axes))] or [[_NO_AXIS]]
-    outer_axes, inner = entries[:-1], entries[-1]
-    last = len(entries) - 1
+    axes = [_Values(pp, ai, odd) for ai in range(len(pp.axes))]
+    outer_axes = axes[:-1]
+    last = len(axes) - 1
     layout = _layout(pp)
     templates = [(name, source, [(a, m) for a, m in reads if a != last],
                   [m for a, m in reads if a == last])
@@ -259,7 +311,9 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
     sha = _sha256
     label = pp.spec_label
     index = 0
-    for outer in itertools.product(*outer_axes):
+    if any(len(a) == 0 for a in axes):
+        return
+    for outer in _odometer(outer_axes):
         o_params = pp.base_params.copy()
         o_coords: dict[str, Any] = {}
         o_frags: list[str | None] = []
@@ -275,7 +329,7 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
                 o_files = {**o_files, **dict(e[6])}
         o_json = ", ".join([e[0] for e in outer])
         o_keys = [tuple([outer[a][5][m] for a, m in reads]) for _, _, reads, _ in templates]
-        for e in inner:
+        for e in (axes[-1].all() if axes else iter([_NO_AXIS])):
             params = o_params.copy()
             params.update(e[2])
             coords = o_coords.copy()
