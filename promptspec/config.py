@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -78,12 +77,18 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
     """The parsed table; `mtime_ns` and `size` only key the cache, so an edited file is re-read."""
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+            raw = f.read()
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
     root = os.path.dirname(path)
+    if b"promptspec" not in raw:  # no table of ours: not worth tomllib's import (2 ms)
+        return Config(path=None, root=root)
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
     tool = data.get("tool", {})
     table = tool.get("promptspec") if isinstance(tool, dict) else None
     if table is None:
