@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from promptspec.errors import ConfigError
+from promptspec.model import record
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
 
@@ -23,7 +23,7 @@ _CODE = re.compile(r"^PS\d{0,3}$")
 _KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url", "cache-dir"}
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     path: str | None = None
     """The pyproject.toml it came from (None: defaults)."""
@@ -35,7 +35,6 @@ class Config:
     base_url: str | None = None
     cache_dir: str | None = None
     """`cache-dir` as written (None: `.promptspec_cache` at the project root)."""
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def find_pyproject(start: str) -> str | None:

@@ -7,7 +7,6 @@ helpers turn a `Setting` or an axis item into a `Place` that messages can name.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -43,15 +42,17 @@ def place_of_setting(s: Setting) -> Place:
     return Place(f.span, f"set in {s.origin} at {at(f.span)}", False, s.origin)
 
 
-@dataclass
 class Context:
-    res: Resolution
-    spec: SpecFile
-    max_requests: int
-    out: list[Diagnostic] = field(default_factory=list)
-    seen: set[tuple[str, Span]] = field(default_factory=set)
-    axis_values: dict[int, Any] = field(default_factory=dict)
-    """Lint values of each sweep axis field (by identity), computed once per check."""
+    """One file's check: its resolution, the findings so far, and what is computed once."""
+
+    def __init__(self, res: Resolution, spec: SpecFile, max_requests: int) -> None:
+        self.res = res
+        self.spec = spec
+        self.max_requests = max_requests
+        self.out: list[Diagnostic] = []
+        self.seen: set[tuple[str, Span]] = set()
+        self.axis_values: dict[int, Any] = {}
+        """Lint values of each sweep axis field (by identity), computed once per check."""
 
     @property
     def path(self) -> str:
