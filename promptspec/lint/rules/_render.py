@@ -35,6 +35,7 @@ _SCALARS = (str, int, bool, type(None))
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*\)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # jinja's newline_re
 
 
 @lru_cache(maxsize=1)
@@ -131,6 +132,11 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
     The pieces come from jinja's own parse (white-space control, newline handling and
     the dropped trailing newline already applied), so joining them is jinja's render.
     """
+    if "{" not in source:  # plain text: jinja's lexer only makes its newlines "\n" and
+        lines = _NEWLINE.split(source)  # drops one at the end; no need to import it
+        if lines[-1] == "":
+            lines.pop()
+        return ((False, "\n".join(lines)),)
     if template_info(source).error is not None:
         return None
     from jinja2 import nodes

@@ -167,7 +167,7 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
         info = template_info(src)
         if info.error is not None:
             continue
-        missing = sorted(info.names - defined - jinja_names())
+        missing = sorted(info.names - defined - jinja_names()) if info.names else []
         for n in missing:
             hint = did_you_mean(n, sorted(defined))
             ctx.report("PS302", f"{name}: {n!r} is not defined: no var, parameter or axis of "
