@@ -20,19 +20,20 @@ from typing import NamedTuple
 
 from promptspec.config import Config, load_config
 from promptspec.diagnostics import Diagnostic, sort_key
-from promptspec.errors import ConfigError, UsageError
+from promptspec.errors import ConfigError, SpecReadError, UsageError
 from promptspec.lint import rules
 from promptspec.lint.cache import Digests, LintCache
-from promptspec.lint.file_check import Task, check, check_and_store, lookup
+from promptspec.lint.file_check import Task, check, check_and_store, lookup, severity
 from promptspec.lint.workers import check_in_workers, workers_for
-from promptspec.load import MAX_SPEC_BYTES, Parsed, decode, load, read_bytes
-from promptspec.paths import syntax_of
+from promptspec.load import DISK, MAX_SPEC_BYTES, FileReader, Parsed, decode, load, read_bytes
+from promptspec.paths import is_spec_path, syntax_of
 from promptspec.resolve import Resolution
 from promptspec.syntax import source_lines
 
 __all__ = [
     "LintResult",
     "Selection",
+    "filter_findings",
     "lint_files",
     "lint_paths",
     "parse_codes",
@@ -235,18 +236,20 @@ def _source_of(data: bytes, path: str) -> str:
 
 
 def lint_paths(paths: Sequence[str], selection: Selection | None = None,
-               max_requests: int | None = None, *, cache: bool = False, jobs: int = 1,
-               profile: str | None = None) -> LintResult:
-    """Lint the given spec files (already discovered). Raises SpecReadError, ConfigError.
+               max_requests: int | None = None, reader: FileReader = DISK, *,
+               cache: bool = False, jobs: int = 1, profile: str | None = None) -> LintResult:
+    """Lint the given spec files (already discovered), read through `reader` (the
+    configuration always comes from the disk). Raises SpecReadError, ConfigError.
 
     With `cache`, findings come from `.promptspec_cache/` where it holds them and are kept
     there otherwise; with `jobs` above 1, files are checked by up to that many worker
     processes when there are enough of them. Either way the result is the same, except
-    that `resolutions` is filled only by a plain run (no cache, one job)."""
+    that `resolutions` is filled only by a plain run (no cache, one job). Text from another
+    `reader` (an editor's unsaved buffers) is never cached nor sent to workers."""
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     selection = selection or Selection()
-    if cache or jobs > 1:
+    if (cache or jobs > 1) and reader is DISK:
         return _lint_through_cache(paths, _Select(selection), max_requests, cache, jobs,
                                    profile)
     configs = _Configs()
@@ -259,9 +262,9 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
         config = configs.of(path)
         parsed = loaded.get(os.path.realpath(path))
         if parsed is None or parsed.path != path:
-            parsed = load(path)
+            parsed = load(path, reader)
         sources[path] = parsed.source
-        res, found = check(path, parsed, config, max_requests, loaded)
+        res, found = check(path, parsed, config, max_requests, loaded, reader)
         resolutions.append(res)
         out.extend(select.keep(path, parsed.source, config, found))
     out.sort(key=sort_key)
@@ -307,6 +310,32 @@ def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int
         out.extend(select.keep(path, sources[path], configs.of(path), raw))
     out.sort(key=sort_key)
     return LintResult(out, len(paths), sources)
+
+
+def filter_findings(found: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Findings made outside lint (PS408, by `lock --check`) kept or dropped as lint keeps its
+    own: the configuration's selection, `per-file-ignores`, and the suppression comments of
+    a spec file (read from disk); severities applied."""
+    configs = _Configs()
+    sups: dict[str, Suppressed] = {}
+    out: list[Diagnostic] = []
+    for d in found:
+        path = d.span.path
+        config = configs.of(path)
+        if not enabled(d.code, config, Selection()):
+            continue
+        if any(d.code.startswith(c) for c in _file_ignores(path, config)):
+            continue
+        if is_spec_path(path):
+            if path not in sups:
+                try:
+                    sups[path] = suppressions(decode(read_bytes(path), path)[0], syntax_of(path))
+                except SpecReadError:
+                    sups[path] = {}
+            if _is_suppressed(d, sups[path]):
+                continue
+        out.append(severity(d))
+    return sorted(out, key=sort_key)
 
 
 def lint_files(paths: Sequence[str]) -> list[Diagnostic]:

@@ -18,11 +18,11 @@ from promptspec.config import Config
 from promptspec.diagnostics import Diagnostic
 from promptspec.lint import rules
 from promptspec.lint.cache import Digests, LintCache, entry_key, folder_for
-from promptspec.load import Parsed, load_bytes
+from promptspec.load import DISK, FileReader, Parsed, load_bytes
 from promptspec.model import Field, FileRef, SpecFile
 from promptspec.resolve import Resolution, resolve
 
-__all__ = ["Task", "check", "check_and_store", "dependencies", "lookup"]
+__all__ = ["Task", "check", "check_and_store", "dependencies", "lookup", "severity"]
 
 
 class Task(NamedTuple):
@@ -33,18 +33,20 @@ class Task(NamedTuple):
     profile: str | None = None
 
 
-def _severity(d: Diagnostic) -> Diagnostic:
+def severity(d: Diagnostic) -> Diagnostic:
+    """The finding with its rule's severity."""
     rule = rules.RULES.get(d.code)
     return d if rule is None or rule.severity == d.severity else d.with_severity(rule.severity)
 
 
 def check(path: str, parsed: Parsed, config: Config, max_requests: int | None,
-          loaded: dict[str, Parsed]) -> tuple[Resolution, list[Diagnostic]]:
+          loaded: dict[str, Parsed], reader: FileReader = DISK
+          ) -> tuple[Resolution, list[Diagnostic]]:
     """Resolve and check one parsed file; `loaded` (real path -> Parsed) is shared by the
     files of a run, so that an imported file is parsed once."""
-    res = resolve(path, parsed, cache=loaded)
+    res = resolve(path, parsed, cache=loaded, reader=reader)
     found = rules.check(res, max_requests=max_requests or config.max_requests)
-    return res, [_severity(d) for d in found]
+    return res, [severity(d) for d in found]
 
 
 def _fields(spec: SpecFile) -> Iterator[Field]:
