@@ -237,7 +237,7 @@ def _source_of(data: bytes, path: str) -> str:
 
 def lint_paths(paths: Sequence[str], selection: Selection | None = None,
                max_requests: int | None = None, reader: FileReader = DISK, *,
-               cache: bool = False, jobs: int = 1, profile: str | None = None) -> LintResult:
+               cache: bool = False, jobs: int = 1, api: str | None = None) -> LintResult:
     """Lint the given spec files (already discovered), read through `reader` (the
     configuration always comes from the disk). Raises SpecReadError, ConfigError.
 
@@ -245,13 +245,15 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
     there otherwise; with `jobs` above 1, files are checked by up to that many worker
     processes when there are enough of them. Either way the result is the same, except
     that `resolutions` is filled only by a plain run (no cache, one job). Text from another
-    `reader` (an editor's unsaved buffers) is never cached nor sent to workers."""
+    `reader` (an editor's unsaved buffers) is never cached nor sent to workers. `api`: the
+    API profile asked for on the command line (part of each cache entry's key; the
+    configured one is part of the configuration's)."""
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     selection = selection or Selection()
     if (cache or jobs > 1) and reader is DISK:
         return _lint_through_cache(paths, _Select(selection), max_requests, cache, jobs,
-                                   profile)
+                                   api)
     configs = _Configs()
     select = _Select(selection)
     loaded: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
