@@ -17,7 +17,7 @@ from typing import Any
 from promptspec.axes import AxisError, axis_values
 from promptspec.errors import SpecError
 from promptspec.load import DISK, FileReader
-from promptspec.model import FileRef, Literal, record
+from promptspec.model import FileRef, ListValue, Literal, record
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
 from promptspec.request import Request
@@ -101,6 +101,22 @@ def _file_param(rp: ResolvedPrompt, ref: FileRef, root: str,
         raise _fail(ref, f"cannot read file {ref.path!r}: {err.strerror or err}") from None
 
 
+def _array_param(rp: ResolvedPrompt, name: str, items: Sequence[Any], root: str,
+                 files: dict[str, str], reader: FileReader) -> list[Any]:
+    """An array parameter's items (scalars or `FileRef`s); uploaded items become files
+    `name[i]`, sent in order (and stale items of a longer earlier point are dropped)."""
+    for key in [k for k in files if k.startswith(name + "[")]:
+        del files[key]
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        if isinstance(item, FileRef):
+            digest, files[f"{name}[{i}]"] = _file_param(rp, item, root, reader)
+            out.append(digest)
+        else:
+            out.append(item)
+    return out
+
+
 def _typed(name: str, value: Any) -> Any:
     p = PARAMS.get(name)
     return coerce(p, value) if p is not None else value
@@ -117,6 +133,11 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str,
         value = setting.field.value
         if isinstance(value, FileRef):
             base_params[name], files[name] = _file_param(rp, value, root, reader)
+            continue
+        if isinstance(value, ListValue) and name in PARAMS and PARAMS[name].array:
+            items = [i if isinstance(i, FileRef) else getattr(i, "value", None)
+                     for i in value.items]
+            base_params[name] = _array_param(rp, name, items, root, files, reader)
             continue
         v = _scalar_of(rp, value)
         if v is not None:
@@ -229,7 +250,20 @@ class _Values:
         frags: list[str | None] = []
         files: list[tuple[str, str]] = []
         tune: Any = _KEEP
+        keys: list[Any] = []
         for slot, raw in zip(slots, values, strict=True):
+            if isinstance(raw, tuple) and slot.param:  # a point of an array parameter
+                named: dict[str, str] = {}
+                items = _array_param(pp.rp, slot.name, raw, pp.root, named, pp.reader)
+                coords.append((slot.name, [v.path if isinstance(v, FileRef) else v
+                                           for v in raw]))
+                keys.append(raw)
+                params.append((slot.name, items))
+                files.append((slot.name + "[", ""))  # drops an earlier point's items first
+                files.extend(named.items())
+                frags.append(_dumps(slot.name) + ":" + _dumps(items))
+                continue
+            keys.append(raw)
             if isinstance(raw, FileRef):
                 sent, path = _file_param(pp.rp, raw, pp.root, pp.reader)
                 coords.append((slot.name, raw.path))
@@ -248,9 +282,21 @@ class _Values:
                 params.append((slot.name, typed))
                 frags.append(None if typed is None else _dumps(slot.name) + ":" + _dumps(typed))
         coords_json = ", ".join(_dumps_pair(n, v) for n, v in coords)
-        keys = tuple(v for _, v in coords)
-        return (coords_json, tuple(coords), tuple(params), tune, tuple(frags), keys,
+        return (coords_json, tuple(coords), tuple(params), tune, tuple(frags), tuple(keys),
                 tuple(files))
+
+
+def _with_files(files: dict[str, str], added: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """`files` with an axis value's uploads; `("name[", "")` first drops the items an
+    array parameter had before."""
+    out = dict(files)
+    for key, path in added:
+        if not path:
+            for stale in [k for k in out if k.startswith(key)]:
+                del out[stale]
+        else:
+            out[key] = path
+    return out
 
 
 def _odometer(axes: list[_Values]) -> Iterator[list[_Entry]]:
@@ -335,7 +381,7 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
             if e[3] is not _KEEP:
                 o_tune = e[3]
             if e[6]:
-                o_files = {**o_files, **dict(e[6])}
+                o_files = _with_files(o_files, e[6])
         o_json = ", ".join([e[0] for e in outer])
         o_keys = [tuple([outer[a][5][m] for a, m in reads]) for _, _, reads, _ in templates]
         for e in (axes[-1].all() if axes else iter([_NO_AXIS])):
@@ -345,7 +391,7 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
             coords.update(e[1])
             frags = o_frags + list(e[4])
             tune_id = o_tune if e[3] is _KEEP else e[3]
-            files = {**o_files, **dict(e[6])} if e[6] else o_files.copy()
+            files = _with_files(o_files, e[6]) if e[6] else o_files.copy()
             if None in frags:  # an axis value that unsets its parameter
                 for name in [n for n, v in params.items() if v is None]:
                     del params[name]

@@ -266,7 +266,7 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
         if parsed is None or parsed.path != path:
             parsed = load(path, reader)
         sources[path] = parsed.source
-        res, found = check(path, parsed, config, max_requests, loaded, reader)
+        res, found = check(path, parsed, config, max_requests, loaded, reader, api)
         resolutions.append(res)
         out.extend(select.keep(path, parsed.source, config, found))
     out.sort(key=sort_key)
@@ -340,6 +340,6 @@ def filter_findings(found: Sequence[Diagnostic]) -> list[Diagnostic]:
     return sorted(out, key=sort_key)
 
 
-def lint_files(paths: Sequence[str]) -> list[Diagnostic]:
+def lint_files(paths: Sequence[str], api: str | None = None) -> list[Diagnostic]:
     """Every finding for the given spec files, severities and configuration applied."""
-    return lint_paths(paths).diagnostics
+    return lint_paths(paths, api=api).diagnostics

@@ -40,12 +40,14 @@ def severity(d: Diagnostic) -> Diagnostic:
 
 
 def check(path: str, parsed: Parsed, config: Config, max_requests: int | None,
-          loaded: dict[str, Parsed], reader: FileReader = DISK
+          loaded: dict[str, Parsed], reader: FileReader = DISK, api: str | None = None
           ) -> tuple[Resolution, list[Diagnostic]]:
     """Resolve and check one parsed file; `loaded` (real path -> Parsed) is shared by the
-    files of a run, so that an imported file is parsed once."""
+    files of a run, so that an imported file is parsed once. `api`: the API profile asked
+    for (else the configured one)."""
     res = resolve(path, parsed, cache=loaded, reader=reader)
-    found = rules.check(res, max_requests=max_requests or config.max_requests)
+    found = rules.check(res, max_requests=max_requests or config.max_requests,
+                        profile=api or config.api)
     return res, [severity(d) for d in found]
 
 
@@ -124,7 +126,7 @@ def check_and_store(task: Task, data: bytes, config: Config, digests: Digests,
     path = task.path
     if caches is None:
         parsed = _parsed(path, data, loaded)
-        return check(path, parsed, config, task.max_requests, loaded)[1]
+        return check(path, parsed, config, task.max_requests, loaded, api=task.profile)[1]
     cache, real, key = _entry(task, data, config, digests, caches)
     if not looked:
         found = cache.get(real, task.profile, key, digests)
@@ -133,7 +135,7 @@ def check_and_store(task: Task, data: bytes, config: Config, digests: Digests,
     parsed = _parsed(path, data, loaded)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        findings = check(path, parsed, config, task.max_requests, loaded)[1]
+        findings = check(path, parsed, config, task.max_requests, loaded, api=task.profile)[1]
     for w in caught:  # shown as they would have been; such a file is not stored
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not caught:

@@ -120,14 +120,14 @@ def _fix_file(path: str, source: str, diagnostics: Sequence[Diagnostic]) -> int:
 
 
 def fix_paths(paths: Sequence[str], selection: Selection | None = None,
-              max_requests: int | None = None, *, cache: bool = False,
-              jobs: int = 1) -> FixResult:
+              max_requests: int | None = None, api: str | None = None, *,
+              cache: bool = False, jobs: int = 1) -> FixResult:
     """Lint, fix what can be fixed, and lint again until nothing more is fixed. A file
     written loses its lint cache entry."""
     fixed = 0
 
     def lint() -> LintResult:
-        return lint_paths(paths, selection, max_requests, cache=cache, jobs=jobs)
+        return lint_paths(paths, selection, max_requests, api=api, cache=cache, jobs=jobs)
 
     result = lint()
     for _ in range(_MAX_PASSES):

@@ -7,12 +7,15 @@ helpers turn a `Setting` or an axis item into a `Place` that messages can name.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from promptspec.diagnostics import Diagnostic, Edit
 from promptspec.load import DISK
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile, record
+from promptspec.params import Param, table_for
 from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
 from promptspec.syntax import source_lines
@@ -43,21 +46,31 @@ def place_of_setting(s: Setting) -> Place:
     return Place(f.span, f"set in {s.origin} at {at(f.span)}", False, s.origin)
 
 
+@dataclass
 class Context:
-    """One file's check: its resolution, the findings so far, and what is computed once."""
-
-    def __init__(self, res: Resolution, spec: SpecFile, max_requests: int) -> None:
-        self.res = res
-        self.spec = spec
-        self.max_requests = max_requests
-        self.out: list[Diagnostic] = []
-        self.seen: set[tuple[str, Span]] = set()
-        self.axis_values: dict[int, Any] = {}
-        """Lint values of each sweep axis field (by identity), computed once per check."""
+    res: Resolution
+    spec: SpecFile
+    max_requests: int
+    out: list[Diagnostic] = field(default_factory=list)
+    profile: str = "current"
+    """The API profile: which parameter table and which rules apply."""
+    seen: set[tuple[str, Span]] = field(default_factory=set)
+    axis_values: dict[int, Any] = field(default_factory=dict)
+    """Lint values of each sweep axis field (by identity), computed once per check."""
 
     @property
     def path(self) -> str:
         return self.res.path
+
+    @cached_property
+    def table(self) -> Mapping[str, Param]:
+        """The profile's parameter table."""
+        return table_for(self.profile)
+
+    @property
+    def current(self) -> bool:
+        """Whether the `current` profile's rules (flags, tokens, families) run."""
+        return self.profile != "reference"
 
     def report(self, code: str, message: str, span: Span, prompt: str | None = None,
                fix: tuple[Edit, ...] | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from promptspec.diagnostics import Severity
 from promptspec.model import record
 
-__all__ = ["RULES", "Rule", "register"]
+__all__ = ["RULES", "Rule", "register", "rules_for"]
 
 
 @record
@@ -24,6 +24,8 @@ class Rule:
     good: str
     """The same spec, mended (the meta-test runs it and expects no finding of this code)."""
     fixable: bool = False
+    profiles: tuple[str, ...] = ("current", "reference")
+    """The API profiles under which the rule runs (and `promptspec rules` lists it)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -44,3 +46,8 @@ def register(rule: Rule) -> Rule:
         raise ValueError(f"rule {rule.code} registered twice")
     RULES[rule.code] = rule
     return rule
+
+
+def rules_for(profile: str) -> dict[str, Rule]:
+    """The rules that run under an API profile, by code."""
+    return {c: r for c, r in RULES.items() if profile in r.profiles}
