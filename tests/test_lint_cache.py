@@ -271,3 +271,19 @@ def test_workers_pay_only_for_enough_files() -> None:
     assert workers.workers_for(1000, 2) == 2
     assert workers.workers_for(3 * workers.FILES_PER_WORKER, 8) == 3
     assert workers.usable_cpus() >= 1
+
+
+def test_the_api_profile_is_part_of_the_key(corpus: Path) -> None:
+    (corpus / "specs" / "r.pspec").write_text(
+        'tune 1\n\nprompt r {\n  text = "a fox"\n  resolution = "2K"\n}\n')
+
+    def codes(*args: str) -> list[str]:
+        r = lint(corpus, "--jobs", "1", "--format", "json", *args, "specs/r.pspec")
+        return [f["code"] for f in json.loads(r.stdout)]
+
+    for _ in range(2):  # cold, then warm: neither profile's findings leak into the other's
+        assert "PS101" in codes("--api", "reference")
+        assert "PS101" not in codes("--api", "current")
+        assert "PS101" not in codes()
+    (corpus / "pyproject.toml").write_text('[tool.promptspec]\napi = "reference"\n')
+    assert "PS101" in codes()
