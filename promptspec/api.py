@@ -1,8 +1,8 @@
 """The public Python API: the one surface the command line calls, and a Python user too.
 
     discover(paths)                       -> list[str]  the spec files under the paths
-    lint(paths, selection, api)           -> LintResult (findings with severities, sorted)
-    fix(paths, selection, api)            -> FixResult  (`lint --fix`: edits applied, re-linted)
+    lint(paths, selection, api, cache, jobs) -> LintResult (findings with severities, sorted)
+    fix(paths, selection, api, cache, jobs)  -> FixResult  (`lint --fix`: edits applied, re-linted)
     expand(paths, prompt=None, api)       -> Iterator[Request] (raises SpecError on errors)
     count(paths, prompt=None, api)        -> list[(spec, prompt, n)], without enumerating
     format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
@@ -11,12 +11,14 @@
     profile(api) / parameters(api)        the API profile in force, its parameter table
     flags()                               the flags `text` may carry
     plan(paths, prompt, max_requests, api) -> Plan, what `run` would send
+    admit(paths, prompt, max_requests, ...) -> Admission, the plan after shard, ledger, limits
 
 `api` is the API profile (`current` or `reference`; None: `[tool.promptspec]`'s `api`).
     run(plan, **options)                  -> exit code, the run performed exactly once
     emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
     lock(paths) / check_lock(paths)       write promptspec.lock / its PS408 findings
     diff(args)                            -> Review, `[REV] [PATH]...`: REV against the work tree
+    merge_sheets(outs, dest)              -> merged results lines (`sheet`: outs -> one sheet)
 
 Stage modules load inside each function, so that importing this module stays light and
 `promptspec lint` never imports what `run` needs.
@@ -25,12 +27,12 @@ Stage modules load inside each function, so that importing this module stays lig
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
 from promptspec.paths import spec_stem
-from promptspec.request import Request
 
 if TYPE_CHECKING:
     from promptspec.emulator import RunningEmulator
@@ -42,16 +44,26 @@ if TYPE_CHECKING:
     from promptspec.load import FileReader
     from promptspec.params import Param
     from promptspec.params.flags import Flag
+    from promptspec.request import Request
     from promptspec.review.diff import Review
     from promptspec.review.lock import LockWritten
+    from promptspec.runner.admission import Admission
     from promptspec.runner.plan import Plan
 
 __all__ = [
-    "Diagnostic", "Request", "check_lock", "convert", "count", "diff", "discover", "emulator",
-    "expand", "fix", "flags", "format_file", "lint", "lock", "parameters", "plan", "prepared",
-    "profile", "rules", "run",
-    "schema", "selection", "serve", "spec_stem", "write_formatted", "write_text",
+    "Diagnostic", "Request", "admit", "check_lock", "convert", "count", "diff", "discover",
+    "emulator", "expand", "fix", "flags", "format_file", "lint", "lock", "merge_sheets",
+    "parameters", "plan", "prepared", "profile", "rules", "run", "schema", "selection", "serve",
+    "spec_stem", "usable_cpus", "write_formatted", "write_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Request":  # loaded when asked for: `lint` needs no request ids
+        from promptspec.request import Request
+
+        return Request
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def discover(paths: Sequence[str] = ()) -> list[str]:
@@ -69,21 +81,30 @@ def selection(select: str | None = None, ignore: str | None = None) -> Selection
 
 
 def lint(paths: Sequence[str], selection: Selection | None = None,
-         api: str | None = None) -> LintResult:
+         api: str | None = None, *, cache: bool = False, jobs: int = 1) -> LintResult:
     """Every finding for the given spec files, severities and suppressions applied, sorted.
 
-    `api`: the API profile (`current` or `reference`); else each file's configuration."""
+    `api`: the API profile (`current` or `reference`); else each file's configuration.
+    `cache`: reuse and keep findings in the project's `.promptspec_cache/`; `jobs`: check
+    in up to that many processes (see `usable_cpus`). The findings are the same either way."""
     from promptspec.lint.engine import lint_paths
 
-    return lint_paths(paths, selection, api=api)
+    return lint_paths(paths, selection, api=api, cache=cache, jobs=jobs)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: the default of `lint --jobs`."""
+    from promptspec.lint.workers import usable_cpus as count
+
+    return count()
 
 
 def fix(paths: Sequence[str], selection: Selection | None = None,
-        api: str | None = None) -> FixResult:
+        api: str | None = None, *, cache: bool = False, jobs: int = 1) -> FixResult:
     """Apply the edits of fixable findings (atomically, file by file), then lint again."""
     from promptspec.lint.fix import fix_paths
 
-    return fix_paths(paths, selection, api=api)
+    return fix_paths(paths, selection, api=api, cache=cache, jobs=jobs)
 
 
 def prepared(paths: Sequence[str], prompt: str | None = None,
@@ -207,6 +228,21 @@ def plan(paths: Sequence[str], prompt: str | None, max_requests: int,
     return make_plan(expand(paths, prompt, api), max_requests)
 
 
+def admit(paths: Sequence[str], prompt: str | None, max_requests: int, *, out_dir: Path,
+          max_images: int | None = None, shard: str | None = None, ledger: str | None = None,
+          retry_failed: bool = False, api: str | None = None) -> Admission:
+    """The plan of `run` after `--shard I/N`, refused (UsageError) when what it would still
+    create (less what the ledger holds) exceeds `max_requests` requests or `max_images`."""
+    from promptspec.runner.admission import admit as admit_plan
+    from promptspec.runner.admission import held_ids, parse_shard, shard_of
+    from promptspec.runner.ledgers import check_ledger_url
+
+    check_ledger_url(ledger)
+    part = parse_shard(shard) if shard is not None else None
+    return admit_plan(lambda: shard_of(expand(paths, prompt, api), part), max_requests, max_images,
+                      lambda: held_ids(ledger, out_dir, retry_failed))
+
+
 def run(plan: Plan, **options: Any) -> int:
     """Submit the plan exactly once (resuming from the ledger), wait and download.
     `options` are the fields of `promptspec.runner.session.RunOptions`; the exit code."""
@@ -254,3 +290,11 @@ def diff(args: Sequence[str] = ()) -> Review:
     from promptspec.review.diff import diff_revision
 
     return diff_revision(args, prepared)
+
+
+def merge_sheets(outs: Sequence[Path], dest: Path) -> list[dict[str, Any]]:
+    """Merge run folders (shards, or runners of one sweep) into one contact sheet in `dest`;
+    the merged `results.jsonl` lines. An out without `results.jsonl` is a UsageError."""
+    from promptspec.runner.merge import merge_outs
+
+    return merge_outs(list(outs), dest)

@@ -7,11 +7,11 @@ Diagnostics sort by (path, line, column, code), never by message text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any, Literal
 
-from promptspec.model import Span
+from promptspec.model import Span, record
 
 __all__ = ["Code", "Diagnostic", "Edit", "Severity", "sort_key"]
 
@@ -78,7 +78,7 @@ class Code(StrEnum):
         return self.name.lower().replace("_", "-")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """Replace the source text between two 1-based (line, column) places with `text`.
 
@@ -93,7 +93,7 @@ class Edit:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     code: Code
     message: str

@@ -8,14 +8,13 @@ and examples. The engine, not the rule, attaches severity to diagnostics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from promptspec.diagnostics import Code, Severity
+from promptspec.model import record
 
 __all__ = ["RULES", "Rule", "register", "rules_for"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     code: Code
     severity: Severity
