@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -240,6 +241,41 @@ def test_multipart_parser_edge_cases() -> None:
         parse_multipart(b"--XyZ\r\nno separator", "XyZ")
     with pytest.raises(MultipartError):
         parse_multipart(b"nothing here", "XyZ")
+
+
+def _aiohttp_parts(body: bytes, content_type: str) -> list[tuple[str | None, str | None, bytes]]:
+    """The parts aiohttp's own parser reads from a whole body: the oracle for ours."""
+    from aiohttp import BodyPartReader, MultipartReader, StreamReader
+    from aiohttp.base_protocol import BaseProtocol
+
+    async def read() -> list[tuple[str | None, str | None, bytes]]:
+        loop = asyncio.get_running_loop()
+        stream = StreamReader(BaseProtocol(loop), 2**16, loop=loop)
+        stream.feed_data(body)
+        stream.feed_eof()
+        out = []
+        async for part in MultipartReader({"Content-Type": content_type}, stream):
+            assert isinstance(part, BodyPartReader)
+            out.append((part.name, part.filename, bytes(await part.read())))
+        return out
+
+    return asyncio.run(read())
+
+
+@pytest.mark.parametrize("files", [
+    {"prompt[text]": (None, "a fox\r\n--not a boundary"), "prompt[seed]": (None, "7")},
+    {"prompt[text]": (None, "é ü 日本"),
+     "prompt[input_image]": ("p é.png", b"\x89PNG\r\n\x00\xff")},
+    [("prompt[image_reference_urls][]", (None, "https://a/1")),
+     ("prompt[image_reference_urls][]", (None, "https://a/2")), ("other", (None, ""))],
+])
+def test_multipart_parser_reads_what_aiohttps_reads(files: Any) -> None:
+    request = httpx.Request("POST", "http://emulator/", files=files)
+    body, content_type = request.read(), request.headers["content-type"]
+    boundary = boundary_of(content_type)
+    assert boundary is not None
+    ours = [(p.name, p.filename, p.data) for p in parse_multipart(body, boundary)]
+    assert ours == _aiohttp_parts(body, content_type) and len(ours) == len(files)
 
 
 def test_malformed_multipart_is_400(emu: RunningEmulator, client: httpx.Client) -> None:

@@ -1,8 +1,14 @@
 """A small multipart/form-data parser for whole, already-read request bodies.
 
-aiohttp's own parser re-escapes its character tables on every Content-Disposition header
-it reads, which made it most of the emulator's cost per create; a create body is small and
-read at once, so splitting it on the boundary is simpler and several times cheaper.
+The emulator and the tests that fake the API with `httpx.MockTransport` both read bodies
+with it. It is kept rather than aiohttp's parser (`request.multipart()`) because aiohttp's
+is clearly slower here: its `parse_content_disposition` re-escapes a character table on
+every Content-Disposition header, so a three-field create body takes about 1.3 ms to parse
+against about 0.05 ms here. `benchmarks/bench_emulator.py`, run alternately with each
+parser in one session on a busy machine, gave 108 and 158 creates/s in-thread with this one
+against 79 and 88 with aiohttp's (mock-server process: 125 and 96 against 66 and 68), and
+the mock-server spent 0.8-1.3 ms of CPU per create against 1.5-1.6 ms. The tests check this
+parser against aiohttp's on the same bodies.
 """
 
 from __future__ import annotations
