@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "schema": "promptspec._cli_lint:schema",
     "rules": "promptspec._cli_lint:rules",
     "mock-server": "promptspec._cli_mock:mock_server",
+    "lsp": "promptspec._cli_lsp:lsp",
 }
 
 

@@ -200,11 +200,16 @@ def _severity(d: Diagnostic) -> Diagnostic:
 
 
 def lint_paths(paths: Sequence[str], selection: Selection | None = None,
-               max_requests: int | None = None) -> LintResult:
-    """Lint the given spec files (already discovered). Raises SpecReadError, ConfigError."""
+               max_requests: int | None = None,
+               parses: dict[str, Parsed] | None = None) -> LintResult:
+    """Lint the given spec files (already discovered). Raises SpecReadError, ConfigError.
+
+    `parses` (realpath -> Parsed) stands in for files on disk, and receives every file
+    parsed on the way (an editor's unsaved texts, kept parses of unchanged files)."""
     selection = selection or Selection()
     configs = _Configs()
-    cache: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
+    # realpath -> parsed, shared with resolution's imports
+    cache: dict[str, Parsed] = parses if parses is not None else {}
     out: list[Diagnostic] = []
     sources: dict[str, str] = {}
     resolutions: list[Resolution] = []
