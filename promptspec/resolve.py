@@ -78,6 +78,8 @@ class Resolution:
     imported_vars: tuple[Setting, ...] = ()
     imported_presets: tuple[Preset, ...] = ()
     imported_paths: tuple[str, ...] = field(default=())
+    source: str | None = None
+    """The text the file was parsed from (rules read lines from it, not from the disk)."""
 
 
 def project_root(path: str) -> str:
@@ -259,7 +261,7 @@ def resolve(path: str, parsed: Parsed | None = None,
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
     return Resolution(
         path, root, spec, tuple(resolved), own, tuple(imported_vars),
-        tuple(p for p, _ in imports.presets), tuple(imports.paths),
+        tuple(p for p, _ in imports.presets), tuple(imports.paths), parsed.source,
     )
 
 

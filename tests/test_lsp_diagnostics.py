@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
 from pygls.uris import to_fs_path
+from pytest_lsp import LanguageClient
 
 from tests.lsp_support import CONFORMANCE, SERVER, Session, initialize, lint_json, make_project
 

@@ -65,6 +65,8 @@ class Context:
     @cached_property
     def lines(self) -> list[str]:
         """The checked file's source lines (for fixes and template line columns)."""
+        if self.res.source is not None:
+            return self.res.source.splitlines()
         try:
             with open(self.res.path, encoding="utf-8-sig") as f:
                 return f.read().splitlines()
