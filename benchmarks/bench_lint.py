@@ -128,7 +128,7 @@ def bench_many(work: Path, n: int) -> None:
 
 
 def bench_sweep(work: Path, runs: int) -> None:
-    from promptspec.lint import lint_paths
+    from promptspec.lint.engine import lint_paths
 
     root = work / "sweep"
     root.mkdir()

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_lint
 
-from promptspec import rules
-from promptspec.frontend import load
-from promptspec.lint import lint_files
+from promptspec.lint import rules
+from promptspec.lint.engine import lint_files
+from promptspec.load import load
 from promptspec.resolve import resolve
 
 

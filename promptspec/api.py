@@ -1,51 +1,71 @@
-"""The public Python API: what the command line calls, and what a Python user may call too.
+"""The public Python API: the one surface the command line calls, and a Python user too.
 
-    expand(paths, prompt=None)   -> Iterator[Request]    (raises SpecError on errors)
-    count(paths, prompt=None)    -> list[(spec, prompt, n)], without enumerating
-    lint(paths, overlay=None)    -> list[Diagnostic]      (every finding, severities applied)
-    check(paths, overlay=None)   -> LintResult            (findings, sources, resolutions)
-    Overlay                      texts that stand in for files on disk (an editor's buffers)
-    fix_text(path, overlay)      -> str                   (`lint --fix` on the overlay's text)
-    format_text(text, path)      -> str | None            (`fmt`'s layout; None: no change)
-    prompt_counts(resolution)    -> {prompt: (requests, images) | None}
-    parameters(path=None)        -> {name: Param}         (the parameter table for a spec)
-    rules()                      -> {code: Rule}
-    suppressions(text, path)     -> {line: codes | None}  (`# promptspec: ignore[...]`)
+    discover(paths)                       -> list[str]  the spec files under the paths
+    lint(paths, selection, overlay=None)  -> LintResult (findings with severities, sorted)
+    Overlay                               texts standing in for files on disk (an editor's)
+    fix_text(path, overlay)               -> str, the overlay's text as `lint --fix` leaves it
+    format_text(text, path)               -> str | None, `fmt`'s layout of a DSL text
+    prompt_counts(resolution)             -> {prompt: (requests, images) | None}, not enumerated
+    parameters(path=None)                 -> {name: Param}, the parameter table for a spec
+    suppressions(text, path)              -> {line: codes | None}, `# promptspec: ignore[...]`
+    fix(paths, selection)                 -> FixResult  (`lint --fix`: edits applied, re-linted)
+    expand(paths, prompt=None)            -> Iterator[Request] (raises SpecError on errors)
+    count(paths, prompt=None)             -> list[(spec, prompt, n)], without enumerating
+    format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
+    convert(path, to)                     -> str, the spec in the other syntax
+    rules() / schema()                    the rule catalogue, the YAML syntax's JSON Schema
+    plan(paths, prompt, max_requests)     -> Plan, what `run` would send
+    run(plan, **options)                  -> exit code, the run performed exactly once
+    emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
+
+Stage modules load inside each function, so that importing this module stays light and
+`promptspec lint` never imports what `run` needs.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
-from promptspec.expand import PreparedPrompt, expand_prompt, prepare
+from promptspec.paths import spec_stem
 from promptspec.request import Request
 
 if TYPE_CHECKING:
-    from promptspec.counts import Counts
-    from promptspec.frontend import Parsed
-    from promptspec.lint import LintResult
+    from promptspec.emulator import RunningEmulator
+    from promptspec.expand import PreparedPrompt
+    from promptspec.format.fmt import FileOutcome
+    from promptspec.lint.engine import LintResult, Selection
+    from promptspec.lint.fix import FixResult
+    from promptspec.lint.request_counts import Counts
+    from promptspec.lint.rules.registry import Rule
     from promptspec.params import Param
     from promptspec.resolve import Resolution
-    from promptspec.rules import Rule
+    from promptspec.runner.plan import Plan
+    from promptspec.syntax import Parsed
 
 __all__ = [
-    "Overlay",
-    "check",
-    "count",
-    "expand",
-    "fix_text",
-    "format_text",
-    "lint",
-    "parameters",
-    "prepared",
-    "prompt_counts",
-    "rules",
-    "suppressions",
+    "Diagnostic", "Overlay", "Request", "convert", "count", "discover", "emulator", "expand",
+    "fix", "fix_text", "format_file", "format_text", "lint", "parameters",
+    "plan", "prepared", "prompt_counts", "rules", "run", "schema", "selection", "serve",
+    "spec_stem", "suppressions", "write_formatted", "write_text",
 ]
+
+
+def discover(paths: Sequence[str] = ()) -> list[str]:
+    """The spec files under the given files and folders (default: the current folder)."""
+    from promptspec.load import discover as walk
+
+    return walk(paths)
+
+
+def selection(select: str | None = None, ignore: str | None = None) -> Selection:
+    """A command-line rule selection (`--select`, `--ignore`) over the configured one."""
+    from promptspec.lint.engine import Selection, parse_codes
+
+    return Selection(parse_codes(select, "--select"), parse_codes(ignore, "--ignore") or ())
 
 
 class Overlay:
@@ -81,7 +101,7 @@ class Overlay:
 
     def parses(self) -> dict[str, Parsed]:
         """realpath -> Parsed for every text and every unchanged file parsed before."""
-        from promptspec.frontend import parse_source
+        from promptspec.load import parse_source
 
         out: dict[str, Parsed] = {}
         for real, (key, parsed) in list(self._kept.items()):
@@ -105,32 +125,29 @@ class Overlay:
                 self._kept[real] = (("disk", self._stat(real)), parsed)
 
 
-def check(paths: Sequence[str], overlay: Overlay | None = None) -> LintResult:
-    """Lint the spec files, the overlay's texts standing in for files on disk: the
-    findings (severities and configuration applied), each file's source and resolution."""
-    from promptspec.lint import lint_paths
+def lint(paths: Sequence[str], selection: Selection | None = None,
+         overlay: Overlay | None = None) -> LintResult:
+    """Every finding for the given spec files, severities and suppressions applied, sorted;
+    the overlay's texts stand in for the files on disk."""
+    from promptspec.lint.engine import lint_paths
 
     if overlay is None:
-        return lint_paths(paths)
+        return lint_paths(paths, selection)
     parses = overlay.parses()
-    result = lint_paths(paths, parses=parses)
+    result = lint_paths(paths, selection, parses=parses)
     overlay.keep(parses)
     return result
 
 
-def lint(paths: Sequence[str], overlay: Overlay | None = None) -> list[Diagnostic]:
-    """Every finding for the given spec files, severities applied, sorted."""
-    return check(paths, overlay).diagnostics
-
-
 def fix_text(path: str, overlay: Overlay) -> str:
-    """The overlay's text of `path` with every fixable finding fixed, as `lint --fix` would."""
-    from promptspec.fix import fix_source
+    """The overlay's text of `path` with every fixable finding fixed, as `lint --fix` would
+    leave it (the overlay itself is left as it was)."""
+    from promptspec.lint.fix import MAX_PASSES, fix_source
 
     original = text = overlay.text(path) or ""
     try:
-        for _ in range(10):  # as many passes as `lint --fix` makes
-            found = [d for d in check([path], overlay).diagnostics
+        for _ in range(MAX_PASSES):
+            found = [d for d in lint([path], overlay=overlay).diagnostics
                      if d.fixable and d.span.path == path]
             new, fixed = fix_source(text, found)
             if not fixed or new == text:
@@ -143,11 +160,12 @@ def fix_text(path: str, overlay: Overlay) -> str:
 
 
 def format_text(text: str, path: str) -> str | None:
-    """`fmt`'s layout of a DSL text; None when the text does not parse or is YAML."""
-    from promptspec.fmt import format_text as layout
-    from promptspec.fmt import is_yaml
+    """`fmt`'s layout of a DSL text; None for YAML (which `fmt` leaves alone) and for a
+    text that does not parse."""
+    from promptspec.format.fmt import format_text as layout
+    from promptspec.paths import syntax_of
 
-    if is_yaml(path):
+    if syntax_of(path) == "yaml":
         return None
     formatted, _ = layout(text, path)
     return formatted
@@ -155,36 +173,38 @@ def format_text(text: str, path: str) -> str | None:
 
 def prompt_counts(resolution: Resolution) -> dict[str, Counts | None]:
     """(requests, images) of each prompt of a resolved file, without enumerating."""
-    from promptspec.counts import prompt_counts as counts_of
+    from promptspec.lint.request_counts import prompt_counts as counts_of
 
     return {rp.name: counts_of(rp) for rp in resolution.prompts}
 
 
 def parameters(path: str | None = None) -> Mapping[str, Param]:
-    """The table of API parameters that the specs at `path` are checked against."""
+    """The table of API parameters that the spec at `path` is checked against."""
     from promptspec.params import PARAMS
 
     return PARAMS
 
 
-def rules() -> Mapping[str, Rule]:
-    """The rule catalogue, by code."""
-    from promptspec.rules import RULES
-
-    return RULES
-
-
 def suppressions(text: str, path: str) -> Mapping[int, frozenset[str] | None]:
     """The `# promptspec: ignore[...]` comments of a text, by line (None: every code)."""
-    from promptspec.frontend import syntax_of
-    from promptspec.lint import suppressions as found
+    from promptspec.lint.engine import suppressions as found
+    from promptspec.paths import syntax_of
 
     return found(text, syntax_of(path))
 
 
+
+def fix(paths: Sequence[str], selection: Selection | None = None) -> FixResult:
+    """Apply the edits of fixable findings (atomically, file by file), then lint again."""
+    from promptspec.lint.fix import fix_paths
+
+    return fix_paths(paths, selection)
+
+
 def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[PreparedPrompt]:
     """Each prompt of each spec, prepared for expansion, after checking the specs lint clean."""
-    from promptspec.lint import lint_paths
+    from promptspec.expand import prepare
+    from promptspec.lint.engine import lint_paths
 
     result = lint_paths(paths)
     errors = [d for d in result.diagnostics if d.severity == "error"]
@@ -203,6 +223,8 @@ def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[Prepar
 
 def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]:
     """Stream every request of the specs, in order. Raises SpecError when a spec has errors."""
+    from promptspec.expand import expand_prompt
+
     for pp in prepared(paths, prompt):
         yield from expand_prompt(pp)
 
@@ -210,3 +232,84 @@ def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]
 def count(paths: Sequence[str], prompt: str | None = None) -> list[tuple[str, str, int]]:
     """(spec, prompt, number of requests) for each prompt: a product of axis sizes."""
     return [(pp.spec_label, pp.rp.prompt.name, pp.count()) for pp in prepared(paths, prompt)]
+
+
+def format_file(path: str) -> FileOutcome:
+    """`fmt` of one file, in memory: its canonical layout, or why it was not formatted."""
+    from promptspec.format.fmt import format_file as run_fmt
+
+    return run_fmt(path)
+
+
+def write_formatted(outcome: FileOutcome) -> None:
+    """Write a formatted file back, atomically."""
+    from promptspec.format.fmt import write_file
+
+    write_file(outcome)
+
+
+def convert(path: str, to: str) -> str:
+    """The spec at `path` in the other syntax (`"yaml"` or `"dsl"`), comments carried along.
+    A file that does not decode raises SpecError with its PS001."""
+    from promptspec.format.convert import convert_text
+    from promptspec.load import decode, read_bytes
+
+    if to not in ("yaml", "dsl"):
+        raise UsageError(f"--to must be yaml or dsl, not {to!r}")
+    text, bad = decode(read_bytes(path), path)
+    if bad is not None:
+        raise SpecError(str(bad))
+    return convert_text(text, path, "yaml" if to == "yaml" else "dsl")
+
+
+def write_text(path: str, text: str) -> None:
+    """Write a file the user asked for (`convert -o`) whole or not at all."""
+    from promptspec.paths import atomic_write
+
+    atomic_write(path, text)
+
+
+def rules() -> list[Rule]:
+    """The rule catalogue, in code order."""
+    from promptspec.lint.rules import RULES
+
+    return [RULES[c] for c in sorted(RULES)]
+
+
+def schema() -> dict[str, object]:
+    """The JSON Schema (draft-07) of the YAML syntax."""
+    from promptspec.syntax.yaml.json_schema import build_schema
+
+    return build_schema()
+
+
+def plan(paths: Sequence[str], prompt: str | None, max_requests: int) -> Plan:
+    """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`)."""
+    from promptspec.runner.plan import make_plan
+
+    return make_plan(expand(paths, prompt), max_requests)
+
+
+def run(plan: Plan, **options: Any) -> int:
+    """Submit the plan exactly once (resuming from the ledger), wait and download.
+    `options` are the fields of `promptspec.runner.session.RunOptions`; the exit code."""
+    from promptspec.runner.session import RunOptions, execute
+
+    return execute(plan, RunOptions(**options))
+
+
+def emulator(**settings: Any) -> RunningEmulator:
+    """Start the local API emulator on a loopback port, in a thread (a context manager).
+    `settings` are the fields of `promptspec.emulator.EmulatorConfig`."""
+    from promptspec.emulator import EmulatorConfig, start_emulator
+
+    return start_emulator(EmulatorConfig(**settings))
+
+
+def serve(**settings: Any) -> None:
+    """Serve the local API emulator in the foreground until interrupted."""
+    import asyncio
+
+    from promptspec.emulator import EmulatorConfig, serve_forever
+
+    asyncio.run(serve_forever(EmulatorConfig(**settings)))

@@ -16,13 +16,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from promptspec.axes import AxisError, axis_values
 from promptspec.errors import SpecError
 from promptspec.model import FileRef, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, coerce
+from promptspec.paths import inside
 from promptspec.request import Request
-from promptspec.resolve import ResolvedPrompt, inside
+from promptspec.resolve import ResolvedPrompt
 from promptspec.templates import compile_template, template_info
-from promptspec.values import AxisError, axis_values
 
 __all__ = ["PreparedPrompt", "expand_prompt", "prepare"]
 

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from promptspec.diagnostics import Diagnostic
-from promptspec.frontend import Parsed, load
+from promptspec.load import Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
 from promptspec.params import did_you_mean
+from promptspec.paths import inside, project_root
 
 __all__ = [
     "AxisDef",
     "Resolution",
     "ResolvedPrompt",
     "Setting",
-    "project_root",
     "resolve",
 ]
 
@@ -80,32 +79,6 @@ class Resolution:
     imported_paths: tuple[str, ...] = field(default=())
     source: str | None = None
     """The text the file was parsed from (rules read lines from it, not from the disk)."""
-
-
-def project_root(path: str) -> str:
-    """The nearest folder (from the spec's own) holding pyproject.toml or .git."""
-    start = os.path.dirname(os.path.abspath(path))
-    return _root_from(start)
-
-
-@lru_cache(maxsize=256)
-def _root_from(start: str) -> str:
-    d = start
-    while True:
-        if os.path.exists(os.path.join(d, "pyproject.toml")) or os.path.exists(
-            os.path.join(d, ".git")
-        ):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return start
-        d = parent
-
-
-def inside(root: str, path: str) -> bool:
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(path)
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 class _Imports:

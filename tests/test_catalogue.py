@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from promptspec.lint.rules import RULES, check
 from promptspec.resolve import resolve
-from promptspec.rules import RULES, check
 
 # The contract's table (CONTRACT.md section 5): code -> (name, severity).
 CONTRACT = {

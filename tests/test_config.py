@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from promptspec import rules
 from promptspec.config import Config, load_config
 from promptspec.errors import ConfigError, UsageError
-from promptspec.lint import Selection, enabled, lint_paths, parse_codes, suppressions
+from promptspec.lint import rules
+from promptspec.lint.engine import Selection, enabled, lint_paths, parse_codes, suppressions
 from promptspec.resolve import Resolution
 
 
@@ -111,7 +111,7 @@ def test_max_requests_reaches_the_rules(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_imports_are_loaded_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import promptspec.lint as engine
+    import promptspec.lint.engine as engine
     import promptspec.resolve as resolution
 
     write(tmp_path, "")

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from promptspec import api
-from promptspec._yaml import parse_yaml
 from promptspec.cli import cli
-from promptspec.convert import convert_text
 from promptspec.errors import SpecError
+from promptspec.format.convert import convert_text
 from promptspec.model import ListValue, Literal, RangeValue
+from promptspec.syntax.yaml.document import parse_yaml
 
 CONTRACT = Path(__file__).parent / "data" / "conformance"
 

@@ -8,10 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptspec._dsl import parse_dsl, parse_tree
-from promptspec._dsl_errors import ERROR_EXAMPLES, syntax_error
-from promptspec._dsl_parser import get_parser, grammar_path
-from promptspec.frontend import load
+from promptspec.load import load
 from promptspec.model import (
     FileRef,
     ListValue,
@@ -22,6 +19,9 @@ from promptspec.model import (
     Span,
     SpecFile,
 )
+from promptspec.syntax.dsl.builder import parse_dsl, parse_tree
+from promptspec.syntax.dsl.grammar import get_parser, grammar_path
+from promptspec.syntax.dsl.syntax_errors import ERROR_EXAMPLES, syntax_error
 
 CASES = Path(__file__).resolve().parent / "data" / "conformance"
 EXAMPLE = (CASES / "contract_example.pspec").read_text(encoding="utf-8")
@@ -575,7 +575,7 @@ def test_every_subtree_starts_and_ends_with_a_kept_token() -> None:
     on, lark's own places for every subtree must agree."""
     import lark
 
-    from promptspec._dsl_parser import _edge
+    from promptspec.syntax.dsl.grammar import _edge
 
     tree, _ = parse_tree(_FORMS)
     checked = 0

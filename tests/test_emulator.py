@@ -533,7 +533,7 @@ def test_cli_refuses_bad_options(args: tuple[str, ...]) -> None:
 
 
 def test_importing_the_emulator_api_loads_neither_aiohttp_nor_pillow() -> None:
-    code = ("import sys, promptspec.emulator, promptspec._cli_mock; "
+    code = ("import sys, promptspec.emulator, promptspec.cli.mock_server_command; "
             "print(sorted(m for m in ('aiohttp', 'PIL') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=30)

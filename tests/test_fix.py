@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from promptspec.cli import cli
 from promptspec.diagnostics import Diagnostic, Edit
-from promptspec.fix import apply_edits, fix_source
+from promptspec.lint.fix import apply_edits, fix_source
 from promptspec.model import Span
 
 SPAN = Span("a.pspec", 1, 1, 1, 1)

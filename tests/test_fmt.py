@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from promptspec import api
 from promptspec.cli import cli
-from promptspec.convert import convert_text
-from promptspec.fmt import format_text
+from promptspec.format.convert import convert_text
+from promptspec.format.fmt import format_text
 from promptspec.params import PARAMS
 
 CASES = Path(__file__).parent / "fmt_cases"

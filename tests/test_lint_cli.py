@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from promptspec.cli import cli
-from promptspec.rules import RULES
+from promptspec.lint.rules import RULES
 
 # line 5: PS103 (num_images 9); line 6: PS101 (unknown parameter)
 BAD_DSL = """tune 1234

@@ -12,12 +12,12 @@ import jsonschema
 import pytest
 
 from promptspec.diagnostics import Diagnostic, Edit
+from promptspec.lint.rules import RULES
 from promptspec.model import Span
 from promptspec.output import FORMATS, write
 from promptspec.output.github import escape_data, escape_property
 from promptspec.output.sarif import sarif_log
 from promptspec.output.text import statistics, summary
-from promptspec.rules import RULES
 
 SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-2.1.0.schema.json"
 

@@ -16,9 +16,9 @@ import pytest
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecError
 from promptspec.expand import expand_prompt, prepare
+from promptspec.lint.rules import check
 from promptspec.model import Literal
 from promptspec.resolve import resolve
-from promptspec.rules import check
 
 CASES = Path(__file__).parent / "rule_cases"
 CASE_FILES = sorted(p for p in CASES.iterdir()
@@ -215,7 +215,7 @@ prompt big {
 
 def test_a_10_to_the_12_point_sweep_is_judged_without_iterating(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from promptspec import values
+    from promptspec import axes as values
 
     class NoIter(values.NumRange):
         __slots__ = ()
@@ -308,7 +308,7 @@ def test_duplicate_prompts_match_full_expansion(tmp_path: Path) -> None:
 
 def test_prompts_that_cannot_collide_are_not_expanded(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from promptspec.rules import _duplicates
+    from promptspec.lint.rules import _duplicates
 
     expanded: list[str] = []
     real = _duplicates._ids
@@ -332,7 +332,7 @@ def test_prompts_that_cannot_collide_are_not_expanded(
 
 
 def test_plain_templates_render_as_jinja_does() -> None:
-    from promptspec.rules import _render
+    from promptspec.lint.rules import _render
     from promptspec.templates import compile_template
 
     pieces = ["a", " ", "\n", "\r\n", "{{ x }}", "{{x}}", "{{- x }}", "{{ x -}}", "{{ y }}",
@@ -358,8 +358,8 @@ def test_plain_templates_render_as_jinja_does() -> None:
 
 
 def test_blank_text_found_as_rendering_finds_it(tmp_path: Path) -> None:
-    from promptspec.rules._render import first_blank, renders
-    from promptspec.rules._valuesets import PromptView
+    from promptspec.lint.rules._render import first_blank, renders
+    from promptspec.lint.rules._value_sets import PromptView
 
     texts = ['"{{ a }}"', '"{{ a }} {{ b }}"', '" {{ b }}\\n{{ a }} "', '"x{{ a }}"',
              '"{{ a }}{{ c }}"', '"{{ a|trim }}"']

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from promptspec._cli_run import default_out_dir
+from promptspec.cli.run_command import default_out_dir
 from promptspec.errors import RunError
 from promptspec.request import Request, request_id
 from promptspec.runner._wire import (

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from promptspec.cli import cli
 from promptspec.params import PARAMS
-from promptspec.schema import build_schema
+from promptspec.syntax.yaml.json_schema import build_schema
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = sorted([*HERE.parent.glob("specs/**/*.pspec.yaml"),  # specs that lint clean

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from promptspec.axes import AxisError, NumRange, axis_values
 from promptspec.model import Literal, RandomValue, RangeValue, Span
 from promptspec.params import PARAMS
-from promptspec.values import AxisError, NumRange, axis_values
 
 S = Span("x.pspec", 1, 1, 1, 2)
 

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptspec._yaml import parse_yaml
-from promptspec.frontend import Parsed, parse_source
+from promptspec.load import Parsed, parse_source
 from promptspec.model import (
     FileRef,
     ListValue,
@@ -23,6 +22,7 @@ from promptspec.model import (
     Span,
     SpecFile,
 )
+from promptspec.syntax.yaml.document import parse_yaml
 
 CASES = Path(__file__).resolve().parent / "data" / "conformance"
 P = "t.pspec.yaml"
@@ -594,7 +594,7 @@ def test_without_places_still_sees_values() -> None:
 
 
 def test_both_syntaxes_of_the_contract_example_give_one_model() -> None:
-    from promptspec._dsl import parse_dsl
+    from promptspec.syntax.dsl.builder import parse_dsl
 
     dsl_path = CASES / "contract_example.pspec"
     dsl = parse_dsl(dsl_path.read_text("utf-8"), str(dsl_path))

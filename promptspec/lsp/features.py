@@ -15,8 +15,8 @@ from pygls.uris import from_fs_path
 
 from promptspec import api
 from promptspec.lsp.cursor import Place, place_at, word_at
+from promptspec.lsp.open_specs import Linted
 from promptspec.lsp.positions import span_to_range
-from promptspec.lsp.state import Linted
 from promptspec.model import Field, Span
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def hover(ls: SpecServer, params: types.HoverParams) -> types.Hover | None:
     name, start, end = word
     directive = _SUPPRESSION.search(text)
     if directive and directive.start(1) <= start and end <= directive.end(1):
-        rule = api.rules().get(name.upper())
+        rule = ls.rules.get(name.upper())
         if rule is None:
             return None
         body = f"**{rule.code}** {rule.name} ({rule.severity})\n\n{rule.summary}"

@@ -16,8 +16,8 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from promptspec import __version__, api
 from promptspec.lsp import actions, features
+from promptspec.lsp.open_specs import Linted, OpenSpecs
 from promptspec.lsp.positions import Lines, span_to_range
-from promptspec.lsp.state import Linted, OpenSpecs
 
 __all__ = ["SpecServer", "build"]
 
@@ -34,6 +34,7 @@ class SpecServer(LanguageServer):
         self.specs = OpenSpecs(self.publish)
         self.shut_down = False
         self._explained: dict[str, str] = {}
+        self.rules = {r.code: r for r in api.rules()}
 
     def lines(self, uri: str, text: str) -> Lines:
         return Lines(text, self.workspace.position_codec)
@@ -45,7 +46,7 @@ class SpecServer(LanguageServer):
         """A file holding `promptspec rules CODE`'s text, written once, to link to."""
         if code in self._explained:
             return self._explained[code]
-        rule = api.rules().get(code)
+        rule = self.rules.get(code)
         if rule is None:
             return None
         folder = os.path.join(tempfile.gettempdir(), f"promptspec-{__version__}-rules")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from promptspec.diagnostics import Diagnostic
-from promptspec.rules import RULES
+from promptspec.lint.rules import RULES
 
 __all__ = ["write_json"]
 

@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 from promptspec import __version__
 from promptspec.diagnostics import Diagnostic
-from promptspec.discover import work_tree_top
-from promptspec.rules import RULES, Rule
+from promptspec.lint.rules import RULES, Rule
+from promptspec.paths import work_tree_top
 
 __all__ = ["INFORMATION_URI", "SCHEMA_URI", "sarif_log", "source_root", "write_sarif"]
 

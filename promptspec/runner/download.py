@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from promptspec.paths import atomic_write
+
 __all__ = ["EXTENSIONS", "download_images", "existing_image", "extension"]
 
 EXTENSIONS = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".webp": "webp", ".gif": "gif"}
@@ -57,9 +59,6 @@ async def download_images(
         if have is None:
             data, ctype = await fetch(url)
             have = folder / f"{stem}.{extension(url, ctype)}"
-            tmp = folder / f".{stem}.{os.getpid()}.part"
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, have)
+            atomic_write(have, data, sync=False)
         paths.append(have.relative_to(out_dir).as_posix())
     return paths

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from promptspec.errors import RunError
+from promptspec.paths import inside, project_root
 from promptspec.request import Request
 
-__all__ = ["Plan", "make_plan", "project_root"]
+__all__ = ["Plan", "make_plan", "upload_files"]
 
 
 @dataclass(slots=True)
@@ -56,15 +57,6 @@ def make_plan(requests: Iterable[Request], max_requests: int) -> Plan:
     return plan
 
 
-def project_root(spec: str) -> Path:
-    """The nearest folder holding `pyproject.toml` or `.git`, else the spec's own folder."""
-    start = Path(os.path.realpath(spec)).parent
-    for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").exists() or (folder / ".git").exists():
-            return folder
-    return start
-
-
 def upload_files(requests: Iterable[Request]) -> dict[str, dict[str, Path]]:
     """Each request's uploads (parameter -> real path), refusing any outside its project root."""
     out: dict[str, dict[str, Path]] = {}
@@ -72,11 +64,11 @@ def upload_files(requests: Iterable[Request]) -> dict[str, dict[str, Path]]:
     for r in requests:
         if not r.files:
             continue
-        root = roots.get(r.spec) or roots.setdefault(r.spec, project_root(r.spec))
+        root = roots.get(r.spec) or roots.setdefault(r.spec, Path(project_root(r.spec)))
         files: dict[str, Path] = {}
         for name, path in r.files.items():
             real = Path(os.path.realpath(path))
-            if not real.is_relative_to(root):
+            if not inside(str(root), str(real)):
                 raise RunError(f"{r.spec}: {r.prompt}: {name} file {path} lies outside the "
                                f"project root {root}; refusing to upload it")
             if not real.is_file():

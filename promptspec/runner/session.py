@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from promptspec.paths import atomic_write
 from promptspec.runner.ledger import Ledger, Row
 from promptspec.runner.plan import Plan, upload_files
 from promptspec.runner.progress import Progress, make_progress, summary_line
@@ -92,11 +92,8 @@ async def _run(options: RunOptions, ledger: Ledger, progress: Progress,
 def write_results(out_dir: Path, rows: list[Row]) -> Path:
     """`OUT/results.jsonl`: one line per request, in expansion order (written whole)."""
     path = out_dir / "results.jsonl"
-    tmp = out_dir / f".results.jsonl.{os.getpid()}.part"
-    with open(tmp, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row.result(), ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    atomic_write(path, "".join(json.dumps(row.result(), ensure_ascii=False) + "\n"
+                               for row in rows))
     return path
 
 

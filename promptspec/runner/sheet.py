@@ -7,17 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from promptspec.paths import atomic_write
 from promptspec.runner._sheet_html import render_html
 from promptspec.runner._sheet_layout import build_sheets, grid_path, totals
 
 __all__ = ["write_contact_sheet"]
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # A reader (a browser reloading the sheet) never sees half a file.
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def write_contact_sheet(out_dir: Path, results: list[dict[str, Any]]) -> None:
@@ -29,7 +23,7 @@ def write_contact_sheet(out_dir: Path, results: list[dict[str, Any]]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     sheets = build_sheets(results)
     page = render_html(out_dir.resolve().name, sheets, totals(results))
-    _write_atomically(out_dir / "index.html", page.encode("utf-8"))
+    atomic_write(out_dir / "index.html", page)  # a reloading browser never sees half a page
     for sheet in sheets:
         target = out_dir / grid_path(sheet.prompt)
         target.parent.mkdir(parents=True, exist_ok=True)

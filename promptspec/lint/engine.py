@@ -1,0 +1,252 @@
+"""The lint engine: load, resolve and check each spec, then apply severities, suppressions
+and the rule selection (configuration and command line), sorted.
+
+Selection follows ruff: `select`/`ignore` hold codes or prefixes (`PS2`); a code is on
+when its most specific matching `select` entry is more specific than its most specific
+`ignore` entry (ties go to `ignore`). The command line is a second layer over
+`[tool.promptspec]`: `--select` replaces the configured selection (the configured
+`ignore` still applies when the configuration has no `select` of its own), `--ignore`
+adds to it. `per-file-ignores` and `# promptspec: ignore[...]` comments apply last.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+from functools import cache
+from typing import NamedTuple
+
+from promptspec.config import Config, load_config
+from promptspec.diagnostics import Diagnostic, sort_key
+from promptspec.errors import ConfigError, UsageError
+from promptspec.lint import rules
+from promptspec.load import Parsed, load
+from promptspec.paths import syntax_of
+from promptspec.resolve import Resolution, resolve
+
+__all__ = [
+    "LintResult",
+    "Selection",
+    "lint_files",
+    "lint_paths",
+    "parse_codes",
+    "suppressions",
+]
+
+
+class Selection(NamedTuple):
+    """The command line's `--select` / `--ignore` (None: not given)."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+
+
+class LintResult:
+    """The findings of one run, each linted file's decoded source (for `--fix`), and each
+    file's resolution (so `expand` and `run` need not resolve again)."""
+
+    __slots__ = ("diagnostics", "files", "resolutions", "sources")
+
+    # plain classes, not dataclasses: building a dataclass costs a millisecond of start-up
+    def __init__(self, diagnostics: list[Diagnostic], files: int,
+                 sources: dict[str, str] | None = None) -> None:
+        self.diagnostics = diagnostics
+        self.files = files
+        self.sources = sources if sources is not None else {}
+        self.resolutions: list[Resolution] = []
+
+
+def _known(code: str) -> bool:
+    return any(c.startswith(code) for c in rules.RULES)
+
+
+def parse_codes(text: str | None, option: str) -> tuple[str, ...] | None:
+    """`--select PS1,PS209` as codes; an unknown code or prefix is a usage error."""
+    if text is None:
+        return None
+    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    for c in codes:
+        if not _known(c):
+            raise UsageError(f"{option}: {c!r} is not a rule code or prefix "
+                             "(see `promptspec rules`)")
+    return codes
+
+
+def _check_config_codes(config: Config) -> None:
+    lists = [("select", config.select or ()), ("ignore", config.ignore)]
+    lists += [(f"per-file-ignores.{g}", codes) for g, codes in config.per_file_ignores]
+    for key, codes in lists:
+        for c in codes:
+            if not _known(c):
+                raise ConfigError(f"{config.path}: [tool.promptspec] {key}: {c!r} matches "
+                                  "no rule (see `promptspec rules`)")
+
+
+def _specificity(code: str, selectors: Iterable[str]) -> int:
+    """Length of the longest selector that `code` starts with; -1 when none does."""
+    return max((len(s) for s in selectors if code.startswith(s)), default=-1)
+
+
+def _layer(code: str, on: bool, select: tuple[str, ...] | None,
+           ignore: tuple[str, ...]) -> bool:
+    if select is not None:
+        return _specificity(code, select) > _specificity(code, ignore)
+    return on and _specificity(code, ignore) < 0
+
+
+def enabled(code: str, config: Config, cli: Selection) -> bool:
+    """Whether `code` is on for files under `config`, the command line applied over it."""
+    on = _layer(code, True, config.select, config.ignore)
+    carried = config.ignore if config.select is None else ()
+    return _layer(code, on, cli.select, (*carried, *cli.ignore) if cli.select else cli.ignore)
+
+
+def _file_ignores(path: str, config: Config) -> tuple[str, ...]:
+    """The codes (or prefixes) `per-file-ignores` turns off for `path`."""
+    if not config.per_file_ignores:
+        return ()
+    rel = os.path.relpath(os.path.abspath(path), config.root).replace(os.sep, "/")
+    name = rel.rsplit("/", 1)[-1]
+    out: list[str] = []
+    for glob, codes in config.per_file_ignores:
+        glob = glob[2:] if glob.startswith("./") else glob
+        if fnmatchcase(rel, glob) or ("/" not in glob and fnmatchcase(name, glob)):
+            out.extend(codes)
+    return tuple(out)
+
+
+# -- suppression comments -----------------------------------------------------------------
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The directive, and the DSL and YAML tokens: strings first, so that a `#` inside
+    one is skipped, then a comment. Compiled on first use, off the start-up path."""
+    directive = re.compile(r"#\s*promptspec:\s*ignore\b(?:\[([^\]]*)\])?")
+    dsl = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
+    yaml = re.compile(
+        r"""(?:(?<=[\s\[{,:])|^)(?:'(?:[^'\n]|'')*'?|"(?:[^"\\\n]|\\.)*"?)|(?:(?<=\s)|^)#.*"""
+    )
+    return directive, dsl, yaml
+
+
+Suppressed = dict[int, frozenset[str] | None]
+"""Line -> the codes (or prefixes) ignored on it; None: every code."""
+
+
+def suppressions(source: str, syntax: str) -> Suppressed:
+    """The `# promptspec: ignore[...]` comments of a file, by line."""
+    out: Suppressed = {}
+    if "promptspec" not in source:
+        return out
+    found: list[tuple[int, str]] = []
+    directive_re, dsl_re, yaml_re = _patterns()
+    if syntax == "dsl":
+        line, pos = 1, 0
+        for m in dsl_re.finditer(source):
+            line += source.count("\n", pos, m.start())
+            pos = m.start()
+            if m.group().startswith("#"):
+                found.append((line, m.group()))
+    else:
+        for i, text in enumerate(source.splitlines(), 1):
+            if "promptspec" in text:
+                for m in yaml_re.finditer(text):
+                    if m.group().startswith("#"):
+                        found.append((i, m.group()))
+                        break
+    for line, comment in found:
+        directive = directive_re.search(comment)
+        if directive is not None:
+            listed = directive.group(1)
+            out[line] = None if listed is None else frozenset(
+                c.strip().upper() for c in listed.split(",") if c.strip())
+    return out
+
+
+def _is_suppressed(d: Diagnostic, sup: Suppressed) -> bool:
+    if d.span.line not in sup:
+        return False
+    codes = sup[d.span.line]
+    return codes is None or any(d.code.startswith(c) for c in codes)
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+
+class _Configs:
+    """`load_config` once per folder."""
+
+    def __init__(self) -> None:
+        self._by_dir: dict[str, Config] = {}
+        self._checked: set[str] = set()
+
+    def of(self, path: str) -> Config:
+        d = os.path.dirname(os.path.abspath(path))
+        cfg = self._by_dir.get(d)
+        if cfg is None:
+            cfg = load_config(d)
+            self._by_dir[d] = cfg
+            if cfg.path is not None and cfg.path not in self._checked:
+                self._checked.add(cfg.path)
+                _check_config_codes(cfg)
+        return cfg
+
+
+def _severity(d: Diagnostic) -> Diagnostic:
+    rule = rules.RULES.get(d.code)
+    return d if rule is None or rule.severity == d.severity else d.with_severity(rule.severity)
+
+
+def lint_paths(paths: Sequence[str], selection: Selection | None = None,
+               max_requests: int | None = None,
+               parses: dict[str, Parsed] | None = None) -> LintResult:
+    """Lint the given spec files (already discovered). Raises SpecReadError, ConfigError.
+
+    `parses` (realpath -> Parsed) stands in for files on disk, and receives every file
+    parsed on the way (an editor's unsaved texts, kept parses of unchanged files)."""
+    selection = selection or Selection()
+    configs = _Configs()
+    # realpath -> parsed, shared with resolution's imports
+    cache: dict[str, Parsed] = parses if parses is not None else {}
+    out: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    resolutions: list[Resolution] = []
+    decided: dict[tuple[str, int], bool] = {}  # (code, config) -> enabled, configs live on
+    for path in paths:
+        config = configs.of(path)
+        real = os.path.realpath(path)
+        parsed = cache.get(real)
+        if parsed is None or parsed.path != path:
+            parsed = load(path)
+        sources[path] = parsed.source
+        res = resolve(path, parsed, cache=cache)
+        resolutions.append(res)
+        found = rules.check(res, max_requests=max_requests or config.max_requests)
+        if not found:
+            continue
+        sup = suppressions(parsed.source, syntax_of(path))
+        ignores = _file_ignores(path, config)
+        for d in found:
+            code = d.code
+            key = (code, id(config))
+            on = decided.get(key)
+            if on is None:
+                on = decided[key] = enabled(code, config, selection)
+            if (
+                on
+                and not (ignores and any(code.startswith(c) for c in ignores))
+                and not (sup and _is_suppressed(d, sup))
+            ):
+                out.append(_severity(d))
+    out.sort(key=sort_key)
+    result = LintResult(out, len(paths), sources)
+    result.resolutions = resolutions
+    return result
+
+
+def lint_files(paths: Sequence[str]) -> list[Diagnostic]:
+    """Every finding for the given spec files, severities and configuration applied."""
+    return lint_paths(paths).diagnostics

@@ -1,0 +1,65 @@
+"""The rule catalogue and the checks that run it over a resolved spec file.
+
+    RULES                                  code -> Rule metadata (every code PS001-PS407)
+    check(res, *, max_requests) -> list[Diagnostic]
+        every finding of the rules for one resolved file (severity not yet applied;
+        the engine in `promptspec.lint.engine.engine` attaches severities, suppressions and config)
+
+Rules judge sets of values (a fixed value, or an axis's values), never the enumerated
+sweep, so lint time does not grow with the product of the axes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+from promptspec.diagnostics import Diagnostic
+from promptspec.lint.rules import combos, parameter_values, structure, sweeps, template_checks
+from promptspec.lint.rules._context import Context
+from promptspec.lint.rules._duplicates import duplicate_prompts
+from promptspec.lint.rules._value_sets import PromptView
+from promptspec.lint.rules.registry import RULES, Rule
+from promptspec.resolve import Resolution
+
+__all__ = ["RULES", "Rule", "check"]
+
+# each registers its rules on import
+_MODULES = (structure, parameter_values, combos, template_checks, sweeps)
+
+_FILE_CHECKS: tuple[Callable[[Context], None], ...] = (
+    parameter_values.check_file, template_checks.check_file,
+)
+_PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (
+    parameter_values.check_prompt, combos.check_prompt, template_checks.check_prompt,
+    sweeps.check_prompt,
+)
+
+
+def _guarded(ctx: Context, what: str, run: Callable[[], None]) -> None:
+    """Run one family; a crash is reported as a warning and does not hide the others."""
+    try:
+        run()
+    except Exception as err:
+        warnings.warn(f"{ctx.path}: internal error in {what}: {err!r}", RuntimeWarning,
+                      stacklevel=2)
+
+
+def check(res: Resolution, *, max_requests: int = 1000) -> list[Diagnostic]:
+    """Every finding for one resolved file: parsing's, resolution's, and the rules'."""
+    if res.spec is None:
+        return list(res.diagnostics)
+    ctx = Context(res, res.spec, max_requests)
+    for d in res.diagnostics:
+        ctx.report(d.code, d.message, d.span, d.prompt, d.fix)
+    memo: dict[object, object] = {}  # renders shared by the prompts of the file
+    views = [PromptView(rp, memo, ctx.axis_values) for rp in res.prompts]
+    for run in _FILE_CHECKS:
+        _guarded(ctx, run.__module__, lambda run=run: run(ctx))  # type: ignore[misc]
+    for view in views:
+        for prun in _PROMPT_CHECKS:
+            _guarded(ctx, f"{prun.__module__} for prompt {view.name!r}",
+                     lambda prun=prun, view=view: prun(ctx, view))  # type: ignore[misc]
+    counts = [v.count for v in views]
+    _guarded(ctx, "duplicate prompts", lambda: duplicate_prompts(ctx, views, counts))
+    return ctx.out

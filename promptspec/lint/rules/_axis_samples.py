@@ -1,0 +1,102 @@
+"""One axis's values as the rules see them: lazy ranges, abstract `random(n)`, typed values.
+
+A range stays a lazy `NumRange`; a `random(n)` stays `RandomInts` (its values are distinct
+ints in the parameter's range, which decides every rule) so the linter never draws them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from promptspec.axes import AxisError, NumRange, axis_values, random_range
+from promptspec.model import Field, FileRef, RandomValue
+from promptspec.params import PARAMS, coerce
+
+__all__ = [
+    "OTHER",
+    "SAMPLES_PER_AXIS",
+    "TRUE",
+    "UNSET",
+    "AxisSet",
+    "RandomInts",
+    "is_lazy",
+    "lint_axis_values",
+    "sample",
+    "typed",
+    "value_class",
+]
+
+RANDOM_INLINE_LIMIT = 0
+"""Above this many values, `random(n)` is judged from its range instead of drawn: its
+values are distinct ints inside the parameter's range, which decides every rule."""
+SAMPLES_PER_AXIS = 3
+"""Values of a long axis (range, random) that renders try."""
+
+UNSET, TRUE, OTHER = "unset", "true", "other"
+
+
+@dataclass(frozen=True, slots=True)
+class RandomInts:
+    """`random(n)` for a large n: n distinct ints in lo..hi, never drawn by the linter."""
+
+    n: int
+    lo: int
+    hi: int
+
+    def __len__(self) -> int:
+        return self.n
+
+
+AxisSet = Sequence[Any] | RandomInts
+
+
+def lint_axis_values(f: Field, prompt: str) -> AxisSet | AxisError:
+    """`values.axis_values`, except that a huge `random(n)` stays abstract."""
+    p = PARAMS.get(f.name)
+    v = f.value
+    if isinstance(v, RandomValue):
+        n = v.n.value
+        seed = v.seed.value if v.seed is not None else 0
+        valid = isinstance(seed, int) and not isinstance(seed, bool) and not isinstance(n, bool)
+        if valid and isinstance(n, int) and n > RANDOM_INLINE_LIMIT:
+            lo, hi = random_range(p)
+            if n > hi - lo + 1:
+                return AxisError("PS407", f"random({n}) asks for more distinct values than "
+                                          f"{lo}..{hi} holds", v.n.span)
+            return RandomInts(n, lo, hi)
+    return axis_values(v, p, prompt, f.name)
+
+
+def typed(name: str, value: Any) -> Any:
+    """A value as expansion sends it (`cfg_scale` 7 -> 7.0)."""
+    p = PARAMS.get(name)
+    if p is None or isinstance(value, FileRef):
+        return value
+    return coerce(p, value)
+
+
+def value_class(value: Any) -> str:
+    if value is None:
+        return UNSET
+    if value is True:
+        return TRUE
+    return OTHER
+
+
+def is_lazy(values: AxisSet) -> bool:
+    return isinstance(values, NumRange | RandomInts)
+
+
+def sample(values: AxisSet) -> list[Any]:
+    """A few values of an axis: all of a short list, spread samples of a long one."""
+    if isinstance(values, RandomInts):
+        return [values.lo, values.hi]
+    if not isinstance(values, NumRange):
+        return list(values)
+    n = len(values)
+    if n <= SAMPLES_PER_AXIS:
+        return [values[i] for i in range(n)]
+    step = (n - 1) / (SAMPLES_PER_AXIS - 1)
+    return [values[round(i * step)] for i in range(SAMPLES_PER_AXIS)]

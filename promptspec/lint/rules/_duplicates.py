@@ -1,0 +1,173 @@
+"""Duplicate requests (PS404): equal points inside one prompt, equal requests across prompts.
+
+Inside a prompt, each axis's written values are compared as expansion types them (a var
+by what the templates reading it render), never the product. Across prompts, only small
+prompts with the same parameter names are candidates, and a pair is expanded (its request
+ids compared) only when every field's value sets overlap (`_overlap`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promptspec.axes import AxisError
+from promptspec.errors import SpecError
+from promptspec.expand import expand_prompt, prepare
+from promptspec.lint.rules._context import Context
+from promptspec.lint.rules._overlap import Domains, overlap, value_key
+from promptspec.lint.rules._render import render
+from promptspec.lint.rules._value_sets import Member, PromptView, is_lazy, typed
+from promptspec.model import FileRef, Literal
+from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
+from promptspec.templates import template_info
+
+__all__ = ["duplicate_points", "duplicate_prompts"]
+
+EXPAND_LIMIT = 10_000
+"""Prompts above this many requests are never expanded to compare them with others."""
+
+
+def duplicate_points(view: PromptView, read: set[str]) -> str | None:
+    """Why two points of the prompt give one request (an axis with equal values), or None."""
+    for ms in view.axis_members:
+        if any(isinstance(m.values, AxisError) or is_lazy(m.values) for m in ms):
+            continue
+        length = min(len(m.values) for m in ms)  # type: ignore[arg-type]
+        if length < 2:
+            continue
+        columns = [_keys(view, m, length, read) for m in ms]
+        seen: dict[Any, int] = {}
+        for i, key in enumerate(zip(*columns, strict=True)):
+            first = seen.setdefault(key, i)
+            if first != i:
+                name = " / ".join(m.field.name for m in ms)
+                a = _shown(ms, first)
+                b = _shown(ms, i)
+                return f"{name} values {a} and {b} give the same request"
+    return None
+
+
+def _shown(ms: list[Member], i: int) -> str:
+    vals = [m.values[i] for m in ms]  # type: ignore[index]
+    shown = [v.path if isinstance(v, FileRef) else v for v in vals]
+    return repr(shown[0]) if len(shown) == 1 else repr(tuple(shown))
+
+
+def _keys(view: PromptView, m: Member, length: int, read: set[str]) -> list[Any]:
+    """Per value of a listed member, a key equal exactly when the requests are equal."""
+    name = m.field.name
+    values: Any = m.values
+    param = name in PARAMS or name == TUNE
+    if not param and name not in read:
+        return [("file", v.path) if isinstance(v, FileRef) else () for v in values[:length]]
+    readers = [(f, src) for f, src in view.templates if name in template_info(src).names]
+    return [_key(view, name, param, readers, v) for v in values[:length]]
+
+
+def _key(view: PromptView, name: str, param: bool, readers: list[tuple[str, str]],
+         v: Any) -> Any:
+    if isinstance(v, FileRef):
+        return ("file", v.path)
+    if param:
+        return value_key(typed(name, v))
+    ctx: dict[str, Any] = dict(view.first_point)
+    ctx[name] = v
+    out: list[Any] = ["renders"]
+    for field, src in readers:
+        text = render(view.memo, src, ctx)
+        if text is None:
+            return ("value", value_key(v))
+        out.append(text.strip() if field != "callback" else text)
+    return tuple(out)
+
+
+def _signature(view: PromptView) -> tuple[Any, ...]:
+    rp = view.rp
+    tune = "axis" if TUNE in view.members else (
+        rp.tune.field.value.value if rp.tune is not None and isinstance(rp.tune.field.value,
+                                                                      Literal) else None)
+    names = {n for n, s in rp.params.items()
+             if n in PARAMS and not (isinstance(s.field.value, Literal)
+                                     and s.field.value.value is None)}
+    names |= {n for n in view.members if n in PARAMS}
+    return (repr(tune), tuple(sorted(names)))
+
+
+def _ids(ctx: Context, view: PromptView) -> list[str] | None:
+    try:
+        pp = prepare(view.rp, ctx.path, ctx.res.root)
+        return [r.id for r in expand_prompt(pp)]
+    except SpecError:
+        return None  # the file's other findings say why it does not expand
+
+
+def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) -> None:
+    """PS404 at the later of two prompts that yield a common request."""
+    groups: dict[tuple[Any, ...], list[PromptView]] = {}
+    for view, count in zip(views, counts, strict=True):
+        if count > EXPAND_LIMIT or any(isinstance(m.values, AxisError)
+                                       for m in view.members.values()):
+            continue
+        groups.setdefault(_signature(view), []).append(view)
+    expanded: dict[int, list[str] | None] = {}
+
+    def ids_of(view: PromptView) -> list[str] | None:
+        if id(view) not in expanded:
+            expanded[id(view)] = _ids(ctx, view)
+        return expanded[id(view)]
+
+    for sig, group in groups.items():
+        if len(group) < 2:
+            continue
+        # pairs (earlier, later) that may share a request; each field's value sets drop
+        # the pairs they tell apart, until none is left
+        domains = [Domains(view) for view in group]
+        pairs = [(i, j) for j in range(len(group)) for i in range(j)]
+        for n in _compared(sig):
+            if not pairs:
+                break
+            if not _one_field(group, n):  # else every prompt sends one written value
+                pairs = [(i, j) for i, j in pairs
+                         if overlap(domains[i].get(n), domains[j].get(n))]
+        candidates: dict[int, list[PromptView]] = {}
+        for i, j in pairs:
+            candidates.setdefault(j, []).append(group[i])
+        for j, view in enumerate(group):
+            # an earlier prompt that shares a request with this one passes every filter,
+            # so the first owner of each shared id is the same as when all are expanded
+            earlier = candidates.get(j, [])
+            ids = ids_of(view) if earlier else None
+            if ids is None:
+                continue
+            owner: dict[str, str] = {}
+            for u in earlier:
+                for rid in ids_of(u) or ():
+                    owner.setdefault(rid, u.name)
+            clash = next((rid for rid in ids if rid in owner), None)
+            if clash is not None:
+                ctx.report("PS404", f"prompt {view.name!r} yields the same request as prompt "
+                                    f"{owner[clash]!r} ({clash})", view.rp.prompt.name_span,
+                           view.name)
+
+
+def _one_field(group: list[PromptView], name: str) -> bool:
+    """Whether every prompt takes `name` from the same written field (not a template)."""
+    if name in TEMPLATE_FIELDS:
+        return False  # one template may render differently in each prompt
+    first = None
+    for view in group:
+        s = view.rp.tune if name == TUNE else view.rp.params.get(name)
+        if s is None or name in view.members:
+            return False
+        if first is None:
+            first = s.field
+        elif s.field is not first:
+            return False
+    return True
+
+
+def _compared(sig: tuple[Any, ...]) -> list[str]:
+    """The fields to compare, cheap ones first: the tune, parameters, then templates."""
+    names: tuple[str, ...] = sig[1]
+    plain = [n for n in names if n not in TEMPLATE_FIELDS]
+    return [TUNE, *plain, *(n for n in names if n in TEMPLATE_FIELDS)]

@@ -1,0 +1,176 @@
+"""Single-field judgments (PS101-PS105, PS107 on constants, PS109, PS205, tune): each value once.
+
+Every field of every preset and prompt of the file is judged where it is written; an
+axis is judged from its distinct written values, or from a range's first, second and
+last values (a range is uniform in type and monotonic, so these decide every rule).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promptspec.axes import AxisError, NumRange, item_span
+from promptspec.diagnostics import Edit
+from promptspec.lint.rules._context import Context
+from promptspec.lint.rules._value_sets import RandomInts, lint_axis_values
+from promptspec.model import Field, FileRef, ListValue, Literal, RandomValue, RangeValue, Span
+from promptspec.params import (
+    PARAMS,
+    TUNE,
+    Param,
+    check_value,
+    did_you_mean,
+    kind_text,
+    nearest_multiple,
+    type_name,
+)
+
+__all__ = ["judge_axis", "judge_field", "judge_var"]
+
+_SHAPES: dict[type, str] = {ListValue: "a list", RangeValue: "a range", RandomValue: "random()"}
+
+
+def _shape(value: object) -> str:
+    return _SHAPES.get(type(value), "this value")
+
+
+def _tune_problem(value: Any) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return ("PS102", f"tune must be a positive integer (a tune id), got {type_name(value)} "
+                         f"{value!r}")
+    if value < 1:
+        return ("PS103", f"tune {value} is out of range (a tune id is a positive integer)")
+    return None
+
+
+def _refused(p: Param) -> tuple[str, str]:
+    """The PS205 finding of a parameter the endpoint refuses, whatever its value."""
+    bad = check_value(p, 0.0)
+    assert bad is not None
+    return bad
+
+
+def _judge(p: Param | None, value: Any) -> tuple[str, str] | None:
+    """One concrete value of parameter `p` (None: the tune)."""
+    if p is None:
+        return _tune_problem(value)
+    if p.template and isinstance(value, str) and "{" in value:
+        return None  # a template: PS107 is judged on the rendered value, per prompt
+    return check_value(p, value)
+
+
+def _fix(ctx: Context, p: Param | None, lit: Literal, code: str) -> tuple[Edit, ...] | None:
+    s = lit.span
+    if p is None or s.line != s.end_line:
+        return None
+    if code == "PS105" and p.multiple_of and isinstance(lit.value, int):
+        new = str(nearest_multiple(lit.value, p.multiple_of))
+        return (Edit(s.line, s.column, s.end_line, s.end_column, new),)
+    if code == "PS104" and isinstance(lit.value, str) and p.choices:
+        match = [c for c in p.choices if isinstance(c, str) and c.lower() == lit.value.lower()]
+        old = ctx.source_of(s)
+        if match and lit.value in old:
+            return (Edit(s.line, s.column, s.end_line, s.end_column,
+                         old.replace(lit.value, match[0], 1)),)
+    return None
+
+
+def _report(ctx: Context, bad: tuple[str, str], span: Span, prompt: str | None,
+            name_span: Span, fix: tuple[Edit, ...] | None = None) -> None:
+    code, message = bad
+    where = name_span if code == "PS205" else span
+    ctx.report(code, message, where, prompt, fix if code in ("PS104", "PS105") else None)
+
+
+def _judge_file(ctx: Context, p: Param | None, name: str, ref: FileRef, prompt: str | None
+                ) -> None:
+    if p is None or p.kind != "file":
+        what = "tune" if p is None else f"{name} must be {kind_text(p)},"
+        ctx.report("PS102", f"{what} got file({ref.path!r}); file(...) is only for "
+                            "input_image and mask_image", ref.span, prompt)
+        return
+    why = ctx.is_file_in_root(ref.path)
+    if why is not None:
+        ctx.report("PS109", why, ref.span, prompt)
+
+
+def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
+    """A field of a preset or prompt body (or the file's `tune`)."""
+    if f.name != TUNE and f.name not in PARAMS:
+        hint = did_you_mean(f.name, [*PARAMS, TUNE])
+        ctx.report("PS101", f"unknown parameter {f.name!r}{hint}", f.name_span, prompt)
+        return
+    p = PARAMS.get(f.name)
+    v = f.value
+    if isinstance(v, FileRef):
+        if p is not None and not p.allowed:
+            _report(ctx, _refused(p), v.span, prompt, f.name_span)
+            return
+        _judge_file(ctx, p, f.name, v, prompt)
+    elif isinstance(v, Literal):
+        bad = _judge(p, v.value)
+        if bad is not None:
+            _report(ctx, bad, v.span, prompt, f.name_span, _fix(ctx, p, v, bad[0]))
+    else:
+        ctx.report("PS102", f"{f.name}: {_shape(v)} is allowed only as a sweep axis", v.span,
+                   prompt)
+
+
+def judge_var(ctx: Context, f: Field, prompt: str | None) -> None:
+    v = f.value
+    if isinstance(v, FileRef):
+        ctx.report("PS102", f"var {f.name!r}: file(...) is only for input_image and "
+                            "mask_image", v.span, prompt)
+    elif not isinstance(v, Literal):
+        ctx.report("PS102", f"var {f.name!r}: {_shape(v)} is allowed only as a sweep axis",
+                   v.span, prompt)
+
+
+def _range_candidates(p: Param | None, values: NumRange | RandomInts) -> list[Any]:
+    if isinstance(values, RandomInts):
+        return [values.lo, values.hi, values.lo + 1]
+    n = len(values)
+    if p is not None and p.kind == "enum":
+        return [values[i] for i in range(min(n, len(p.choices or ()) + 1))]
+    picks = {0, n - 1, min(1, n - 1)}
+    return [values[i] for i in sorted(picks)]
+
+
+def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
+    """The values of one sweep axis that is a parameter (or the tune)."""
+    if f.name != TUNE and f.name not in PARAMS:
+        return  # a var: PS406 judges whether a template reads it
+    p = PARAMS.get(f.name)
+    if p is not None and not p.allowed:
+        _report(ctx, _refused(p), f.value.span, prompt, f.name_span)
+        return
+    values = ctx.axis_values.get(id(f))
+    if values is None:
+        values = lint_axis_values(f, prompt)
+    if isinstance(values, AxisError):
+        return  # PS407 / PS007: the sweeps family reports it
+    if isinstance(values, NumRange | RandomInts):
+        found: set[str] = set()
+        for v in _range_candidates(p, values):
+            bad = _judge(p, v)
+            if bad is not None and bad[0] not in found:
+                found.add(bad[0])
+                _report(ctx, bad, f.value.span, prompt, f.name_span)
+        return
+    seen: set[tuple[str, Any]] = set()
+    for i, v in enumerate(values):
+        if isinstance(v, FileRef):
+            _judge_file(ctx, p, f.name, v, prompt)
+            continue
+        key = (type(v).__name__, v)
+        if key in seen:
+            continue
+        seen.add(key)
+        bad = _judge(p, v)
+        if bad is not None:
+            span = item_span(f.value, i)
+            lit = f.value.items[i] if isinstance(f.value, ListValue) else None
+            fix = _fix(ctx, p, lit, bad[0]) if isinstance(lit, Literal) else None
+            _report(ctx, bad, span, prompt, f.name_span, fix)

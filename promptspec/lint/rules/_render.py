@@ -1,0 +1,265 @@
+"""Template helpers for the rules: names by line, text outside jinja tags, bounded renders.
+
+Renders cover the combinations of the axes a template reads, capped: beyond the cap, each
+value of each axis is rendered at least once (never the product of long axes).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+
+from promptspec.lint.rules._value_sets import PromptView
+from promptspec.templates import ENV, compile_template, template_info
+
+__all__ = [
+    "JINJA_NAMES",
+    "bracket_problem",
+    "first_blank",
+    "name_lines",
+    "names_read",
+    "outside_tags",
+    "render",
+    "renders",
+    "weight_line",
+]
+
+RENDER_CAP = 1000
+_MISSING = object()
+_FAILED = object()
+_SCALARS = (str, int, bool, type(None))
+JINJA_NAMES = frozenset({*ENV.globals, "loop", "self", "varargs", "kwargs", "caller"})
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*\)")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STRIPPED = frozenset({"text", "negative_prompt"})
+
+
+@lru_cache(maxsize=4096)
+def name_lines(source: str) -> dict[str, int]:
+    """The first line (1-based, of the template) where each read name appears."""
+    try:
+        ast = ENV.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return {}
+    out: dict[str, int] = {}
+    for node in ast.find_all(nodes.Name):
+        if node.ctx == "load":
+            out.setdefault(node.name, node.lineno)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def names_read(source: str) -> frozenset[str]:
+    """Names a template reads; for one that does not compile, every identifier in its tags."""
+    info = template_info(source)
+    if info.error is None:
+        return info.names
+    found: set[str] = set()
+    for m in _TAG.finditer(source):
+        found.update(_IDENT.findall(m.group(0)))
+    return frozenset(found)
+
+
+def outside_tags(source: str) -> str:
+    """The text with jinja's own `{{ }}`, `{% %}`, `{# #}` blanked (line breaks kept)."""
+    return _TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+
+
+@lru_cache(maxsize=4096)
+def bracket_problem(source: str) -> tuple[int, str] | None:
+    """(template line, message) of the first bracket that does not pair up, else None."""
+    text = outside_tags(source)
+    pairs = {")": "(", "]": "["}
+    stack: list[tuple[str, int]] = []
+    line = 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif ch in "([":
+            stack.append((ch, line))
+        elif ch in pairs:
+            if not stack or stack[-1][0] != pairs[ch]:
+                return line, f"{ch!r} has no matching {pairs[ch]!r}"
+            stack.pop()
+    if stack:
+        ch, at = stack[0]
+        return at, f"{ch!r} is never closed"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def weight_line(source: str) -> tuple[int, str] | None:
+    """(template line, the weighted phrase) of the first `(word:1.3)` outside tags."""
+    text = outside_tags(source)
+    m = _WEIGHT.search(text)
+    if m is None:
+        return None
+    return text.count("\n", 0, m.start()) + 1, m.group(0)
+
+
+@lru_cache(maxsize=4096)
+def _read_order(source: str) -> tuple[str, ...]:
+    return tuple(sorted(template_info(source).names))
+
+
+def _value_key(v: Any) -> Any:
+    """A hashable key that tells apart every two values that may render differently."""
+    t = type(v)
+    if t is float:
+        return (t, repr(v))  # -0.0 and 0.0 are equal but render apart
+    if t in _SCALARS:
+        return (t, v)
+    raise TypeError(t)
+
+
+@lru_cache(maxsize=4096)
+def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
+    """The template as literal text and bare `{{ name }}` outputs, or None when it holds more.
+
+    The pieces come from jinja's own parse (white-space control, newline handling and
+    the dropped trailing newline already applied), so joining them is jinja's render.
+    """
+    if template_info(source).error is not None:
+        return None
+    parts: list[tuple[bool, str]] = []
+    for node in ENV.parse(source).body:
+        if not isinstance(node, nodes.Output):
+            return None
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                parts.append((False, child.data))
+            elif isinstance(child, nodes.Name) and child.ctx == "load":
+                parts.append((True, child.name))
+            else:
+                return None
+    return tuple(parts)
+
+
+def _plain_render(source: str, ctx: dict[str, Any]) -> Any:
+    """A render of a template of text and bare names without jinja (`_MISSING` otherwise)."""
+    parts = _plain_parts(source)
+    if parts is None:
+        return _MISSING
+    out: list[str] = []
+    for is_name, piece in parts:
+        if not is_name:
+            out.append(piece)
+            continue
+        v = ctx.get(piece, _MISSING)
+        t = type(v)
+        if t is not float and t not in _SCALARS:
+            return _MISSING  # undefined names, globals and other types: jinja decides
+        out.append(str(v))
+    return "".join(out)
+
+
+def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None:
+    """`source` rendered with `ctx` (None when it fails), once per values of the names it reads.
+
+    A template's output depends only on the context names it reads, so renders are keyed
+    by the template and those values; `memo` is shared by the prompts of one file.
+    """
+    found = _plain_render(source, ctx)  # cheaper than the memo's key
+    if found is not _MISSING:
+        return str(found)
+    try:
+        key: Any = (source, *(_value_key(ctx[n]) if n in ctx else _MISSING
+                              for n in _read_order(source)))
+    except TypeError:
+        key = None
+    found = memo.get(key, _MISSING) if key is not None else _MISSING
+    if found is _MISSING:
+        try:
+            found = compile_template(source).render(ctx)
+        except Exception:
+            found = _FAILED
+        if key is not None:
+            memo[key] = found
+    return None if found is _FAILED else str(found)
+
+
+def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(rendered text, the axis values used) over the axes the template reads, bounded.
+
+    Stops at the first render that fails: undefined names are PS302's concern.
+    """
+    info = template_info(source)
+    if info.error is not None or info.private:
+        return
+    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+    points = [view.axis_points(a) for a in axes]
+    if any(not p for p in points):
+        return
+    combos: Iterator[tuple[dict[str, Any], ...]]
+    if math.prod(len(p) for p in points) <= RENDER_CAP:
+        combos = itertools.product(*points)
+    else:
+        longest = max(len(p) for p in points)
+        combos = (tuple(p[i % len(p)] for p in points) for i in range(longest))
+    base = view.base_context
+    memo = view.memo
+    for combo in combos:
+        coords: dict[str, Any] = {}
+        for part in combo:
+            coords.update(part)
+        text = render(memo, source, {**base, **coords})
+        if text is None:
+            return
+        yield (text.strip() if field in _STRIPPED else text), coords
+
+
+def first_blank(view: PromptView, source: str) -> tuple[bool, dict[str, Any]] | None:
+    """What `renders` finds first among blank renders of `source`, without rendering.
+
+    (False, {}) when no render is blank, (True, coords) for the first blank one, and None
+    when the template is not plain text and names (then `renders` must decide). A plain
+    render is blank exactly when every piece of it is, so each axis is judged alone.
+    """
+    parts = _plain_parts(source)
+    if parts is None:
+        return None
+    names = {piece for is_name, piece in parts if is_name}
+    if any(not is_name and piece.strip() for is_name, piece in parts):
+        return False, {}
+    axes = sorted({view.members[n].axis for n in names if n in view.members})
+    points = [view.axis_points(a) for a in axes]
+    if any(not p for p in points):
+        return False, {}
+    if math.prod(len(p) for p in points) > RENDER_CAP:
+        return None  # renders walks a diagonal, not the product
+    base = view.base_context
+    fixed = names - {n for p in points for n in p[0]}
+    blank = True
+    for n in fixed:
+        if n not in base or not _scalar(base[n]):
+            return None
+        blank = blank and not str(base[n]).strip()
+    firsts: list[int] = []
+    for p in points:
+        first = -1
+        for i, point in enumerate(p):
+            read = [point[n] for n in names if n in point]
+            if not all(_scalar(v) for v in read):
+                return None
+            if first < 0 and not any(str(v).strip() for v in read):
+                first = i
+        firsts.append(first)
+    if not blank or any(f < 0 for f in firsts):
+        return False, {}
+    coords: dict[str, Any] = {}
+    for p, i in zip(points, firsts, strict=True):
+        coords.update(p[i])
+    return True, coords
+
+
+def _scalar(v: Any) -> bool:
+    t = type(v)
+    return t is float or t in _SCALARS

@@ -1,0 +1,47 @@
+"""The rule catalogue: one explicit registry of rule metadata that refuses duplicate codes.
+
+Each rule module calls `register(Rule(...))` at import; `promptspec.lint.rules` imports every
+rule module explicitly. The engine, not the rule, attaches severity to diagnostics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from promptspec.diagnostics import Severity
+
+__all__ = ["RULES", "Rule", "register"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    explanation: str
+    bad: str
+    """A DSL spec that triggers the rule (the meta-test runs it)."""
+    good: str
+    """The same spec, mended (the meta-test runs it and expects no finding of this code)."""
+    fixable: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "summary": self.summary,
+            "explanation": self.explanation,
+            "fixable": self.fixable,
+        }
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    if rule.code in RULES:
+        raise ValueError(f"rule {rule.code} registered twice")
+    RULES[rule.code] = rule
+    return rule

@@ -1,0 +1,209 @@
+"""The load stage: find spec files, read and decode them, and hand each to its front end.
+
+    discover(paths)   the files a command works on: given files as named, folders walked
+    load(path)        read, decode and parse one file -> `Parsed` (model + front-end findings)
+    parse_source      parse text already decoded, by the syntax its name says
+
+Discovery walks folders for `*.pspec`, `*.pspec.yaml` and `*.pspec.yml`, skipping hidden
+folders, whatever is not a regular file, links to folders (no loops, no walking outside the
+tree) and what the work tree's `.gitignore` files ignore (read with `pathspec`'s
+`GitIgnoreSpec`, git's own rules; `.git/info/exclude` and global excludes are not read).
+A path that cannot be opened raises `SpecReadError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from promptspec.diagnostics import Diagnostic
+from promptspec.errors import SpecReadError
+from promptspec.model import Span
+from promptspec.paths import is_spec_path, syntax_of, work_tree_top
+from promptspec.syntax import Parsed
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+__all__ = ["MAX_SPEC_BYTES", "Parsed", "decode", "discover", "load", "parse_source",
+           "read_bytes", "strip_bom"]
+
+MAX_SPEC_BYTES = 10 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+
+
+def parse_source(text: str, path: str) -> Parsed:
+    """Parse decoded source text by the syntax its file name says."""
+    if syntax_of(path) == "yaml":
+        from promptspec.syntax.yaml.document import parse_yaml
+
+        return parse_yaml(text, path)
+    from promptspec.syntax.dsl.builder import parse_dsl
+
+    return parse_dsl(text, path)
+
+
+def strip_bom(data: bytes) -> tuple[bytes, bool]:
+    """The bytes without a leading UTF-8 BOM, and whether there was one."""
+    return (data[3:], True) if data.startswith(BOM) else (data, False)
+
+
+def _decode_error(data: bytes, err: UnicodeDecodeError, path: str) -> Diagnostic:
+    before = data[: err.start]
+    line = before.count(b"\n") + 1
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    span = Span(path, line, column, line, column + 1)
+    return Diagnostic("PS001", f"the file is not valid UTF-8 (byte 0x{data[err.start]:02x})", span)
+
+
+def decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
+    """UTF-8 with an optional BOM; a bad byte is PS001 at its place."""
+    data, _ = strip_bom(data)
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        return "", _decode_error(data, err, path)
+
+
+def read_bytes(path: str) -> bytes:
+    """A spec file's bytes. Only a regular file is read (a FIFO or a device never blocks
+    or streams forever); a file over MAX_SPEC_BYTES is returned cut one byte past the
+    limit, for `load` to report."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except IsADirectoryError:
+        raise SpecReadError(f"{path}: is a directory, not a spec file") from None
+    except FileNotFoundError:
+        raise SpecReadError(f"{path}: no such file") from None
+    except OSError as err:
+        raise SpecReadError(f"{path}: cannot read: {err.strerror or err}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise SpecReadError(f"{path}: is a directory, not a spec file")
+        if not stat.S_ISREG(mode):
+            raise SpecReadError(f"{path}: not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(MAX_SPEC_BYTES + 1)
+    except OSError as err:
+        raise SpecReadError(f"{path}: cannot read: {err.strerror or err}") from None
+    finally:
+        os.close(fd)
+
+
+def load(path: str) -> Parsed:
+    """Read, decode and parse one spec file. Raises SpecReadError if it cannot be read."""
+    data = read_bytes(path)
+    if len(data) > MAX_SPEC_BYTES:
+        span = Span(path, 1, 1, 1, 1)
+        too_big = f"the file is larger than {MAX_SPEC_BYTES:,} bytes (10 MiB)"
+        return Parsed(path, "", None, (Diagnostic("PS001", too_big, span),))
+    text, bad = decode(data, path)
+    if bad is not None:
+        return Parsed(path, "", None, (bad,))
+    return parse_source(text, path)
+
+
+# -- discovery ----------------------------------------------------------------------------
+
+_STARS = re.compile(r"(?:\*\*/)+")  # `**/**/` means `**/`: collapsed, so no pattern backtracks
+
+
+def _spec_of(lines: list[str]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
+
+    kept = []
+    for line in lines:
+        line = _STARS.sub("**/", line)
+        try:
+            GitIgnoreSpec.from_lines([line])
+        except (re.error, ValueError):  # git accepts `[z-a]` and matches nothing with it
+            continue
+        kept.append(line)
+    return GitIgnoreSpec.from_lines(kept)
+
+
+class GitIgnore:
+    """The `.gitignore` files of one work tree, each read once, deeper ones winning."""
+
+    def __init__(self, top: str) -> None:
+        self.top = os.path.abspath(top)
+        self._specs: dict[str, GitIgnoreSpec | None] = {}
+
+    def _spec(self, folder: str) -> GitIgnoreSpec | None:
+        if folder not in self._specs:
+            try:
+                with open(os.path.join(folder, ".gitignore"), encoding="utf-8",
+                          errors="replace") as f:
+                    lines = f.read(MAX_SPEC_BYTES).splitlines()
+            except OSError:
+                lines = []
+            self._specs[folder] = _spec_of(lines) if lines else None
+        return self._specs[folder]
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        """Whether `path` (absolute, inside the work tree) is ignored. Folders are checked
+        on the way down, so a file in an ignored folder never gets here."""
+        rel_top = os.path.relpath(path, self.top).replace(os.sep, "/")
+        if rel_top.startswith("../"):
+            return False
+        parts = rel_top.split("/")
+        result = False
+        folder = self.top
+        for depth in range(len(parts)):
+            if depth:
+                folder = os.path.join(folder, parts[depth - 1])
+            spec = self._spec(folder)
+            if spec is None:
+                continue
+            rel = "/".join(parts[depth:]) + ("/" if is_dir else "")
+            include = spec.check_file(rel).include
+            if include is not None:
+                result = include
+        return result
+
+
+def _walk(folder: str, shown: str, ignore: GitIgnore) -> Iterator[str]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file(follow_symlinks=True)
+        except OSError:
+            continue
+        if is_dir:
+            if name.startswith(".") or ignore.ignored(entry.path, True):
+                continue
+            yield from _walk(entry.path, os.path.join(shown, name), ignore)
+        elif is_file and is_spec_path(name) and not ignore.ignored(entry.path, False):
+            yield os.path.normpath(os.path.join(shown, name))
+
+
+def discover(paths: Sequence[str] = ()) -> list[str]:
+    """The spec files to work on: explicit files as given, folders walked (default: `.`).
+
+    Paths are reported as given, joined with what lies below them (`specs/a.pspec`). A
+    given path that does not exist is kept, so that loading it reports the read error.
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+    for given in paths or (".",):
+        if os.path.isdir(given):
+            start = os.path.abspath(given)
+            found: Iterator[str] = _walk(start, given, GitIgnore(work_tree_top(start)))
+        else:
+            found = iter((given,))
+        for p in found:
+            key = os.path.abspath(p)
+            if key not in seen:
+                seen.add(key)
+                out.append(p)
+    return out

@@ -1,0 +1,50 @@
+"""Requests as text: one JSON line (`expand --format jsonl`), or a runnable curl command."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from promptspec.request import Request
+
+__all__ = ["curl_command", "jsonl_line"]
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def jsonl_line(r: Request) -> str:
+    """One request as a JSON object on one line (params in canonical key order)."""
+    params = r.params_json or json.dumps(r.params, sort_keys=True, separators=(",", ":"),
+                                         ensure_ascii=False)
+    return (
+        f'{{"id": "{r.id}", "spec": {_dumps(r.spec)}, "prompt": {_dumps(r.prompt)}, '
+        f'"index": {r.index}, "coords": {_dumps(r.coords)}, "tune_id": {r.tune_id}, '
+        f'"params": {params}}}'
+    )
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _needs_form_string(text: str) -> bool:
+    # curl -F reads a file for a leading @ or <, unquotes a leading ", and parses ;type=...
+    return text[:1] in ("@", "<", '"') or ";" in text
+
+
+def curl_command(r: Request, base_url: str) -> str:
+    """A runnable curl command like the API reference's example; the key stays in the shell."""
+    url = f"{base_url}/tunes/{r.tune_id}/prompts"
+    parts = [f'curl -X POST -H "Authorization: Bearer $ASTRIA_API_KEY" {shlex.quote(url)}']
+    for name, value in r.params.items():
+        field = f"prompt[{name}]"
+        if name in r.files:
+            parts.append(f"-F {shlex.quote(field + '=@' + r.files[name])}")
+            continue
+        text = _form_value(value)
+        flag = "--form-string" if _needs_form_string(text) else "-F"
+        parts.append(f"{flag} {shlex.quote(field + '=' + text)}")
+    return " \\\n     ".join(parts)

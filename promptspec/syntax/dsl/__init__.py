@@ -1,0 +1,1 @@
+"""The DSL front end (`*.pspec`): lark LALR parser, literals, friendly syntax errors."""

@@ -1,0 +1,213 @@
+"""Turn composed ruamel.yaml nodes into model values, with 1-based spans and diagnostics.
+
+`NodeReader` holds one file's path, source and diagnostics; `_yaml.py` walks the spec's
+shape with it. ruamel's marks are 0-based (line, column in characters): converted here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from promptspec.diagnostics import Diagnostic
+from promptspec.model import (
+    FileRef,
+    ListValue,
+    Literal,
+    RandomValue,
+    RangeValue,
+    Span,
+    Value,
+)
+from promptspec.syntax.yaml.events import BREAK, MAP, SCALAR, SEQ, YNode
+from promptspec.syntax.yaml.scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, number, scalar_value
+
+__all__ = ["NodeReader", "describe"]
+
+_RANDOM = re.compile(r"\s*random\(\s*([^,()\s]+)\s*(?:,\s*([^,()\s]+)\s*)?\)\s*")
+_RANGE = re.compile(r"\s*([^\s.]\S*?)\s*\.\.\s*(\S+?)(?:\s+(step|count)\s+(\S+))?\s*")
+
+
+class NodeReader:
+    """One file's source, path and diagnostics, and the node-to-model conversions."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text = text
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+        self._lines: list[str] | None = None
+
+    # -- places -------------------------------------------------------------------------
+
+    def line_text(self, line0: int) -> str:
+        if self._lines is None:
+            self._lines = BREAK.split(self.text)
+        return self._lines[line0] if 0 <= line0 < len(self._lines) else ""
+
+    def span(self, node: YNode, start: YNode | None = None) -> Span:
+        """The span of `node` (starting at `start`'s beginning when given), 1-based.
+
+        It ends at the node's own last character (`YNode.last_*`), not where libyaml
+        ends block collections and block scalars (where the next token starts).
+        """
+        first = start or node
+        return Span(self.path, first.line + 1, first.column + 1,
+                    node.last_line + 1, node.last_column + 1)
+
+    def point(self, line0: int, col0: int, width: int = 1) -> Span:
+        return Span(self.path, line0 + 1, col0 + 1, line0 + 1, col0 + 1 + width)
+
+    def error(self, code: str, message: str, span: Span) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span))
+
+    # -- mappings -----------------------------------------------------------------------
+
+    def entries(self, node: YNode) -> list[tuple[str, YNode, YNode]]:
+        """The mapping's (name, key node, value node), string keys only, first of each.
+
+        A key given twice is PS002 at the later one. The first is kept, as the DSL
+        front end keeps it: the later one is the reported mistake, so no other finding
+        should come from its value, and the model is the same in both syntaxes.
+        """
+        seen: dict[str, YNode] = {}
+        out: list[tuple[str, YNode, YNode]] = []
+        for key, value in node.pairs:
+            if key.tag != STR or key.kind != SCALAR:
+                if key.kind == SCALAR and key.tag == MERGE:
+                    msg = "YAML merge keys ('<<') are not supported; use 'extends'"
+                else:
+                    msg = f"a key must be a string, not {describe(key)}"
+                self.error("PS007", msg, self.span(key))
+                continue
+            name = key.text
+            first = seen.get(name)
+            if first is not None:
+                line = first.line + 1
+                self.error(
+                    "PS002", f"duplicate key {name!r}; first given at line {line}", self.span(key)
+                )
+                continue
+            seen[name] = key
+            out.append((name, key, value))
+        return out
+
+    # -- values -------------------------------------------------------------------------
+
+    def literal(self, node: YNode) -> Literal:
+        value = scalar_value(node)
+        span = Span(self.path, node.line + 1, node.column + 1,
+                    node.last_line + 1, node.last_column + 1)
+        if isinstance(value, str):
+            if node.style == "|" or node.style == ">":
+                # The header line holds `|`; string line k is source line header + k.
+                return Literal(value, span, None, node.line + 2, True)
+            return Literal(value, span, None, span.line, False)
+        text = node.text if type(value) in (int, float) else None
+        return Literal(value, span, text)
+
+    def value(self, node: YNode, axis: bool = False) -> Value | None:
+        """A field's value; None (after a PS007) when the node is no value at all."""
+        kind = node.kind
+        if kind == SCALAR:
+            lit = self.literal(node)
+            if axis and node.tag == STR and isinstance(lit.value, str):
+                return self._axis_form(node, lit)
+            return lit
+        if kind == SEQ:
+            items: list[Literal | FileRef] = []
+            for item in node.items:
+                if item.kind == SCALAR:
+                    items.append(self.literal(item))
+                elif item.kind == MAP:
+                    ref = self.file_ref(item)
+                    if ref is not None:
+                        items.append(ref)
+                else:
+                    self.error(
+                        "PS007",
+                        "a list item must be a scalar or {file: path}, not a nested list",
+                        self.span(item),
+                    )
+            return ListValue(tuple(items), self.span(node))
+        return self.file_ref(node)
+
+    def file_ref(self, node: YNode) -> FileRef | None:
+        entries = self.entries(node)
+        names = [name for name, _, _ in entries]
+        if names == ["file"]:
+            target = entries[0][2]
+            if target.kind == SCALAR and target.tag == STR and target.text:
+                return FileRef(target.text, self.span(node))
+            self.error("PS007", "'file' needs a path string", self.span(target))
+            return None
+        if not names and node.pairs:
+            return None  # every key was already reported
+        self.error(
+            "PS007",
+            "a mapping is not a value here; only {file: path} is",
+            self.span(node),
+        )
+        return None
+
+    # -- sweep-only forms ---------------------------------------------------------------
+
+    def _axis_form(self, node: YNode, lit: Literal) -> Value:
+        text = str(lit.value)
+        m = _RANDOM.fullmatch(text)
+        if m is not None:
+            n = self._part(node, lit, m, 1)
+            assert n is not None
+            return RandomValue(n, self._part(node, lit, m, 2), lit.span)
+        m = _RANGE.fullmatch(text)
+        if m is not None:
+            start = self._part(node, lit, m, 1)
+            end = self._part(node, lit, m, 2)
+            assert start is not None and end is not None
+            extra = self._part(node, lit, m, 4)
+            step = extra if m.group(3) == "step" else None
+            count = extra if m.group(3) == "count" else None
+            return RangeValue(start, end, step, count, lit.span)
+        return lit
+
+    def _part(self, node: YNode, lit: Literal, m: re.Match[str], group: int) -> Literal | None:
+        text = m.group(group)
+        if text is None:
+            return None
+        value = number(text)
+        span = lit.span
+        offset = self._raw_offset(node)
+        if offset is not None:
+            line0, col0 = node.line, node.column + offset + m.start(group)
+            span = self.point(line0, col0, len(text))
+        if isinstance(value, str):
+            return Literal(value, span, None, span.line)
+        return Literal(value, span, text)
+
+    def _raw_offset(self, node: YNode) -> int | None:
+        """Where the scalar's value starts inside its source text, if it is written as is.
+
+        Only one-line plain or quoted scalars without escapes qualify; otherwise the
+        parts of a range share the whole string's span.
+        """
+        if node.line != node.end_line or node.style not in (None, "", "'", '"'):
+            return None
+        raw = self.line_text(node.line)[node.column : node.end_column]
+        offset = 1 if node.style in ("'", '"') else 0
+        if raw[offset : len(raw) - offset] != node.text:
+            return None
+        return offset
+
+
+def describe(node: YNode) -> str:
+    """A node kind in the user's words, for messages."""
+    if node.kind == MAP:
+        return "a mapping"
+    if node.kind == SEQ:
+        return "a list"
+    tag = node.tag
+    if tag == NULL:
+        return "null"
+    if tag == BOOL:
+        return "a boolean"
+    if tag in (INT, FLOAT):
+        return "a number"
+    return f"{node.text!r}" if tag == STR else "a scalar"
