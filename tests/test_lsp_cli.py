@@ -31,12 +31,22 @@ def _messages(data: bytes) -> list[dict[str, Any]]:
     return out
 
 
-def test_exit_after_shutdown_is_0(tmp_path: Path) -> None:
+def test_negotiated_encoding_and_exit_0_after_shutdown(tmp_path: Path) -> None:
+    """A client that asks for UTF-32 gets code-point columns; shutdown then exit is 0."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    spec = tmp_path / "a.pspec.yaml"
+    text = 'version: 1\ntune: 7\nprompts:\n  a: {text: "🦊🦊", stepz: 3}\n'
+    caps = {"general": {"positionEncodings": ["utf-32"]}}
     messages = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-         "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}},
+         "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": caps}},
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
-        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": spec.as_uri(), "languageId": "yaml", "version": 1, "text": text}}},
+        # a request on the file answers after its diagnostics are out
+        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/documentSymbol",
+         "params": {"textDocument": {"uri": spec.as_uri()}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "shutdown"},
         {"jsonrpc": "2.0", "method": "exit"},
     ]
     done = subprocess.run([sys.executable, "-m", "promptspec", "lsp"],
@@ -44,8 +54,17 @@ def test_exit_after_shutdown_is_0(tmp_path: Path) -> None:
                           cwd=tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr.decode()
     assert b"Traceback" not in done.stderr
-    answers = {m.get("id"): m for m in _messages(done.stdout)}
-    assert "capabilities" in answers[1]["result"] and answers[2]["result"] is None
+    got = _messages(done.stdout)
+    answers = {m["id"]: m for m in got if "id" in m}
+    assert answers[1]["result"]["capabilities"]["positionEncoding"] == "utf-32"
+    assert answers[3]["result"] is None
+    (published,) = [m["params"] for m in got
+                    if m.get("method") == "textDocument/publishDiagnostics"]
+    places = sorted((d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"],
+                     d["range"]["end"]["character"]) for d in published["diagnostics"])
+    # in UTF-32, columns are code points (in UTF-16, each fox before stepz counts two)
+    start = text.splitlines()[3].index("stepz")
+    assert places == [("PS101", 3, start, start + len("stepz"))]
 
 
 def test_without_the_extra_exit_2_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,6 @@ count positions in UTF-16 code units, and re-lint the open files that import a c
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -124,4 +123,8 @@ async def test_files_that_import_a_changed_file_are_linted_again(
     s.forget(user)
     s.close(base)  # back to the file on disk
     assert await s.published(user) == []
-    assert os.path.exists(base)
+    s.forget(user)
+    base.write_text("preset sharpened {\n  cfg_scale = 5\n}\n")  # changed by another program
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=base.as_uri(), type=types.FileChangeType.Changed)]))
+    assert [d.code for d in await s.published(user)] == ["PS004"]

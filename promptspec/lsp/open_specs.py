@@ -80,7 +80,7 @@ class OpenSpecs:
         self.good.pop(uri, None)
         if path is not None:
             self.overlay.drop(path)
-            self._relint_importers(path)
+            self.relint_importers(path)
 
     def _schedule(self, uri: str, delay: float) -> None:
         handle = self._waiting.pop(uri, None)
@@ -101,9 +101,10 @@ class OpenSpecs:
         if uri in self.paths:
             linted = self.lint(uri)
             self._publish(linted)
-            self._relint_importers(linted.path)
+            self.relint_importers(linted.path)
 
-    def _relint_importers(self, path: str) -> None:
+    def relint_importers(self, path: str) -> None:
+        """Lint again the open files that import `path` (changed in the editor or on disk)."""
         real = os.path.realpath(path)
         for other, linted in list(self.linted.items()):
             if real in linted.imported and other in self.paths and other not in self._waiting:

@@ -118,6 +118,13 @@ def build() -> SpecServer:
             ls.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched_files(ls: SpecServer, params: types.DidChangeWatchedFilesParams) -> None:
+        for change in params.changes:  # a file changed on disk: its importers see it now
+            path = to_fs_path(change.uri)
+            if path and OpenSpecs.handles(path):
+                ls.specs.relint_importers(os.path.abspath(path))
+
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: SpecServer, params: Any) -> None:
         ls.shut_down = True
