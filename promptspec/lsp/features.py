@@ -15,9 +15,9 @@ from pygls.uris import from_fs_path
 
 from promptspec import api
 from promptspec.lsp.cursor import Place, place_at, word_at
-from promptspec.lsp.open_specs import Linted
 from promptspec.lsp.positions import span_to_range
 from promptspec.model import Field, Span
+from promptspec.paths import syntax_of
 
 if TYPE_CHECKING:
     from promptspec.lsp.server import SpecServer
@@ -50,22 +50,35 @@ def describe(p: Param) -> str:
     return f"**{p.name}**: {', '.join(facts)}\n\n{p.doc}"
 
 
-def _cursor(ls: SpecServer, uri: str, position: types.Position
-            ) -> tuple[Linted, list[str], int, int] | None:
-    linted = ls.specs.current(uri)
-    if linted is None:
-        return None
-    line, char = ls.lines(uri, linted.text).from_client(position)
-    return linted, linted.text.splitlines() or [""], line, char
+class _Cursor:
+    """A request's place: the file's present text and the position in code points."""
+
+    def __init__(self, ls: SpecServer, uri: str, path: str, text: str,
+                 position: types.Position) -> None:
+        self.uri, self.path, self.text = uri, path, text
+        self.at = ls.lines(uri, text)
+        self.line, self.char = self.at.from_client(position)
+        self.lines = text.splitlines() or [""]
+        self.syntax = syntax_of(path)
+
+    @property
+    def line_text(self) -> str:
+        return self.lines[self.line] if self.line < len(self.lines) else ""
+
+
+def _cursor(ls: SpecServer, uri: str, position: types.Position) -> _Cursor | None:
+    """The place of a request, without waiting for a lint (hover and completion read the
+    text as typed, and names from the last lint that parsed)."""
+    found = ls.specs.present(uri)
+    return _Cursor(ls, uri, *found, position) if found is not None else None
 
 
 def hover(ls: SpecServer, params: types.HoverParams) -> types.Hover | None:
-    found = _cursor(ls, params.text_document.uri, params.position)
-    if found is None:
+    c = _cursor(ls, params.text_document.uri, params.position)
+    if c is None:
         return None
-    linted, lines, line, char = found
-    text = lines[line] if line < len(lines) else ""
-    word = word_at(text, char)
+    text = c.line_text
+    word = word_at(text, c.char)
     if word is None:
         return None
     name, start, end = word
@@ -76,13 +89,13 @@ def hover(ls: SpecServer, params: types.HoverParams) -> types.Hover | None:
             return None
         body = f"**{rule.code}** {rule.name} ({rule.severity})\n\n{rule.summary}"
     else:
-        p = api.parameters(linted.path).get(name)
+        p = api.parameters(c.path).get(name)
         is_key = re.match(r"^\s*(?:-\s+)?$", text[:start]) and re.match(r"\s*[=:]", text[end:])
         if p is None or not is_key:
             return None
         body = describe(p)
-    at = ls.lines(linted.uri, linted.text)
-    rng = types.Range(start=at.position(line + 1, start + 1), end=at.position(line + 1, end + 1))
+    rng = types.Range(start=c.at.position(c.line + 1, start + 1),
+                      end=c.at.position(c.line + 1, end + 1))
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
                                                     value=body), range=rng)
 
@@ -135,26 +148,25 @@ def template_names(res: Resolution | None, place: Place) -> dict[str, Field | No
 
 
 def completion(ls: SpecServer, params: types.CompletionParams) -> types.CompletionList:
-    found = _cursor(ls, params.text_document.uri, params.position)
+    c = _cursor(ls, params.text_document.uri, params.position)
     items: list[types.CompletionItem] = []
-    if found is None:
+    if c is None:
         return types.CompletionList(is_incomplete=False, items=items)
-    linted, lines, line, char = found
-    place = place_at(lines, line, char, linted.syntax)
-    table = api.parameters(linted.path)
-    res = ls.specs.good.get(linted.uri)
+    place = place_at(c.lines, c.line, c.char, c.syntax)
+    table = api.parameters(c.path)
+    res = ls.specs.good.get(c.uri)
     prop, kw, val = (types.CompletionItemKind.Property, types.CompletionItemKind.Keyword,
                      types.CompletionItemKind.Value)
     if place.where in ("body", "axes"):
         items += [_item(p.name, prop, p.kind, describe(p)) for p in table.values() if p.allowed]
         if place.where == "body":
-            keys = [*SPEC_KEYS, "extends"] if linted.syntax == "yaml" else list(SPEC_KEYS)
+            keys = [*SPEC_KEYS, "extends"] if c.syntax == "yaml" else list(SPEC_KEYS)
             items += [_item(k, kw) for k in keys if k not in table]
         else:
             items += [_item(n, types.CompletionItemKind.Variable)
                       for n in template_names(res, place) if n not in table]
     elif place.where == "top":
-        items += [_item(k, kw) for k in TOP_KEYS[linted.syntax]]
+        items += [_item(k, kw) for k in TOP_KEYS[c.syntax]]
     elif place.where == "extends":
         items += [_item(n, types.CompletionItemKind.Class) for n in preset_names(res)
                   if n != place.owner]
@@ -165,7 +177,7 @@ def completion(ls: SpecServer, params: types.CompletionParams) -> types.Completi
                   if p.allowed and p.name not in names]
         items.append(_item("prompt", types.CompletionItemKind.Variable, "the prompt's name"))
     elif place.where == "value" and place.key is not None:
-        items += _values(table.get(place.key), place, linted.syntax, val)
+        items += _values(table.get(place.key), place, c.syntax, val)
     return types.CompletionList(is_incomplete=False, items=items)
 
 
@@ -205,10 +217,11 @@ def _location(ls: SpecServer, span: Span) -> types.Location:
 
 
 def definition(ls: SpecServer, params: types.DefinitionParams) -> list[types.Location] | None:
-    found = _cursor(ls, params.text_document.uri, params.position)
-    if found is None:
+    linted = ls.specs.current(params.text_document.uri)  # the model of the present text
+    if linted is None:
         return None
-    linted, lines, line, char = found
+    c = _Cursor(ls, linted.uri, linted.path, linted.text, params.position)
+    line, char = c.line, c.char
     res = linted.resolution
     if res is not None and res.spec is not None:
         for imp in res.spec.imports:
@@ -220,12 +233,11 @@ def definition(ls: SpecServer, params: types.DefinitionParams) -> list[types.Loc
                 start = types.Position(line=0, character=0)
                 return [types.Location(uri=from_fs_path(target) or target,
                                        range=types.Range(start=start, end=start))]
-    text = lines[line] if line < len(lines) else ""
-    word = word_at(text, char)
+    word = word_at(c.line_text, char)
     if word is None:
         return None
     res = res if res is not None and res.spec is not None else ls.specs.good.get(linted.uri)
-    place = place_at(lines, line, word[2], linted.syntax)
+    place = place_at(c.lines, line, word[2], c.syntax)
     if place.where == "template":
         f = template_names(res, place).get(word[0])
         return [_location(ls, f.name_span)] if f is not None else None

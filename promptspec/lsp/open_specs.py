@@ -110,6 +110,12 @@ class OpenSpecs:
             if real in linted.imported and other in self.paths and other not in self._waiting:
                 self._schedule(other, 0.0)
 
+    def present(self, uri: str) -> tuple[str, str] | None:
+        """(path, text as the editor has it now) of an open file."""
+        if uri not in self.paths:
+            return None
+        return self.paths[uri], self._texts[uri][1]
+
     def current(self, uri: str) -> Linted | None:
         """The lint of the file's present text, linting now if a lint is still waiting."""
         if uri not in self.paths:
