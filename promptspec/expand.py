@@ -19,7 +19,7 @@ from typing import Any
 from promptspec.axes import AxisError, axis_values
 from promptspec.errors import SpecError
 from promptspec.model import FileRef, Literal
-from promptspec.params import PARAMS, TEMPLATE_FIELDS, coerce
+from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
 from promptspec.request import Request
 from promptspec.resolve import ResolvedPrompt
@@ -27,7 +27,6 @@ from promptspec.templates import compile_template, template_info
 
 __all__ = ["PreparedPrompt", "expand_prompt", "prepare"]
 
-_STRIPPED = frozenset({"text", "negative_prompt"})
 _RENDER_CACHE_LIMIT = 4096
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _sha256 = hashlib.sha256
@@ -163,7 +162,7 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
             rendered = compile_template(source).render({**base_ctx, **base_params})
         except Exception as err:
             raise SpecError(f"{rp.params[name].field.value.span}: {name}: {err}") from None
-        base_params[name] = rendered.strip() if name in _STRIPPED else rendered
+        base_params[name] = rendered.strip() if name in STRIPPED_FIELDS else rendered
     return PreparedPrompt(rp, spec_label, tune_id, base_params, base_ctx, files,
                           tuple(slots), tuple(axes), tuple(templates), root)
 
@@ -216,7 +215,7 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
                 except Exception as err:
                     raise SpecError(f"{rp.params[name].field.value.span}: {name} at point "
                                     f"{index} ({coords}): {err}") from None
-                if name in _STRIPPED:
+                if name in STRIPPED_FIELDS:
                     rendered = rendered.strip()
                 if len(cache) >= _RENDER_CACHE_LIMIT:
                     cache.clear()

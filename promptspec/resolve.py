@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from promptspec.diagnostics import Diagnostic
+from promptspec.errors import SpecReadError
 from promptspec.load import Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
 from promptspec.params import did_you_mean
@@ -77,8 +78,8 @@ class Resolution:
     imported_vars: tuple[Setting, ...] = ()
     imported_presets: tuple[Preset, ...] = ()
     imported_paths: tuple[str, ...] = field(default=())
-    source: str | None = None
-    """The text the file was parsed from (rules read lines from it, not from the disk)."""
+    source: str = ""
+    """The file's decoded text, as its front end read it (fixes and columns read it)."""
 
 
 class _Imports:
@@ -128,7 +129,7 @@ class _Imports:
                 continue
             try:
                 parsed = self._load(real, target)
-            except Exception as err:  # unreadable: one line, not a crash
+            except SpecReadError as err:  # unreadable: a finding; anything else is a bug
                 if not nested:
                     self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
                 continue
@@ -164,7 +165,7 @@ def resolve(path: str, parsed: Parsed | None = None,
     diags: list[Diagnostic] = list(parsed.diagnostics)
     spec = parsed.spec
     if spec is None:
-        return Resolution(path, root, None, (), tuple(diags))
+        return Resolution(path, root, None, (), tuple(diags), source=parsed.source)
     loader: dict[str, Parsed] = cache if cache is not None else {}
     loader[os.path.realpath(path)] = parsed
     imports = _Imports(root, loader)

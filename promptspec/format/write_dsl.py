@@ -14,6 +14,7 @@ from promptspec.errors import SpecError
 from promptspec.format.comments import OutLine
 from promptspec.format.dsl_text import DSL_NAME, DSL_NUMBER, dsl_string, quote
 from promptspec.model import (
+    NAME_PATTERN,
     Field,
     FileRef,
     ListValue,
@@ -86,7 +87,7 @@ def value_lines(value: Value, indent: int) -> list[str]:
 
 def _name(name: str, span: Any) -> str:
     if not DSL_NAME.fullmatch(name):
-        raise _fail(span, f"{name!r} is not a DSL name ([A-Za-z_][A-Za-z0-9_-]*)")
+        raise _fail(span, f"{name!r} is not a DSL name ({NAME_PATTERN})")
     return name
 
 

@@ -25,6 +25,7 @@ from promptspec.lint import rules
 from promptspec.load import Parsed, load
 from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution, resolve
+from promptspec.syntax import source_lines
 
 __all__ = [
     "LintResult",
@@ -151,7 +152,7 @@ def suppressions(source: str, syntax: str) -> Suppressed:
             if m.group().startswith("#"):
                 found.append((line, m.group()))
     else:
-        for i, text in enumerate(source.splitlines(), 1):
+        for i, text in enumerate(source_lines(source, "yaml"), 1):
             if "promptspec" in text:
                 for m in yaml_re.finditer(text):
                     if m.group().startswith("#"):

@@ -13,7 +13,9 @@ from typing import Any
 
 from promptspec.diagnostics import Diagnostic, Edit
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile
+from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
+from promptspec.syntax import source_lines
 
 __all__ = ["Context", "Place", "at", "place_of_setting", "text_span"]
 
@@ -64,14 +66,9 @@ class Context:
 
     @cached_property
     def lines(self) -> list[str]:
-        """The checked file's source lines (for fixes and template line columns)."""
-        if self.res.source is not None:
-            return self.res.source.splitlines()
-        try:
-            with open(self.res.path, encoding="utf-8-sig") as f:
-                return f.read().splitlines()
-        except (OSError, UnicodeDecodeError):
-            return []
+        """The checked file's source lines, as its parser counts them (for fixes and
+        template line columns)."""
+        return source_lines(self.res.source, syntax_of(self.res.path))
 
     def line(self, n: int) -> str:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""

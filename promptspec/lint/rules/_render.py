@@ -17,6 +17,7 @@ import jinja2
 from jinja2 import nodes
 
 from promptspec.lint.rules._value_sets import PromptView
+from promptspec.params import STRIPPED_FIELDS
 from promptspec.templates import ENV, compile_template, template_info
 
 __all__ = [
@@ -39,7 +40,6 @@ JINJA_NAMES = frozenset({*ENV.globals, "loop", "self", "varargs", "kwargs", "cal
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*\)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_STRIPPED = frozenset({"text", "negative_prompt"})
 
 
 @lru_cache(maxsize=4096)
@@ -213,7 +213,7 @@ def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, di
         text = render(memo, source, {**base, **coords})
         if text is None:
             return
-        yield (text.strip() if field in _STRIPPED else text), coords
+        yield (text.strip() if field in STRIPPED_FIELDS else text), coords
 
 
 def first_blank(view: PromptView, source: str) -> tuple[bool, dict[str, Any]] | None:
