@@ -8,6 +8,7 @@
     prompt_counts(resolution)             -> {prompt: (requests, images) | None}, not enumerated
     parameters(path=None)                 -> {name: Param}, the parameter table for a spec
     suppressions(text, path)              -> {line: codes | None}, `# promptspec: ignore[...]`
+    line_starts(text, path)               -> [offset], lines as the file's parser counts them
     fix(paths, selection)                 -> FixResult  (`lint --fix`: edits applied, re-linted)
     expand(paths, prompt=None)            -> Iterator[Request] (raises SpecError on errors)
     count(paths, prompt=None)             -> list[(spec, prompt, n)], without enumerating
@@ -48,9 +49,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Diagnostic", "Overlay", "Request", "convert", "count", "discover", "emulator", "expand",
-    "fix", "fix_text", "format_file", "format_text", "lint", "parameters",
-    "plan", "prepared", "prompt_counts", "rules", "run", "schema", "selection", "serve",
-    "spec_stem", "suppressions", "write_formatted", "write_text",
+    "fix", "fix_text", "format_file", "format_text", "line_starts", "lint", "parameters",
+    "plan", "prepared", "prompt_counts", "rules", "run", "schema", "selection",
+    "serve", "spec_stem", "suppressions", "write_formatted", "write_text",
 ]
 
 
@@ -183,6 +184,15 @@ def parameters(path: str | None = None) -> Mapping[str, Param]:
     from promptspec.params import PARAMS
 
     return PARAMS
+
+
+def line_starts(text: str, path: str) -> list[int]:
+    """Where each line of a spec's text begins, lines counted as its parser counts them
+    (the places of findings and fixes are read against these)."""
+    from promptspec.paths import syntax_of
+    from promptspec.syntax import line_starts as starts
+
+    return starts(text, syntax_of(path))
 
 
 def suppressions(text: str, path: str) -> Mapping[int, frozenset[str] | None]:

@@ -128,3 +128,16 @@ async def test_files_that_import_a_changed_file_are_linted_again(
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=base.as_uri(), type=types.FileChangeType.Changed)]))
     assert [d.code for d in await s.published(user)] == ["PS004"]
+
+
+async def test_lines_are_counted_as_the_protocol_counts_them(
+        client: LanguageClient, project: Path) -> None:
+    """YAML counts U+2028 as a line break, the protocol does not: the place is the same."""
+    path = project / "breaks.pspec.yaml"
+    text = 'version: 1\ntune: 7\nprompts:\n  a: {text: "x\u2028y", stepz: 3}\n'
+    path.write_text(text, encoding="utf-8")
+    (d,) = await Session(client).open(path)
+    assert lint_json(path)[0]["line"] == 5  # lint's own count
+    line = text.split("\n")[3]
+    assert (d.range.start.line, d.range.start.character) == (3, line.index("stepz"))
+    assert d.range.end.character == line.index("stepz") + len("stepz")

@@ -43,10 +43,12 @@ def _multiline_lines(spec: SpecFile | None) -> set[int]:
 def ignore_comment(text: str, path: str, line: int, code: str) -> tuple[int, int, str] | None:
     """(start, end, new text) on 1-based `line` that makes lint ignore `code` there, or None
     when no comment can (the line ends inside a string)."""
-    lines = text.split("\n")
-    if not 1 <= line <= len(lines):
+    starts = api.line_starts(text, path)
+    if not 1 <= line <= len(starts):
         return None
-    current = lines[line - 1].rstrip("\r")
+    begin = starts[line - 1]
+    end_of_line = starts[line] if line < len(starts) else len(text)
+    current = text[begin:end_of_line].rstrip("\r\n\x85\u2028\u2029")
     m = _DIRECTIVE.search(current)
     if m is not None and m.group(1) is not None:
         codes = [c.strip() for c in m.group(2).split(",") if c.strip()]
@@ -55,8 +57,9 @@ def ignore_comment(text: str, path: str, line: int, code: str) -> tuple[int, int
     else:
         start = end = len(current)
         new = f"{'  ' if current.strip() else ''}# promptspec: ignore[{code}]"
-    lines[line - 1] = current[:start] + new + current[end:] + lines[line - 1][len(current):]
-    ignored = api.suppressions("\n".join(lines), path).get(line, frozenset())
+    at = begin + len(current)
+    changed = text[:begin] + current[:start] + new + current[end:] + text[at:]
+    ignored = api.suppressions(changed, path).get(line, frozenset())
     if ignored is not None and code not in ignored:
         return None
     return start, end, new
@@ -78,7 +81,7 @@ def code_actions(ls: SpecServer, params: types.CodeActionParams) -> list[types.C
     if linted is None:
         return []
     only = [str(k) for k in params.context.only] if params.context.only else None
-    lines = ls.lines(uri, linted.text)
+    lines = ls.lines(linted.path, linted.text)
     protocol = dict(zip(map(id, linted.diagnostics), ls.to_protocol(linted), strict=False))
     out: list[types.CodeAction] = []
     quick, fix_all = types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll
@@ -128,7 +131,7 @@ def symbols(ls: SpecServer, params: types.DocumentSymbolParams) -> list[types.Do
     res = linted.resolution if linted is not None else None
     if linted is None or res is None or res.spec is None:
         return []
-    lines = ls.lines(linted.uri, linted.text)
+    lines = ls.lines(linted.path, linted.text)
     out = []
     for kind, items, sk in (("preset", res.spec.presets, types.SymbolKind.Class),
                             ("prompt", res.spec.prompts, types.SymbolKind.Function)):
@@ -148,7 +151,7 @@ def inlay_hints(ls: SpecServer, params: types.InlayHintParams) -> list[types.Inl
     res = linted.resolution if linted is not None else None
     if linted is None or res is None or res.spec is None:
         return []  # a file that fails PS001: no count can be known
-    lines = ls.lines(linted.uri, linted.text)
+    lines = ls.lines(linted.path, linted.text)
     counts = api.prompt_counts(res)
     out = []
     for rp in res.prompts:

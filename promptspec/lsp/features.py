@@ -15,7 +15,7 @@ from pygls.uris import from_fs_path
 
 from promptspec import api
 from promptspec.lsp.cursor import Place, place_at, word_at
-from promptspec.lsp.positions import span_to_range
+from promptspec.lsp.positions import protocol_lines, span_to_range
 from promptspec.model import Field, Span
 from promptspec.paths import syntax_of
 
@@ -56,9 +56,11 @@ class _Cursor:
     def __init__(self, ls: SpecServer, uri: str, path: str, text: str,
                  position: types.Position) -> None:
         self.uri, self.path, self.text = uri, path, text
-        self.at = ls.lines(uri, text)
-        self.line, self.char = self.at.from_client(position)
-        self.lines = text.splitlines() or [""]
+        self.at = ls.lines(path, text)
+        self.offset = self.at.offset(position)
+        self.line = min(position.line, len(self.at.starts) - 1)  # a protocol line
+        self.char = self.offset - self.at.starts[self.line]  # in code points
+        self.lines = [line.rstrip("\r\n") for line in protocol_lines(text)]
         self.syntax = syntax_of(path)
 
     @property
@@ -94,8 +96,9 @@ def hover(ls: SpecServer, params: types.HoverParams) -> types.Hover | None:
         if p is None or not is_key:
             return None
         body = describe(p)
-    rng = types.Range(start=c.at.position(c.line + 1, start + 1),
-                      end=c.at.position(c.line + 1, end + 1))
+    line_start = c.at.starts[c.line]
+    rng = types.Range(start=c.at.at_offset(line_start + start),
+                      end=c.at.at_offset(line_start + end))
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
                                                     value=body), range=rng)
 
@@ -221,23 +224,21 @@ def definition(ls: SpecServer, params: types.DefinitionParams) -> list[types.Loc
     if linted is None:
         return None
     c = _Cursor(ls, linted.uri, linted.path, linted.text, params.position)
-    line, char = c.line, c.char
+    here = c.at.lint_place(c.offset)
     res = linted.resolution
     if res is not None and res.spec is not None:
         for imp in res.spec.imports:
             s = imp.span
-            if s.line <= line + 1 <= s.end_line and (
-                    s.line < line + 1 or s.column <= char + 1) and (
-                    s.end_line > line + 1 or char + 1 <= s.end_column):
+            if (s.line, s.column) <= here <= (s.end_line, s.end_column):
                 target = os.path.normpath(os.path.join(os.path.dirname(linted.path), imp.path))
                 start = types.Position(line=0, character=0)
                 return [types.Location(uri=from_fs_path(target) or target,
                                        range=types.Range(start=start, end=start))]
-    word = word_at(c.line_text, char)
+    word = word_at(c.line_text, c.char)
     if word is None:
         return None
     res = res if res is not None and res.spec is not None else ls.specs.good.get(linted.uri)
-    place = place_at(c.lines, line, word[2], c.syntax)
+    place = place_at(c.lines, c.line, word[2], c.syntax)
     if place.where == "template":
         f = template_names(res, place).get(word[0])
         return [_location(ls, f.name_span)] if f is not None else None

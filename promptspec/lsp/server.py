@@ -36,11 +36,11 @@ class SpecServer(LanguageServer):
         self._explained: dict[str, str] = {}
         self.rules = {r.code: r for r in api.rules()}
 
-    def lines(self, uri: str, text: str) -> Lines:
-        return Lines(text, self.workspace.position_codec)
+    def lines(self, path: str, text: str) -> Lines:
+        return Lines(text, self.workspace.position_codec, path)
 
     def lines_of_path(self, path: str) -> Lines:
-        return Lines(self.specs.text_of(path), self.workspace.position_codec)
+        return self.lines(path, self.specs.text_of(path))
 
     def explanation_uri(self, code: str) -> str | None:
         """A file holding `promptspec rules CODE`'s text, written once, to link to."""
@@ -72,7 +72,7 @@ class SpecServer(LanguageServer):
                              end=types.Position(line=0, character=0))
             return [types.Diagnostic(range=at, message=linted.error, source="promptspec",
                                      severity=types.DiagnosticSeverity.Error)]
-        lines = self.lines(linted.uri, linted.text)
+        lines = self.lines(linted.path, linted.text)
         out = []
         for d in linted.diagnostics:
             href = self.explanation_uri(d.code)
