@@ -194,6 +194,28 @@ async def test_completion_inside_a_template(client: LanguageClient, project: Pat
     assert {"animal", "season", "seed", "cfg_scale", "prompt"} <= labels
 
 
+@pytest.mark.parametrize(("name", "text", "after", "want", "unwanted"), [
+    ("t.pspec", "tune 7\npr\n", "pr", {"import", "tune", "vars", "preset", "prompt"}, {"seed"}),
+    ("t.pspec.yaml", "version: 1\npr\n", "pr", {"imports", "presets", "prompts"}, {"seed"}),
+    ("t.pspec", 'tune 7\nvars {\n  who = "x"\n}\nprompt a {\n  text = "{{ who }}"\n'
+                "  sweep {\n    w\n  }\n}\n", "    w", {"who", "w", "seed"}, {"sweep"}),
+    ("t.pspec.yaml", "version: 1\ntune: 7\nvars:\n  who: x\nprompts:\n  a:\n"
+                     '    text: "{{ who }}"\n    sweep:\n      w\n', "      w",
+     {"who", "w", "seed"}, {"sweep"}),
+    ("t.pspec", 'tune 7\nprompt a {\n  text = "x"\n  face_correct = \n}\n',
+     "face_correct = ", {"true", "false"}, {"seed"}),
+])
+async def test_completion_by_place(client: LanguageClient, project: Path, name: str,
+                                   text: str, after: str, want: set[str],
+                                   unwanted: set[str]) -> None:
+    if "who" in want:  # names come from the last text that parsed, as while typing
+        await Session(client).open(project / name, text.replace(after + "\n", after + (
+            " = [8]\n" if name.endswith(".pspec") else ": [8]\n")))
+    labels = _labels(await _complete(client, project / name, text,
+                                     _at(text, after, len(after))))
+    assert want <= labels and not unwanted & labels
+
+
 # -- go to definition ---------------------------------------------------------------------
 
 
@@ -365,6 +387,8 @@ async def test_inlay_hints_count_requests_and_images(
         label.replace("6 requests", "2,000,000 requests").replace(
             "24 images", "8,000,000 images").replace("9 images", "3,000,000 images")]
     await s.change(path, text.replace("1..3", "3..1 step 1"))  # PS407
+    assert await _hints(client, path) == []
+    await s.change(path, text.replace("1..3", "[]"))  # PS402
     assert await _hints(client, path) == []
     await s.change(path, text + "prompt {\n" if name.endswith(".pspec") else text + "  - :\n")
     assert await _hints(client, path) == []  # PS001
