@@ -141,3 +141,15 @@ async def test_lines_are_counted_as_the_protocol_counts_them(
     line = text.split("\n")[3]
     assert (d.range.start.line, d.range.start.character) == (3, line.index("stepz"))
     assert d.range.end.character == line.index("stepz") + len("stepz")
+
+
+async def test_an_invalid_configuration_is_one_diagnostic(client: LanguageClient,
+                                                          project: Path) -> None:
+    folder = project / "badcfg"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text('[tool.promptspec]\nmax-requests = "many"\n')
+    path = folder / "a.pspec"
+    path.write_text('tune 7\nprompt a {\n  text = "a fox"\n}\n')
+    (d,) = await Session(client).open(path)
+    assert d.severity == types.DiagnosticSeverity.Error and d.range.start.line == 0
+    assert str(folder / "pyproject.toml") in d.message and "max-requests" in d.message

@@ -135,8 +135,11 @@ class OpenSpecs:
         version, text = self._texts[uri]
         try:
             result = api.lint([path], overlay=self.overlay)
-        except PromptspecError as err:
+        except PromptspecError as err:  # an invalid [tool.promptspec], as lint reports it
             linted = Linted(uri, path, version, text, [], None, error=str(err))
+        except Exception as err:  # a bug: say so in the editor, keep serving
+            linted = Linted(uri, path, version, text, [], None,
+                            error=f"promptspec: internal error: {type(err).__name__}: {err}")
         else:
             res = result.resolutions[0] if result.resolutions else None
             mine = [d for d in result.diagnostics if d.span.path == path]
