@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from promptspec.errors import SpecError
-from promptspec.format.comments import OutLine
+from promptspec.format.comments import OutLine, OutLines
 from promptspec.format.dsl_text import DSL_NAME, DSL_NUMBER, dsl_string, quote
 from promptspec.model import (
     NAME_PATTERN,
@@ -91,16 +91,7 @@ def _name(name: str, span: Any) -> str:
     return name
 
 
-class _Writer:
-    def __init__(self) -> None:
-        self.lines: list[OutLine] = []
-
-    def add(self, text: str, indent: int, src: tuple[int, int] | None = None,
-            block: bool = False) -> OutLine:
-        out = OutLine(" " * indent + text, indent, src, block)
-        self.lines.append(out)
-        return out
-
+class _Writer(OutLines):
     def field(self, f: Field, indent: int, head: str | None = None) -> None:
         lines = value_lines(f.value, indent)
         prefix = head if head is not None else _name(f.name, f.name_span) + " = "

@@ -23,7 +23,6 @@ from promptspec.templates import ENV, compile_template, template_info
 __all__ = [
     "JINJA_NAMES",
     "bracket_problem",
-    "first_blank",
     "name_lines",
     "names_read",
     "outside_tags",
@@ -214,50 +213,6 @@ def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, di
         if text is None:
             return
         yield (text.strip() if field in STRIPPED_FIELDS else text), coords
-
-
-def first_blank(view: PromptView, source: str) -> tuple[bool, dict[str, Any]] | None:
-    """What `renders` finds first among blank renders of `source`, without rendering.
-
-    (False, {}) when no render is blank, (True, coords) for the first blank one, and None
-    when the template is not plain text and names (then `renders` must decide). A plain
-    render is blank exactly when every piece of it is, so each axis is judged alone.
-    """
-    parts = _plain_parts(source)
-    if parts is None:
-        return None
-    names = {piece for is_name, piece in parts if is_name}
-    if any(not is_name and piece.strip() for is_name, piece in parts):
-        return False, {}
-    axes = sorted({view.members[n].axis for n in names if n in view.members})
-    points = [view.axis_points(a) for a in axes]
-    if any(not p for p in points):
-        return False, {}
-    if math.prod(len(p) for p in points) > RENDER_CAP:
-        return None  # renders walks a diagonal, not the product
-    base = view.base_context
-    fixed = names - {n for p in points for n in p[0]}
-    blank = True
-    for n in fixed:
-        if n not in base or not _scalar(base[n]):
-            return None
-        blank = blank and not str(base[n]).strip()
-    firsts: list[int] = []
-    for p in points:
-        first = -1
-        for i, point in enumerate(p):
-            read = [point[n] for n in names if n in point]
-            if not all(_scalar(v) for v in read):
-                return None
-            if first < 0 and not any(str(v).strip() for v in read):
-                first = i
-        firsts.append(first)
-    if not blank or any(f < 0 for f in firsts):
-        return False, {}
-    coords: dict[str, Any] = {}
-    for p, i in zip(points, firsts, strict=True):
-        coords.update(p[i])
-    return True, coords
 
 
 def _scalar(v: Any) -> bool:
