@@ -25,12 +25,12 @@ Stage modules load inside each function, so that importing this module stays lig
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
+from promptspec.lint.overlay import Overlay
 from promptspec.paths import spec_stem
 from promptspec.request import Request
 
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from promptspec.params import Param
     from promptspec.resolve import Resolution
     from promptspec.runner.plan import Plan
-    from promptspec.syntax import Parsed
 
 __all__ = [
     "Diagnostic", "Overlay", "Request", "convert", "count", "discover", "emulator", "expand",
@@ -67,63 +66,6 @@ def selection(select: str | None = None, ignore: str | None = None) -> Selection
     from promptspec.lint.engine import Selection, parse_codes
 
     return Selection(parse_codes(select, "--select"), parse_codes(ignore, "--ignore") or ())
-
-
-class Overlay:
-    """Texts that stand in for files on disk (an editor's unsaved buffers), by path.
-
-    Each text is parsed once; a file read from disk (an import) is parsed again only when
-    its size or modification time changes, so a lint after an edit re-parses what changed.
-    """
-
-    def __init__(self) -> None:
-        self._texts: dict[str, tuple[str, str]] = {}  # realpath -> (path, text)
-        self._kept: dict[str, tuple[object, Parsed]] = {}  # realpath -> (freshness, parsed)
-
-    def set(self, path: str, text: str) -> None:
-        self._texts[os.path.realpath(path)] = (path, text)
-
-    def drop(self, path: str) -> None:
-        real = os.path.realpath(path)
-        self._texts.pop(real, None)
-        self._kept.pop(real, None)
-
-    def text(self, path: str) -> str | None:
-        entry = self._texts.get(os.path.realpath(path))
-        return entry[1] if entry is not None else None
-
-    @staticmethod
-    def _stat(real: str) -> object:
-        try:
-            st = os.stat(real)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
-    def parses(self) -> dict[str, Parsed]:
-        """realpath -> Parsed for every text and every unchanged file parsed before."""
-        from promptspec.load import parse_source
-
-        out: dict[str, Parsed] = {}
-        for real, (key, parsed) in list(self._kept.items()):
-            entry = self._texts.get(real)
-            fresh = entry is None and key == ("disk", self._stat(real))
-            if fresh or (entry is not None and key == ("text", entry)):
-                out[real] = parsed
-            else:
-                del self._kept[real]
-        for real, entry in self._texts.items():
-            if real not in out:
-                path, text = entry
-                out[real] = parse_source(text.removeprefix("\ufeff"), path)
-                self._kept[real] = (("text", entry), out[real])
-        return out
-
-    def keep(self, parses: Mapping[str, Parsed]) -> None:
-        """Remember the files a lint read from disk, for the next lint."""
-        for real, parsed in parses.items():
-            if real not in self._kept and real not in self._texts:
-                self._kept[real] = (("disk", self._stat(real)), parsed)
 
 
 def lint(paths: Sequence[str], selection: Selection | None = None,

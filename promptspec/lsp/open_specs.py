@@ -9,12 +9,15 @@ import asyncio
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from promptspec import api
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import PromptspecError
 from promptspec.paths import is_spec_path, syntax_of
-from promptspec.resolve import Resolution
+
+if TYPE_CHECKING:
+    from promptspec.resolve import Resolution
 
 __all__ = ["DEBOUNCE_SECONDS", "Linted", "OpenSpecs"]
 
