@@ -346,15 +346,27 @@ async def test_each_code_action_removes_its_finding(client: LanguageClient, proj
     assert [d.code for d in await s.change(path, fixed)] == ["PS209"]
 
 
-async def test_ignore_extends_an_existing_comment(client: LanguageClient, project: Path
-                                                  ) -> None:
-    path = project / "i.pspec"
-    text = 'tune 7\nprompt a {\n  text = "a fox"\n  w = 500  # promptspec: ignore[PS303]\n}\n'
+IGNORE_CASES = {
+    "i.pspec": ('tune 7\nprompt a {\n  text = "a fox"\n  w = 500  # promptspec: ignore[PS303]\n}\n',
+                'tune 7\nprompt a {\n  text = """\n    a {{ nope }}\n  """\n}\n'),
+    "i.pspec.yaml": ("version: 1\ntune: 7\nprompts:\n  a:\n    text: a fox\n"
+                     "    w: 500  # promptspec: ignore[PS303]\n",
+                     "version: 1\ntune: 7\nprompts:\n  a:\n    text: |\n      a {{ nope }}\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IGNORE_CASES))
+async def test_ignore_extends_an_existing_comment(client: LanguageClient, project: Path,
+                                                  name: str) -> None:
+    path = project / name
+    text, multi = IGNORE_CASES[name]
     s = Session(client)
     diags = await s.open(path, text)
     (ignore,) = [a for a in await _actions(client, path, diags) if "Ignore" in a.title]
-    assert "# promptspec: ignore[PS303, PS105]" in _edited(ignore, path, text)
-    multi = 'tune 7\nprompt a {\n  text = """\n    a {{ nope }}\n  """\n}\n'
+    ignored = _edited(ignore, path, text)
+    assert "# promptspec: ignore[PS303, PS105]" in ignored
+    assert await s.change(path, ignored) == []
+    # inside a multi-line string a comment would be text: no "ignore" there
     diags = await s.change(path, multi)
     assert [d.code for d in diags] == ["PS302"]
     assert not [a for a in await _actions(client, path, diags) if "Ignore" in a.title]
