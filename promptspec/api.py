@@ -6,7 +6,7 @@
     fix_text(path, overlay)               -> str, the overlay's text as `lint --fix` leaves it
     format_text(text, path)               -> str | None, `fmt`'s layout of a DSL text
     prompt_counts(resolution)             -> {prompt: (requests, images) | None}, not enumerated
-    parameters(path=None)                 -> {name: Param}, the parameter table for a spec
+    parameters(api=None)                  -> {name: Param}, the API profile's parameter table
     suppressions(text, path)              -> {line: codes | None}, `# promptspec: ignore[...]`
     line_starts(text, path)               -> [offset], lines as the file's parser counts them
     fix(paths, selection)                 -> FixResult  (`lint --fix`: edits applied, re-linted)
@@ -121,8 +121,9 @@ def prompt_counts(resolution: Resolution) -> dict[str, Counts | None]:
     return {rp.name: counts_of(rp) for rp in resolution.prompts}
 
 
-def parameters(path: str | None = None) -> Mapping[str, Param]:
-    """The table of API parameters that the spec at `path` is checked against."""
+def parameters(api: str | None = None) -> Mapping[str, Param]:
+    """The API profile's parameter table (name -> type, bounds, choices, description): for
+    hover and completion in editors. One profile today: the reference's table."""
     from promptspec.params import PARAMS
 
     return PARAMS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -31,6 +32,12 @@ SPEC_KEYS = ("text", "tune", "vars", "sweep", "zip", "family")
 TOP_KEYS = {"dsl": ("import", "tune", "vars", "preset", "prompt", "family"),
             "yaml": ("version", "imports", "tune", "vars", "presets", "prompts", "family")}
 _SUPPRESSION = re.compile(r"#\s*promptspec:\s*ignore\[([^\]]*)\]")
+
+
+def parameter_table(path: str) -> Mapping[str, Param]:
+    """The parameter table that the spec at `path` is checked against: the one place that
+    picks it, so that hover and completion follow the profile `[tool.promptspec]` names."""
+    return api.parameters()
 
 
 def describe(p: Param) -> str:
@@ -91,7 +98,7 @@ def hover(ls: SpecServer, params: types.HoverParams) -> types.Hover | None:
             return None
         body = f"**{rule.code}** {rule.name} ({rule.severity})\n\n{rule.summary}"
     else:
-        p = api.parameters(c.path).get(name)
+        p = parameter_table(c.path).get(name)
         is_key = re.match(r"^\s*(?:-\s+)?$", text[:start]) and re.match(r"\s*[=:]", text[end:])
         if p is None or not is_key:
             return None
@@ -156,7 +163,7 @@ def completion(ls: SpecServer, params: types.CompletionParams) -> types.Completi
     if c is None:
         return types.CompletionList(is_incomplete=False, items=items)
     place = place_at(c.lines, c.line, c.char, c.syntax)
-    table = api.parameters(c.path)
+    table = parameter_table(c.path)
     res = ls.specs.good.get(c.uri)
     prop, kw, val = (types.CompletionItemKind.Property, types.CompletionItemKind.Keyword,
                      types.CompletionItemKind.Value)
