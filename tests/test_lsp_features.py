@@ -323,6 +323,7 @@ async def test_each_code_action_removes_its_finding(client: LanguageClient, proj
     titles = [a.title for a in actions]
     for code in codes:
         assert f"Ignore {code} on this line" in titles
+    assert "Fix PS105 (not-multiple-of-8): 504" in titles
     fixes = [a for a in actions if a.kind == types.CodeActionKind.QuickFix
              and a.title.startswith("Fix ")]
     assert sorted(str(a.diagnostics[0].code) for a in fixes if a.diagnostics) == [

@@ -65,6 +65,16 @@ def ignore_comment(text: str, path: str, line: int, code: str) -> tuple[int, int
     return start, end, new
 
 
+def _fix_title(ls: SpecServer, d: Diagnostic) -> str:
+    """`Fix PS105 (not-multiple-of-8): 504`: the rule, and the text the fix writes when short."""
+    rule = ls.rules.get(d.code)
+    title = f"Fix {d.code}" + (f" ({rule.name})" if rule is not None else "")
+    written = [e.text.strip() for e in d.fix or () if e.text.strip()]
+    if len(written) == 1 and "\n" not in written[0] and len(written[0]) <= 40:
+        title += f": {written[0]}"
+    return title
+
+
 def _in_range(d: Diagnostic, rng: types.Range) -> bool:
     line = d.span.line - 1
     return rng.start.line <= line <= rng.end.line or (
@@ -92,7 +102,7 @@ def code_actions(ls: SpecServer, params: types.CodeActionParams) -> list[types.C
         shown = [protocol[id(d)]]
         if d.fix:
             out.append(types.CodeAction(
-                title=f"Fix {d.code}: {d.message}", kind=quick, diagnostics=shown,
+                title=_fix_title(ls, d), kind=quick, diagnostics=shown,
                 is_preferred=True, edit=types.WorkspaceEdit(
                     changes={uri: [edit_to_text_edit(e, lines) for e in d.fix]})))
         where = None if d.span.line in inside else ignore_comment(
