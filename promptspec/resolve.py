@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecReadError
-from promptspec.load import Parsed, load
+from promptspec.load import DISK, FileReader, Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
 from promptspec.params import did_you_mean
 from promptspec.paths import inside, project_root
@@ -80,13 +80,16 @@ class Resolution:
     imported_paths: tuple[str, ...] = field(default=())
     source: str = ""
     """The file's decoded text, as its front end read it (fixes and columns read it)."""
+    reader: FileReader = DISK
+    """Where the file and its imports were read from (the disk, or a git revision)."""
 
 
 class _Imports:
     """Walks imports depth-first, collecting visible presets and vars, once per file."""
 
-    def __init__(self, root: str, loader: dict[str, Parsed]) -> None:
+    def __init__(self, root: str, loader: dict[str, Parsed], reader: FileReader) -> None:
         self.root = root
+        self.reader = reader
         self.loader = loader
         self.presets: list[tuple[Preset, Import]] = []
         self.vars: list[tuple[Field, Import, str]] = []
@@ -97,7 +100,7 @@ class _Imports:
     def _load(self, real: str, shown: str) -> Parsed:
         cached = self.loader.get(real)
         if cached is None:
-            cached = load(shown)
+            cached = load(shown, self.reader)
             self.loader[real] = cached
         return cached
 
@@ -123,7 +126,7 @@ class _Imports:
                 continue
             if real in self.seen:
                 continue
-            if not os.path.isfile(target):
+            if not self.reader.is_file(target):
                 if not nested:
                     self._err(anchor, f"imported file {imp.path!r} not found")
                 continue
@@ -157,18 +160,20 @@ def _dup(kind: str, name: str, later: Span, first: Span) -> Diagnostic:
 
 
 def resolve(path: str, parsed: Parsed | None = None,
-            cache: dict[str, Parsed] | None = None) -> Resolution:
-    """Resolve one spec file (loading it unless `parsed` is given)."""
+            cache: dict[str, Parsed] | None = None, reader: FileReader = DISK) -> Resolution:
+    """Resolve one spec file (loading it unless `parsed` is given) and its imports, all
+    read through `reader`."""
     if parsed is None:
-        parsed = load(path)
+        parsed = load(path, reader)
     root = project_root(path)
     diags: list[Diagnostic] = list(parsed.diagnostics)
     spec = parsed.spec
     if spec is None:
-        return Resolution(path, root, None, (), tuple(diags), source=parsed.source)
+        return Resolution(path, root, None, (), tuple(diags), source=parsed.source,
+                          reader=reader)
     loader: dict[str, Parsed] = cache if cache is not None else {}
     loader[os.path.realpath(path)] = parsed
-    imports = _Imports(root, loader)
+    imports = _Imports(root, loader, reader)
     imports.walk(spec, (os.path.realpath(path),), (os.path.basename(path),), None)
     diags.extend(imports.diagnostics)
 
@@ -187,7 +192,7 @@ def resolve(path: str, parsed: Parsed | None = None,
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
     return Resolution(
         path, root, spec, tuple(resolved), own, tuple(imported_vars),
-        tuple(p for p, _ in imports.presets), tuple(imports.paths), parsed.source,
+        tuple(p for p, _ in imports.presets), tuple(imports.paths), parsed.source, reader,
     )
 
 

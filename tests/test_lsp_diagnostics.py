@@ -153,3 +153,16 @@ async def test_an_invalid_configuration_is_one_diagnostic(client: LanguageClient
     (d,) = await Session(client).open(path)
     assert d.severity == types.DiagnosticSeverity.Error and d.range.start.line == 0
     assert str(folder / "pyproject.toml") in d.message and "max-requests" in d.message
+
+
+async def test_an_unsaved_new_file_can_be_imported(client: LanguageClient,
+                                                   project: Path) -> None:
+    lib = project / "unsaved_lib.pspec"  # open in the editor, never written
+    user = project / "unsaved_user.pspec"
+    text = 'import "unsaved_lib.pspec"\ntune 7\nprompt a : glow {\n  text = "a fox"\n}\n'
+    s = Session(client)
+    assert [d.code for d in await s.open(user, text)] == ["PS003", "PS004"]
+    s.forget(user)
+    await s.open(lib, "preset glow {\n  cfg_scale = 5\n}\n")
+    assert await s.published(user) == []
+    assert not lib.exists()

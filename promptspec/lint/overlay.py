@@ -1,8 +1,10 @@
 """Texts that stand in for files on disk (an editor's unsaved buffers), for the engine.
 
-Each text is parsed once per text; a file read from disk (an import) is kept and parsed
-again only when its size or modification time changes, so a lint after an edit re-parses
-only what changed. `api.lint(paths, overlay=...)` hands the parses to the engine.
+An `Overlay` is a `FileReader` (its texts are files, even before they are saved; everything
+else is read from the disk), and keeps parses: each text is parsed once, and a file read
+from disk (an import) is parsed again only when its size or modification time changes, so
+a lint after an edit re-parses only what changed. `api.lint(paths, overlay=...)` hands
+both to the engine.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ class Overlay:
         real = os.path.realpath(path)
         self._texts.pop(real, None)
         self._kept.pop(real, None)
+
+    def read(self, path: str) -> bytes:
+        """The text's bytes for a path the overlay holds, else the file's on disk."""
+        entry = self._texts.get(os.path.realpath(path))
+        if entry is not None:
+            return entry[1].encode("utf-8")
+        from promptspec.load import DISK
+
+        return DISK.read(path)
+
+    def is_file(self, path: str) -> bool:
+        return os.path.realpath(path) in self._texts or os.path.isfile(path)
 
     def text(self, path: str) -> str | None:
         entry = self._texts.get(os.path.realpath(path))

@@ -45,6 +45,16 @@ class Linted:
         return syntax_of(self.path)
 
 
+def _imported(path: str, res: Resolution | None) -> frozenset[str]:
+    """Real paths of the files a lint read through imports, and of the file's own imports
+    that it could not read (so that opening or saving one lints this file again)."""
+    if res is None:
+        return frozenset()
+    named = [os.path.join(os.path.dirname(path), imp.path)
+             for imp in (res.spec.imports if res.spec is not None else ())]
+    return frozenset(os.path.realpath(p) for p in (*res.imported_paths, *named))
+
+
 class OpenSpecs:
     """Open files by URI: their texts, their last lint, and the lints waiting to run."""
 
@@ -146,9 +156,7 @@ class OpenSpecs:
         else:
             res = result.resolutions[0] if result.resolutions else None
             mine = [d for d in result.diagnostics if d.span.path == path]
-            imported = frozenset(os.path.realpath(p) for p in res.imported_paths) if res else (
-                frozenset())
-            linted = Linted(uri, path, version, text, mine, res, imported)
+            linted = Linted(uri, path, version, text, mine, res, _imported(path, res))
             if res is not None and res.spec is not None:
                 self.good[uri] = res
         self.linted[uri] = linted

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from promptspec.diagnostics import Diagnostic, Edit
+from promptspec.load import DISK
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile
 from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
@@ -124,9 +125,9 @@ class Context:
         real = os.path.realpath(path)
         if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
             return f"file {rel!r} is outside the project root ({self.res.root})"
-        if not os.path.isfile(real):
+        if not self.res.reader.is_file(real):
             return f"file {rel!r} not found"
-        if not os.access(real, os.R_OK):
+        if self.res.reader is DISK and not os.access(real, os.R_OK):
             return f"file {rel!r} is not readable"
         return None
 
