@@ -1,5 +1,12 @@
-"""What the language-server tests share: the server command, a project on disk, and a
-client helper that opens, changes and waits for the diagnostics of a document."""
+"""What the language-server tests share: a real client (pytest-lsp's) driving
+`promptspec lsp` over stdio, a project on disk, and a helper that opens, changes and waits
+for the diagnostics of a document.
+
+pytest-lsp's own pytest plugin is off (`-p no:pytest-lsp` in pyproject.toml): its
+`pytest_runtest_call` wrapper does not yield for test items without `funcargs` (the rule
+case files), which fails them. Its client, capabilities and server configuration are used
+as they are; `running_client` below does what its fixture does.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,8 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +26,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from promptspec.cli import cli
 
-__all__ = ["SERVER", "Session", "apply_edits", "initialize", "lint_json", "make_project"]
+__all__ = ["SERVER", "Session", "apply_edits", "initialize", "lint_json", "make_project",
+           "running_client"]
 
 HERE = Path(__file__).resolve().parent
 CONFORMANCE = HERE / "data" / "conformance"
@@ -48,6 +58,19 @@ async def initialize(client: LanguageClient, root: Path, encodings: list[str] | 
     await client.initialize_session(types.InitializeParams(
         capabilities=caps, root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")]))
+
+
+@asynccontextmanager
+async def running_client(root: Path) -> AsyncIterator[LanguageClient]:
+    """A server started over stdio and initialized for `root`; shut down and exited after."""
+    client = await SERVER.start()
+    assert isinstance(client, LanguageClient)
+    try:
+        await initialize(client, root)
+        yield client
+        await client.shutdown_session()
+    finally:
+        await client.stop()
 
 
 def lint_json(path: Path) -> list[dict[str, Any]]:

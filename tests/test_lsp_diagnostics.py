@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
+import pytest_asyncio
 from lsprotocol import types
 from pygls.uris import to_fs_path
 from pytest_lsp import LanguageClient
 
-from tests.lsp_support import CONFORMANCE, SERVER, Session, initialize, lint_json, make_project
+from tests.lsp_support import CONFORMANCE, Session, lint_json, make_project, running_client
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -29,11 +29,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_project(tmp_path_factory.mktemp("lsp-diagnostics"))
 
 
-@pytest_lsp.fixture(config=SERVER, scope="module")
-async def client(lsp_client: LanguageClient, project: Path) -> AsyncIterator[None]:
-    await initialize(lsp_client, project)
-    yield
-    await lsp_client.shutdown_session()
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(project: Path) -> AsyncIterator[LanguageClient]:
+    async with running_client(project) as started:
+        yield started
 
 
 def _shown(diags: list[types.Diagnostic]) -> list[tuple[str, int, int, int, int, str]]:

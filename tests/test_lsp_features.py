@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
+import pytest_asyncio
 from click.testing import CliRunner
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from promptspec.cli import cli
-from tests.lsp_support import SERVER, Session, apply_edits, initialize, make_project
+from tests.lsp_support import Session, apply_edits, make_project, running_client
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -70,11 +70,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest_lsp.fixture(config=SERVER, scope="module")
-async def client(lsp_client: LanguageClient, project: Path) -> AsyncIterator[None]:
-    await initialize(lsp_client, project)
-    yield
-    await lsp_client.shutdown_session()
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(project: Path) -> AsyncIterator[LanguageClient]:
+    async with running_client(project) as started:
+        yield started
 
 
 def _doc(path: Path) -> types.TextDocumentIdentifier:
