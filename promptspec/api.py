@@ -1,21 +1,24 @@
 """The public Python API: the one surface the command line calls, and a Python user too.
 
     discover(paths)                       -> list[str]  the spec files under the paths
-    lint(paths, selection, overlay=None)  -> LintResult (findings with severities, sorted)
+    lint(paths, selection, api, overlay)  -> LintResult (findings with severities, sorted)
     Overlay                               texts standing in for files on disk (an editor's)
     fix_text(path, overlay)               -> str, the overlay's text as `lint --fix` leaves it
     format_text(text, path)               -> str | None, `fmt`'s layout of a DSL text
     prompt_counts(resolution)             -> {prompt: (requests, images) | None}, not enumerated
-    parameters(api=None)                  -> {name: Param}, the API profile's parameter table
     suppressions(text, path)              -> {line: codes | None}, `# promptspec: ignore[...]`
     line_starts(text, path)               -> [offset], lines as the file's parser counts them
-    fix(paths, selection)                 -> FixResult  (`lint --fix`: edits applied, re-linted)
-    expand(paths, prompt=None)            -> Iterator[Request] (raises SpecError on errors)
-    count(paths, prompt=None)             -> list[(spec, prompt, n)], without enumerating
+    fix(paths, selection, api)            -> FixResult  (`lint --fix`: edits applied, re-linted)
+    expand(paths, prompt=None, api)       -> Iterator[Request] (raises SpecError on errors)
+    count(paths, prompt=None, api)        -> list[(spec, prompt, n)], without enumerating
     format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
     convert(path, to)                     -> str, the spec in the other syntax
-    rules() / schema()                    the rule catalogue, the YAML syntax's JSON Schema
-    plan(paths, prompt, max_requests)     -> Plan, what `run` would send
+    rules(api) / schema(api)              the rule catalogue, the YAML syntax's JSON Schema
+    profile(api) / parameters(api)        the API profile in force, its parameter table
+    flags()                               the flags `text` may carry
+    plan(paths, prompt, max_requests, api) -> Plan, what `run` would send
+
+`api` is the API profile (`current` or `reference`; None: `[tool.promptspec]`'s `api`).
     run(plan, **options)                  -> exit code, the run performed exactly once
     emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
     lock(paths) / check_lock(paths)       write promptspec.lock / its PS408 findings
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from promptspec.lint.rules.registry import Rule
     from promptspec.load import FileReader
     from promptspec.params import Param
+    from promptspec.params.flags import Flag
     from promptspec.resolve import Resolution
     from promptspec.review.diff import Review
     from promptspec.review.lock import LockWritten
@@ -53,9 +57,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Diagnostic", "Overlay", "Request", "check_lock", "convert", "count", "diff", "discover",
-    "emulator", "expand", "fix", "fix_text", "format_file", "format_text", "line_starts", "lint",
-    "lock", "parameters", "plan", "prepared", "prompt_counts", "rules", "run", "schema",
-    "selection", "serve", "spec_stem", "suppressions", "write_formatted", "write_text",
+    "emulator", "expand", "fix", "fix_text", "flags", "format_file", "format_text",
+    "line_starts", "lint", "lock", "parameters", "plan", "prepared", "profile", "prompt_counts",
+    "rules", "run", "schema", "selection", "serve", "spec_stem", "suppressions",
+    "write_formatted", "write_text",
 ]
 
 
@@ -74,15 +79,17 @@ def selection(select: str | None = None, ignore: str | None = None) -> Selection
 
 
 def lint(paths: Sequence[str], selection: Selection | None = None,
-         overlay: Overlay | None = None) -> LintResult:
-    """Every finding for the given spec files, severities and suppressions applied, sorted;
-    the overlay's texts stand in for the files on disk."""
+         api: str | None = None, overlay: Overlay | None = None) -> LintResult:
+    """Every finding for the given spec files, severities and suppressions applied, sorted.
+
+    `api`: the API profile (`current` or `reference`); else each file's configuration.
+    The overlay's texts stand in for the files on disk."""
     from promptspec.lint.engine import lint_paths
 
     if overlay is None:
-        return lint_paths(paths, selection)
+        return lint_paths(paths, selection, api=api)
     parses = overlay.parses()
-    result = lint_paths(paths, selection, reader=overlay, parses=parses)
+    result = lint_paths(paths, selection, reader=overlay, parses=parses, api=api)
     overlay.keep(parses)
     return result
 
@@ -126,13 +133,6 @@ def prompt_counts(resolution: Resolution) -> dict[str, Counts | None]:
     return {rp.name: counts_of(rp) for rp in resolution.prompts}
 
 
-def parameters(api: str | None = None) -> Mapping[str, Param]:
-    """The API profile's parameter table (name -> type, bounds, choices, description): for
-    hover and completion in editors. One profile today: the reference's table."""
-    from promptspec.params import PARAMS
-
-    return PARAMS
-
 
 def line_starts(text: str, path: str) -> list[int]:
     """Where each line of a spec's text begins, lines counted as its parser counts them
@@ -151,23 +151,24 @@ def suppressions(text: str, path: str) -> Mapping[int, frozenset[str] | None]:
     return found(text, syntax_of(path))
 
 
-
-def fix(paths: Sequence[str], selection: Selection | None = None) -> FixResult:
+def fix(paths: Sequence[str], selection: Selection | None = None,
+        api: str | None = None) -> FixResult:
     """Apply the edits of fixable findings (atomically, file by file), then lint again."""
     from promptspec.lint.fix import fix_paths
 
-    return fix_paths(paths, selection)
+    return fix_paths(paths, selection, api=api)
 
 
 def prepared(paths: Sequence[str], prompt: str | None = None,
-             reader: FileReader | None = None) -> Iterator[PreparedPrompt]:
+             reader: FileReader | None = None, api: str | None = None
+             ) -> Iterator[PreparedPrompt]:
     """Each prompt of each spec, prepared for expansion, after checking the specs lint clean.
     Specs, imports and uploads are read through `reader` (default: the disk)."""
     from promptspec.expand import prepare
     from promptspec.lint.engine import lint_paths
     from promptspec.load import DISK
 
-    result = lint_paths(paths, reader=reader or DISK)
+    result = lint_paths(paths, reader=reader or DISK, api=api)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise SpecError("\n".join(str(d) for d in sorted(errors, key=sort_key)))
@@ -182,17 +183,20 @@ def prepared(paths: Sequence[str], prompt: str | None = None,
         raise UsageError(f"no prompt named {prompt!r} in {', '.join(paths)}")
 
 
-def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]:
+def expand(paths: Sequence[str], prompt: str | None = None, api: str | None = None
+           ) -> Iterator[Request]:
     """Stream every request of the specs, in order. Raises SpecError when a spec has errors."""
     from promptspec.expand import expand_prompt
 
-    for pp in prepared(paths, prompt):
+    for pp in prepared(paths, prompt, api=api):
         yield from expand_prompt(pp)
 
 
-def count(paths: Sequence[str], prompt: str | None = None) -> list[tuple[str, str, int]]:
+def count(paths: Sequence[str], prompt: str | None = None, api: str | None = None
+          ) -> list[tuple[str, str, int]]:
     """(spec, prompt, number of requests) for each prompt: a product of axis sizes."""
-    return [(pp.spec_label, pp.rp.prompt.name, pp.count()) for pp in prepared(paths, prompt)]
+    return [(pp.spec_label, pp.rp.prompt.name, pp.count())
+            for pp in prepared(paths, prompt, api=api)]
 
 
 def format_file(path: str) -> FileOutcome:
@@ -230,25 +234,50 @@ def write_text(path: str, text: str) -> None:
     atomic_write(path, text)
 
 
-def rules() -> list[Rule]:
-    """The rule catalogue, in code order."""
-    from promptspec.lint.rules import RULES
+def profile(api: str | None = None, start: str = ".") -> str:
+    """The API profile in force: `api` when given (`--api`), else `api` in the
+    `[tool.promptspec]` that applies to `start`, else `current`."""
+    from promptspec.config import load_config
 
-    return [RULES[c] for c in sorted(RULES)]
+    return api or load_config(start).api
 
 
-def schema() -> dict[str, object]:
-    """The JSON Schema (draft-07) of the YAML syntax."""
+def rules(api: str | None = None) -> list[Rule]:
+    """The rule catalogue of the API profile, in code order."""
+    from promptspec.lint.rules import rules_for
+
+    table = rules_for(profile(api))
+    return [table[c] for c in sorted(table)]
+
+
+def schema(api: str | None = None) -> dict[str, object]:
+    """The JSON Schema (draft-07) of the YAML syntax, with the API profile's parameters."""
     from promptspec.syntax.yaml.json_schema import build_schema
 
-    return build_schema()
+    return build_schema(profile(api))
 
 
-def plan(paths: Sequence[str], prompt: str | None, max_requests: int) -> Plan:
+def parameters(api: str | None = None) -> Mapping[str, Param]:
+    """The API profile's parameter table (name -> type, bounds, choices, description,
+    source): for hover and completion in editors."""
+    from promptspec.params import table_for
+
+    return table_for(profile(api))
+
+
+def flags() -> Mapping[str, Flag]:
+    """The flags `text` may carry (name without `--` -> value kind, description, needs)."""
+    from promptspec.params.flags import flags_table
+
+    return flags_table()
+
+
+def plan(paths: Sequence[str], prompt: str | None, max_requests: int,
+         api: str | None = None) -> Plan:
     """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`)."""
     from promptspec.runner.plan import make_plan
 
-    return make_plan(expand(paths, prompt), max_requests)
+    return make_plan(expand(paths, prompt, api), max_requests)
 
 
 def run(plan: Plan, **options: Any) -> int:

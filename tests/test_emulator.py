@@ -182,7 +182,8 @@ def test_json_validation(emu: RunningEmulator, client: httpx.Client) -> None:
     url = f"{emu.url}/tunes/9/prompts"
     r = client.post(url, json={"prompt": {"text": "x", "steps": 7.5, "face_swap": "yes"}})
     assert r.status_code == 422
-    assert set(r.json()) == {"steps", "face_swap"}
+    assert set(r.json()) == {"error", "steps", "face_swap"}
+    assert r.json()["error"].startswith("steps")
     assert client.post(url, json={"text": "x"}).status_code == 422
     bad = client.post(url, content=b"{nope", headers={"Content-Type": "application/json"})
     assert bad.status_code == 400 and "error" in bad.json()

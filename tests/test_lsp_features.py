@@ -410,3 +410,34 @@ async def test_one_request_one_image(client: LanguageClient, project: Path) -> N
     path = project / "one.pspec"
     await Session(client).open(path, 'tune 7\nprompt a {\n  text = "a fox"\n}\n')
     assert await _hints(client, path) == [(1, "1 request · 1 image")]
+
+
+# -- text flags and the API profile --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("fl.pspec", 'tune 7\nprompt a {\n  text = "a fox --tiled_upscale --mask_pr"\n}\n'),
+    ("fl.pspec.yaml", "version: 1\ntune: 7\nprompts:\n  a:\n"
+                      "    text: a fox --tiled_upscale --mask_pr\n"),
+])
+async def test_flags_in_text_hover_and_complete(client: LanguageClient, project: Path,
+                                                name: str, text: str) -> None:
+    path = project / name
+    await Session(client).open(path, text)
+    shown = await _hover(client, path, _at(text, "--tiled_upscale", 4))
+    assert shown is not None and "**--tiled_upscale**" in shown and "Upscale in tiles" in shown
+    items = await _complete(client, path, text, _at(text, "--mask_pr", len("--mask_pr")))
+    assert {"mask_prompt", "mask_negative", "outpaint", "tiled_upscale_v2"} <= _labels(items)
+
+
+async def test_parameters_follow_the_profile(client: LanguageClient, project: Path) -> None:
+    text = 'tune 7\nprompt a {\n  text = "x"\n  reso\n}\n'
+    current = _labels(await _complete(client, project / "p.pspec", text,
+                                      _at(text, "reso", 4)))
+    legacy = project / "legacy"
+    legacy.mkdir()
+    (legacy / "pyproject.toml").write_text('[tool.promptspec]\napi = "reference"\n')
+    reference = _labels(await _complete(client, legacy / "p.pspec", text,
+                                        _at(text, "reso", 4)))
+    assert "resolution" in current and "resolution" not in reference
+    assert "super_resolution" in current & reference

@@ -110,7 +110,7 @@ def test_validation_error_is_reported_with_the_api_message(tmp_path: Path,
     assert code == 1
     line = results(tmp_path / "out")[-1]
     assert line["state"] == "failed" and line["remote_id"] is None
-    assert line["error"].startswith("HTTP 422: steps:")
+    assert line["error"].startswith("HTTP 422: steps") and "steps: " in line["error"]
     assert "steps" in err and "1 failed" in err
     assert emulator.state.create_count == 2
 

@@ -15,6 +15,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from promptspec import api
+from promptspec.errors import PromptspecError
 from promptspec.lsp.cursor import Place, place_at, word_at
 from promptspec.lsp.positions import protocol_lines, span_to_range
 from promptspec.model import Field, Span
@@ -23,6 +24,7 @@ from promptspec.paths import syntax_of
 if TYPE_CHECKING:
     from promptspec.lsp.server import SpecServer
     from promptspec.params import Param
+    from promptspec.params.flags import Flag
     from promptspec.resolve import Resolution
 
 __all__ = ["register"]
@@ -35,9 +37,12 @@ _SUPPRESSION = re.compile(r"#\s*promptspec:\s*ignore\[([^\]]*)\]")
 
 
 def parameter_table(path: str) -> Mapping[str, Param]:
-    """The parameter table that the spec at `path` is checked against: the one place that
-    picks it, so that hover and completion follow the profile `[tool.promptspec]` names."""
-    return api.parameters()
+    """The parameter table that the spec at `path` is checked against: the profile that
+    its `[tool.promptspec]` names (an invalid table: the default profile, as lint reports)."""
+    try:
+        return api.parameters(api.profile(None, path))
+    except PromptspecError:
+        return api.parameters()
 
 
 def describe(p: Param) -> str:
@@ -55,6 +60,14 @@ def describe(p: Param) -> str:
     if not p.allowed:
         facts.append("not accepted by this endpoint")
     return f"**{p.name}**: {', '.join(facts)}\n\n{p.doc}"
+
+
+def describe_flag(flag: Flag) -> str:
+    """A text flag's value and description, as Markdown."""
+    value = flag.value_text()
+    head = f"**--{flag.name}**" + (f" *{value}*" if value else "")
+    choices = f"\n\nOne of {', '.join(f'`{c}`' for c in flag.choices)}." if flag.choices else ""
+    return f"{head}\n\n{flag.doc}{choices}"
 
 
 class _Cursor:
@@ -92,7 +105,10 @@ def hover(ls: SpecServer, params: types.HoverParams) -> types.Hover | None:
         return None
     name, start, end = word
     directive = _SUPPRESSION.search(text)
-    if directive and directive.start(1) <= start and end <= directive.end(1):
+    flag = api.flags().get(name[2:]) if name.startswith("--") else None
+    if flag is not None:
+        body = describe_flag(flag)
+    elif directive and directive.start(1) <= start and end <= directive.end(1):
         rule = ls.rules.get(name.upper())
         if rule is None:
             return None
@@ -186,6 +202,9 @@ def completion(ls: SpecServer, params: types.CompletionParams) -> types.Completi
         items += [_item(p.name, prop, p.kind, describe(p)) for p in table.values()
                   if p.allowed and p.name not in names]
         items.append(_item("prompt", types.CompletionItemKind.Variable, "the prompt's name"))
+    elif place.where == "flag":
+        items += [_item(f.name, types.CompletionItemKind.Keyword, f.value_text() or None,
+                        describe_flag(f)) for f in api.flags().values()]
     elif place.where == "value" and place.key is not None:
         items += _values(table.get(place.key), place, c.syntax, val)
     return types.CompletionList(is_incomplete=False, items=items)

@@ -25,6 +25,7 @@ __all__ = [
     "bracket_problem",
     "name_lines",
     "names_read",
+    "never_blank",
     "outside_tags",
     "render",
     "renders",
@@ -140,6 +141,14 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
             else:
                 return None
     return tuple(parts)
+
+
+def never_blank(source: str) -> bool:
+    """Whether no render of `source` can be white space only, seen without rendering: a
+    template of literal text and bare `{{ name }}` outputs whose literal text is not blank
+    (PS306 then needs no renders, however many values its names take)."""
+    parts = _plain_parts(source)
+    return parts is not None and any(not is_name and piece.strip() for is_name, piece in parts)
 
 
 def _plain_render(source: str, ctx: dict[str, Any]) -> Any:
