@@ -430,6 +430,17 @@ async def test_flags_in_text_hover_and_complete(client: LanguageClient, project:
     assert {"mask_prompt", "mask_negative", "outpaint", "tiled_upscale_v2"} <= _labels(items)
 
 
+@pytest.mark.parametrize(("name", "text"), [
+    ("fm.pspec", 'tune 7\nprompt a {\n  text = """\n    a fox\n    --outp\n  """\n}\n'),
+    ("fm.pspec.yaml", "version: 1\ntune: 7\nprompts:\n  a:\n    text: |\n      a fox\n"
+                      "      --outp\n"),
+])
+async def test_flags_complete_in_multi_line_text(client: LanguageClient, project: Path,
+                                                 name: str, text: str) -> None:
+    items = await _complete(client, project / name, text, _at(text, "--outp", 6))
+    assert {"outpaint", "outpaint_width"} <= _labels(items)
+
+
 async def test_parameters_follow_the_profile(client: LanguageClient, project: Path) -> None:
     text = 'tune 7\nprompt a {\n  text = "x"\n  reso\n}\n'
     current = _labels(await _complete(client, project / "p.pspec", text,

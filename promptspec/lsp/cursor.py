@@ -64,16 +64,21 @@ def place_at(lines: list[str], line: int, character: int, syntax: str) -> Place:
     """The place at 0-based (`line`, `character`, in code points) of a spec's lines."""
     text = lines[line] if line < len(lines) else ""
     before = text[:character]
+    in_string = False
     if syntax == "yaml":
         owner, kind, block = _yaml_block(lines, line, before)
     else:
-        owner, kind, block = _dsl_block(lines, line)
+        owner, kind, block, in_string = _dsl_block(lines, line)
     tp = _template_prefix(before)
     if tp is not None:
         return Place("template", owner, kind, prefix=tp)
     fp = _flag_prefix(before)
-    if fp is not None and re.search(r"\btext\s*[=:]", text) and ('"' in before or
-                                                                  syntax == "yaml"):
+    # a flag is written inside a string: text, or a var whose value text reads
+    if syntax == "dsl":
+        quoted = in_string or before.count('"') % 2 == 1
+    else:
+        quoted = not before.lstrip().startswith("#")
+    if fp is not None and quoted:
         return Place("flag", owner, kind, prefix=fp)
     if syntax == "yaml":
         return _yaml_place(before, owner, kind, block)
@@ -83,8 +88,9 @@ def place_at(lines: list[str], line: int, character: int, syntax: str) -> Place:
 # -- DSL -----------------------------------------------------------------------------------
 
 
-def _dsl_block(lines: list[str], upto: int) -> tuple[str | None, str | None, str]:
-    """The enclosing (owner, owner kind, block) of line `upto`, by the braces before it."""
+def _dsl_block(lines: list[str], upto: int) -> tuple[str | None, str | None, str, bool]:
+    """The enclosing (owner, owner kind, block) of line `upto`, by the braces before it, and
+    whether the line starts inside a triple-quoted string."""
     stack: list[tuple[str, str | None]] = []  # (block, owner)
     in_block_string = False
     for text in lines[:upto]:
@@ -110,10 +116,10 @@ def _dsl_block(lines: list[str], upto: int) -> tuple[str | None, str | None, str
             elif ch == "}" and stack:
                 stack.pop()
     if not stack:
-        return None, None, "top"
+        return None, None, "top", in_block_string
     block, owner = stack[-1]
     kind = next((b for b, _ in reversed(stack) if b in ("preset", "prompt")), None)
-    return owner, kind, block
+    return owner, kind, block, in_block_string
 
 
 def _dsl_place(before: str, owner: str | None, kind: str | None, block: str) -> Place:
