@@ -16,6 +16,7 @@
     rules(api) / schema(api)              the rule catalogue, the YAML syntax's JSON Schema
     profile(api) / parameters(api)        the API profile in force, its parameter table
     flags()                               the flags `text` may carry
+    families()                            the model families `family` may name
     plan(paths, prompt, max_requests, api) -> Plan, what `run` would send
 
 `api` is the API profile (`current` or `reference`; None: `[tool.promptspec]`'s `api`).
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Diagnostic", "Overlay", "Request", "check_lock", "convert", "count", "diff", "discover",
-    "emulator", "expand", "fix", "fix_text", "flags", "format_file", "format_text",
+    "emulator", "expand", "families", "fix", "fix_text", "flags", "format_file", "format_text",
     "line_starts", "lint", "lock", "parameters", "plan", "prepared", "profile", "prompt_counts",
     "rules", "run", "schema", "selection", "serve", "spec_stem", "suppressions",
     "write_formatted", "write_text",
@@ -270,6 +271,13 @@ def flags() -> Mapping[str, Flag]:
     from promptspec.params.flags import flags_table
 
     return flags_table()
+
+
+def families() -> tuple[str, ...]:
+    """The model families the spec key `family` may name."""
+    from promptspec.params.flags import FAMILIES
+
+    return FAMILIES
 
 
 def plan(paths: Sequence[str], prompt: str | None, max_requests: int,

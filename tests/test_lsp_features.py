@@ -203,6 +203,10 @@ async def test_completion_inside_a_template(client: LanguageClient, project: Pat
      {"who", "w", "seed"}, {"sweep"}),
     ("t.pspec", 'tune 7\nprompt a {\n  text = "x"\n  face_correct = \n}\n',
      "face_correct = ", {"true", "false"}, {"seed"}),
+    ("t.pspec", 'tune 7\nprompt a {\n  text = "x"\n  family = \n}\n',
+     "family = ", {"flux", "sdxl", "gpt-image"}, {"seed"}),
+    ("t.pspec.yaml", "version: 1\ntune: 7\nprompts:\n  a:\n    text: x\n    family: \n",
+     "family: ", {"flux", "sdxl", "gpt-image"}, {"seed"}),
 ])
 async def test_completion_by_place(client: LanguageClient, project: Path, name: str,
                                    text: str, after: str, want: set[str],

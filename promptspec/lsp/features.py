@@ -205,6 +205,9 @@ def completion(ls: SpecServer, params: types.CompletionParams) -> types.Completi
     elif place.where == "flag":
         items += [_item(f.name, types.CompletionItemKind.Keyword, f.value_text() or None,
                         describe_flag(f)) for f in api.flags().values()]
+    elif place.where == "value" and place.key == "family":
+        items += [_item(f, val, "family", insert=f if place.quoted or c.syntax == "yaml"
+                        else f'"{f}"') for f in api.families()]
     elif place.where == "value" and place.key is not None:
         items += _values(table.get(place.key), place, c.syntax, val)
     return types.CompletionList(is_incomplete=False, items=items)
