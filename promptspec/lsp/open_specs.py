@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DEBOUNCE_SECONDS", "Linted", "OpenSpecs"]
 
-DEBOUNCE_SECONDS = 0.02
-"""The pause after a change before linting: edits typed faster than this lint once."""
+DEBOUNCE_SECONDS = 0.01
+"""The pause after a change before linting. Edits that arrive within it, or while a lint
+runs (they queue behind it), are linted once, after the last."""
 
 
 @dataclass(slots=True)
