@@ -1,14 +1,14 @@
 """The public Python API: the one surface the command line calls, and a Python user too.
 
     discover(paths)                       -> list[str]  the spec files under the paths
-    lint(paths, selection, api, overlay)  -> LintResult (findings with severities, sorted)
+    lint(paths, selection, api, cache, jobs, overlay) -> LintResult (findings, sorted)
+    fix(paths, selection, api, cache, jobs)  -> FixResult  (`lint --fix`: edits applied, re-linted)
     Overlay                               texts standing in for files on disk (an editor's)
     fix_text(path, overlay)               -> str, the overlay's text as `lint --fix` leaves it
     format_text(text, path)               -> str | None, `fmt`'s layout of a DSL text
     prompt_counts(resolution)             -> {prompt: (requests, images) | None}, not enumerated
     suppressions(text, path)              -> {line: codes | None}, `# promptspec: ignore[...]`
     line_starts(text, path)               -> [offset], lines as the file's parser counts them
-    fix(paths, selection, api)            -> FixResult  (`lint --fix`: edits applied, re-linted)
     expand(paths, prompt=None, api)       -> Iterator[Request] (raises SpecError on errors)
     count(paths, prompt=None, api)        -> list[(spec, prompt, n)], without enumerating
     format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
@@ -36,9 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
-from promptspec.lint.overlay import Overlay
 from promptspec.paths import spec_stem
-from promptspec.request import Request
 
 if TYPE_CHECKING:
     from promptspec.emulator import RunningEmulator
@@ -46,11 +44,13 @@ if TYPE_CHECKING:
     from promptspec.format.fmt import FileOutcome
     from promptspec.lint.engine import LintResult, Selection
     from promptspec.lint.fix import FixResult
+    from promptspec.lint.overlay import Overlay
     from promptspec.lint.request_counts import Counts
     from promptspec.lint.rules.registry import Rule
     from promptspec.load import FileReader
     from promptspec.params import Param
     from promptspec.params.flags import Flag
+    from promptspec.request import Request
     from promptspec.resolve import Resolution
     from promptspec.review.diff import Review
     from promptspec.review.lock import LockWritten
@@ -60,9 +60,21 @@ __all__ = [
     "Diagnostic", "Overlay", "Request", "check_lock", "convert", "count", "diff", "discover",
     "emulator", "expand", "families", "fix", "fix_text", "flags", "format_file", "format_text",
     "line_starts", "lint", "lock", "parameters", "plan", "prepared", "profile", "prompt_counts",
-    "rules", "run", "schema", "selection", "serve", "spec_stem", "suppressions",
+    "rules", "run", "schema", "selection", "serve", "spec_stem", "suppressions", "usable_cpus",
     "write_formatted", "write_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Request":  # loaded when asked for: `lint` needs no request ids
+        from promptspec.request import Request
+
+        return Request
+    if name == "Overlay":  # the language server's; the command line never asks for it
+        from promptspec.lint.overlay import Overlay
+
+        return Overlay
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def discover(paths: Sequence[str] = ()) -> list[str]:
@@ -80,19 +92,29 @@ def selection(select: str | None = None, ignore: str | None = None) -> Selection
 
 
 def lint(paths: Sequence[str], selection: Selection | None = None,
-         api: str | None = None, overlay: Overlay | None = None) -> LintResult:
+         api: str | None = None, *, cache: bool = False, jobs: int = 1,
+         overlay: Overlay | None = None) -> LintResult:
     """Every finding for the given spec files, severities and suppressions applied, sorted.
 
     `api`: the API profile (`current` or `reference`); else each file's configuration.
-    The overlay's texts stand in for the files on disk."""
+    `cache`: reuse and keep findings in the project's `.promptspec_cache/`; `jobs`: check
+    in up to that many processes (see `usable_cpus`). The findings are the same either way.
+    `overlay`: texts that stand in for the files on disk (an editor's), never cached."""
     from promptspec.lint.engine import lint_paths
 
     if overlay is None:
-        return lint_paths(paths, selection, api=api)
+        return lint_paths(paths, selection, api=api, cache=cache, jobs=jobs)
     parses = overlay.parses()
     result = lint_paths(paths, selection, reader=overlay, parses=parses, api=api)
     overlay.keep(parses)
     return result
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: the default of `lint --jobs`."""
+    from promptspec.lint.workers import usable_cpus as count
+
+    return count()
 
 
 def fix_text(path: str, overlay: Overlay) -> str:
@@ -153,11 +175,11 @@ def suppressions(text: str, path: str) -> Mapping[int, frozenset[str] | None]:
 
 
 def fix(paths: Sequence[str], selection: Selection | None = None,
-        api: str | None = None) -> FixResult:
+        api: str | None = None, *, cache: bool = False, jobs: int = 1) -> FixResult:
     """Apply the edits of fixable findings (atomically, file by file), then lint again."""
     from promptspec.lint.fix import fix_paths
 
-    return fix_paths(paths, selection, api=api)
+    return fix_paths(paths, selection, api=api, cache=cache, jobs=jobs)
 
 
 def prepared(paths: Sequence[str], prompt: str | None = None,

@@ -9,12 +9,12 @@ can name the other place.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecReadError
 from promptspec.load import DISK, FileReader, Parsed, load
-from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
+from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, record
 from promptspec.params import did_you_mean
 from promptspec.paths import inside, project_root
 
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Setting:
     """A value that reaches a prompt, and where it was set (`origin`, e.g. "preset base")."""
 
@@ -39,7 +39,7 @@ class Setting:
         return self.field.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AxisDef:
     """One axis of the expansion: a sweep axis (one member) or a zip (several members)."""
 
@@ -48,7 +48,7 @@ class AxisDef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolvedPrompt:
     spec: SpecFile
     prompt: Prompt
@@ -70,7 +70,7 @@ class ResolvedPrompt:
         return [m.name for a in self.axes for m in a.members]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolution:
     path: str
     root: str

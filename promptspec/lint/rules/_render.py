@@ -13,16 +13,13 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-import jinja2
-from jinja2 import nodes
-
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.params import STRIPPED_FIELDS
-from promptspec.templates import ENV, compile_template, template_info
+from promptspec.templates import compile_template, env, template_info
 
 __all__ = [
-    "JINJA_NAMES",
     "bracket_problem",
+    "jinja_names",
     "name_lines",
     "names_read",
     "never_blank",
@@ -36,17 +33,26 @@ RENDER_CAP = 1000
 _MISSING = object()
 _FAILED = object()
 _SCALARS = (str, int, bool, type(None))
-JINJA_NAMES = frozenset({*ENV.globals, "loop", "self", "varargs", "kwargs", "caller"})
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*\)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # jinja's newline_re
+
+
+@lru_cache(maxsize=1)
+def jinja_names() -> frozenset[str]:
+    """Names a template may read without defining them: jinja's globals and loop names."""
+    return frozenset({*env().globals, "loop", "self", "varargs", "kwargs", "caller"})
 
 
 @lru_cache(maxsize=4096)
 def name_lines(source: str) -> dict[str, int]:
     """The first line (1-based, of the template) where each read name appears."""
+    import jinja2
+    from jinja2 import nodes
+
     try:
-        ast = ENV.parse(source)
+        ast = env().parse(source)
     except jinja2.TemplateSyntaxError:
         return {}
     out: dict[str, int] = {}
@@ -127,10 +133,17 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
     The pieces come from jinja's own parse (white-space control, newline handling and
     the dropped trailing newline already applied), so joining them is jinja's render.
     """
+    if "{" not in source:  # plain text: jinja's lexer only makes its newlines "\n" and
+        lines = _NEWLINE.split(source)  # drops one at the end; no need to import it
+        if lines[-1] == "":
+            lines.pop()
+        return ((False, "\n".join(lines)),)
     if template_info(source).error is not None:
         return None
+    from jinja2 import nodes
+
     parts: list[tuple[bool, str]] = []
-    for node in ENV.parse(source).body:
+    for node in env().parse(source).body:
         if not isinstance(node, nodes.Output):
             return None
         for child in node.nodes:
