@@ -36,7 +36,7 @@ class SpecServer(LanguageServer):
         self.specs = OpenSpecs(self.publish)
         self.shut_down = False
         self._explained: dict[str, str] = {}
-        self.rules = {r.code: r for r in api.rules()}
+        self.rules = {r.code.value: r for r in api.rules()}  # looked up by what a user writes
 
     def lines(self, path: str, text: str) -> Lines:
         return Lines(text, self.workspace.position_codec, path)
