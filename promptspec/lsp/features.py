@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -173,43 +173,77 @@ def template_names(res: Resolution | None, place: Place) -> dict[str, Field | No
     return out
 
 
+_K = types.CompletionItemKind
+_Items = list[types.CompletionItem]
+
+
+class _Asked(NamedTuple):
+    """A completion request: the cursor, its place, the parameters, the last good model."""
+
+    c: _Cursor
+    place: Place
+    table: Mapping[str, Param]
+    res: Resolution | None
+
+
+def _parameters(table: Mapping[str, Param], taken: Mapping[str, object] | None = None) -> _Items:
+    return [_item(p.name, _K.Property, p.kind, describe(p)) for p in table.values()
+            if p.allowed and (taken is None or p.name not in taken)]
+
+
+def _in_body(a: _Asked) -> _Items:
+    """A preset's or prompt's body: parameters, and the spec's own keys."""
+    keys = [*SPEC_KEYS, "extends"] if a.c.syntax == "yaml" else list(SPEC_KEYS)
+    return _parameters(a.table) + [_item(k, _K.Keyword) for k in keys if k not in a.table]
+
+
+def _in_axes(a: _Asked) -> _Items:
+    """A sweep or zip: parameters, and the vars a template reads."""
+    names = template_names(a.res, a.place)
+    return _parameters(a.table) + [_item(n, _K.Variable) for n in names if n not in a.table]
+
+
+def _at_top(a: _Asked) -> _Items:
+    return [_item(k, _K.Keyword) for k in TOP_KEYS[a.c.syntax]]
+
+
+def _in_extends(a: _Asked) -> _Items:
+    return [_item(n, _K.Class) for n in preset_names(a.res) if n != a.place.owner]
+
+
+def _in_template(a: _Asked) -> _Items:
+    names = template_names(a.res, a.place)
+    return [*(_item(n, _K.Variable) for n in names), *_parameters(a.table, names),
+            _item("prompt", _K.Variable, "the prompt's name")]
+
+
+def _in_flag(a: _Asked) -> _Items:
+    return [_item(f.name, _K.Keyword, f.value_text() or None, describe_flag(f))
+            for f in api.flags().values()]
+
+
+def _in_value(a: _Asked) -> _Items:
+    if a.place.key == "family":
+        return [_item(f, _K.Value, "family", insert=f if a.place.quoted or a.c.syntax == "yaml"
+                      else f'"{f}"') for f in api.families()]
+    if a.place.key is None:
+        return []
+    return _values(a.table.get(a.place.key), a.place, a.c.syntax, _K.Value)
+
+
+_COMPLETE_AT = {"body": _in_body, "axes": _in_axes, "top": _at_top, "extends": _in_extends,
+                "template": _in_template, "flag": _in_flag, "value": _in_value}
+"""What completion offers at each kind of place."""
+
+
 def completion(ls: SpecServer, params: types.CompletionParams) -> types.CompletionList:
     c = _cursor(ls, params.text_document.uri, params.position)
-    items: list[types.CompletionItem] = []
     if c is None:
-        return types.CompletionList(is_incomplete=False, items=items)
+        return types.CompletionList(is_incomplete=False, items=[])
     place = place_at(c.lines, c.line, c.char, c.syntax)
-    table = parameter_table(c.path)
-    res = ls.specs.good.get(c.uri)
-    prop, kw, val = (types.CompletionItemKind.Property, types.CompletionItemKind.Keyword,
-                     types.CompletionItemKind.Value)
-    if place.where in ("body", "axes"):
-        items += [_item(p.name, prop, p.kind, describe(p)) for p in table.values() if p.allowed]
-        if place.where == "body":
-            keys = [*SPEC_KEYS, "extends"] if c.syntax == "yaml" else list(SPEC_KEYS)
-            items += [_item(k, kw) for k in keys if k not in table]
-        else:
-            items += [_item(n, types.CompletionItemKind.Variable)
-                      for n in template_names(res, place) if n not in table]
-    elif place.where == "top":
-        items += [_item(k, kw) for k in TOP_KEYS[c.syntax]]
-    elif place.where == "extends":
-        items += [_item(n, types.CompletionItemKind.Class) for n in preset_names(res)
-                  if n != place.owner]
-    elif place.where == "template":
-        names = template_names(res, place)
-        items += [_item(n, types.CompletionItemKind.Variable) for n in names]
-        items += [_item(p.name, prop, p.kind, describe(p)) for p in table.values()
-                  if p.allowed and p.name not in names]
-        items.append(_item("prompt", types.CompletionItemKind.Variable, "the prompt's name"))
-    elif place.where == "flag":
-        items += [_item(f.name, types.CompletionItemKind.Keyword, f.value_text() or None,
-                        describe_flag(f)) for f in api.flags().values()]
-    elif place.where == "value" and place.key == "family":
-        items += [_item(f, val, "family", insert=f if place.quoted or c.syntax == "yaml"
-                        else f'"{f}"') for f in api.families()]
-    elif place.where == "value" and place.key is not None:
-        items += _values(table.get(place.key), place, c.syntax, val)
+    complete = _COMPLETE_AT.get(place.where)
+    items = [] if complete is None else complete(
+        _Asked(c, place, parameter_table(c.path), ls.specs.good.get(c.uri)))
     return types.CompletionList(is_incomplete=False, items=items)
 
 
