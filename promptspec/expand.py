@@ -23,7 +23,7 @@ from promptspec.params import PARAMS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
 from promptspec.request import Request
 from promptspec.resolve import ResolvedPrompt
-from promptspec.templates import compile_template, template_info
+from promptspec.templates import TemplateBoundError, render_template, template_info
 
 __all__ = ["PreparedPrompt", "expand_prompt", "prepare"]
 
@@ -97,6 +97,23 @@ def _file_param(rp: ResolvedPrompt, ref: FileRef, root: str) -> tuple[dict[str, 
         raise _fail(ref, f"cannot read file {ref.path!r}: {err.strerror or err}") from None
 
 
+def _why(name: str, err: Exception) -> str:
+    """A render failure as one line: PS301 for a template that reaches past a bound."""
+    if isinstance(err, TemplateBoundError):
+        return f"PS301 {name}: {err}"
+    return f"{name}: {err}"
+
+
+def _typed_key(value: Any) -> Any:
+    """A cache key that tells apart values that are equal but render differently."""
+    t = type(value)
+    if t is str or t is int:
+        return value if t is str else (t, value)
+    if t is float:
+        return (t, repr(value))
+    return (t, value)
+
+
 def _typed(name: str, value: Any) -> Any:
     p = PARAMS.get(name)
     return coerce(p, value) if p is not None else value
@@ -160,9 +177,9 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
             templates.append((name, source, tuple(sorted(reads))))
             continue
         try:  # reads no axis: render once
-            rendered = compile_template(source).render({**base_ctx, **base_params})
+            rendered = render_template(source, {**base_ctx, **base_params})
         except Exception as err:
-            raise SpecError(f"{rp.params[name].field.value.span}: {name}: {err}") from None
+            raise SpecError(f"{rp.params[name].field.value.span}: {_why(name, err)}") from None
         base_params[name] = rendered.strip() if name in _STRIPPED else rendered
     return PreparedPrompt(rp, spec_label, tune_id, base_params, base_ctx, files,
                           tuple(slots), tuple(axes), tuple(templates), root)
@@ -206,16 +223,18 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
                 else:
                     params[slot.name] = value
         for (name, source, reads), cache in zip(pp.templates, caches, strict=True):
-            key = tuple(point[a] if len(slots[a]) == 1 else point[a][m] for a, m in reads)
+            # typed: 1, 1.0 and True are equal keys but render apart
+            key = tuple(_typed_key(point[a] if len(slots[a]) == 1 else point[a][m])
+                        for a, m in reads)
             rendered = cache.get(key)
             if rendered is None:
                 if ctx is None:
                     ctx = {**base_ctx, **params, **coords}
                 try:
-                    rendered = compile_template(source).render(ctx)
+                    rendered = render_template(source, ctx)
                 except Exception as err:
-                    raise SpecError(f"{rp.params[name].field.value.span}: {name} at point "
-                                    f"{index} ({coords}): {err}") from None
+                    raise SpecError(f"{rp.params[name].field.value.span}: "
+                                    f"{_why(name, err)} at point {index} ({coords})") from None
                 if name in _STRIPPED:
                     rendered = rendered.strip()
                 if len(cache) >= _RENDER_CACHE_LIMIT:

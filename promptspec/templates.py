@@ -1,21 +1,34 @@
-"""Templates: one sandboxed jinja2 environment, compiled once per template text.
+"""Templates: one bounded, sandboxed jinja2 environment, compiled once per template text.
 
-`text`, `negative_prompt` and `callback` render per sweep point in
-`ImmutableSandboxedEnvironment` with `StrictUndefined` and no autoescape.
+`text`, `negative_prompt` and `callback` render per sweep point in the sandbox of
+`promptspec.template_sandbox` (`ImmutableSandboxedEnvironment`, `StrictUndefined`, no
+autoescape, no randomness, bounded). A template that nests more than 100 levels is refused
+before jinja's recursive parser sees it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-__all__ = ["ENV", "TemplateInfo", "compile_template", "template_info"]
+from promptspec.template_sandbox import (
+    MAX_DEPTH,
+    BoundedEnvironment,
+    TemplateBoundError,
+    render_bounded,
+)
 
-ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+__all__ = ["ENV", "TemplateBoundError", "TemplateInfo", "compile_template", "parse_template",
+           "render_template", "template_info"]
+
+ENV = BoundedEnvironment()
+
+_OPEN = frozenset({"lparen", "lbracket", "lbrace"})
+_CLOSE = frozenset({"rparen", "rbracket", "rbrace"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +62,108 @@ def _private_access(ast: nodes.Template) -> tuple[tuple[int, str], ...]:
     return tuple(found)
 
 
+def _too_deep_tokens(source: str) -> int | None:
+    """The line where brackets inside tags nest past MAX_DEPTH (lexed, not parsed)."""
+    depth = 0
+    for lineno, kind, _ in ENV.lex(source):
+        if kind in _OPEN:
+            depth += 1
+            if depth > MAX_DEPTH:
+                return lineno
+        elif kind in _CLOSE:
+            depth = max(0, depth - 1)
+    return None
+
+
+def _too_deep_tree(ast: nodes.Node) -> int | None:
+    """The line where the parsed template nests past MAX_DEPTH levels (walked without
+    recursion, so that jinja's recursive compiler never meets such a tree)."""
+    stack: list[tuple[nodes.Node, int]] = [(ast, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return getattr(node, "lineno", 1) or 1
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return None
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+def _parse(source: str) -> nodes.Template:
+    try:
+        line = _too_deep_tokens(source)
+    except jinja2.TemplateSyntaxError:
+        line = None  # the parse below reports it
+    except ValueError as err:  # an int literal past Python's digit limit
+        raise _Refused(f"the template holds a number too long to read: {err}", 1) from None
+    if line is not None:
+        raise _Refused(f"the template nests more than {MAX_DEPTH} levels", line)
+    try:
+        ast = ENV.parse(source)
+    except RecursionError:
+        raise _Refused(f"the template nests more than {MAX_DEPTH} levels", 1) from None
+    except ValueError as err:  # an int literal past Python's digit limit
+        raise _Refused(f"the template holds a number too long to read: {err}", 1) from None
+    line = _too_deep_tree(ast)
+    if line is not None:
+        raise _Refused(f"the template nests more than {MAX_DEPTH} levels", line)
+    return ast
+
+
 @lru_cache(maxsize=4096)
 def template_info(source: str) -> TemplateInfo:
     """Parse once: the undeclared names, whether it is plain text, or its syntax error."""
     if "{" not in source:
         return TemplateInfo(source, frozenset(), True)
     try:
-        ast = ENV.parse(source)
+        ast = _parse(source)
     except jinja2.TemplateSyntaxError as err:
         return TemplateInfo(source, frozenset(), False, err.message or str(err), err.lineno or 1)
+    except _Refused as err:
+        return TemplateInfo(source, frozenset(), False, err.message, err.line)
+    try:
+        _compiled(ast)
+    except jinja2.TemplateSyntaxError as err:  # an unknown filter or test
+        return TemplateInfo(source, frozenset(), False, err.message or str(err), err.lineno or 1)
+    except RecursionError:
+        return TemplateInfo(source, frozenset(), False,
+                            f"the template nests more than {MAX_DEPTH} levels", 1)
     names = frozenset(meta.find_undeclared_variables(ast))
     constant = all(isinstance(n, nodes.Output) and all(
         isinstance(c, nodes.TemplateData) for c in n.nodes) for n in ast.body)
     return TemplateInfo(source, names, constant, private=_private_access(ast))
 
 
+def parse_template(source: str) -> nodes.Template | None:
+    """jinja's tree of a template that compiles, else None."""
+    if template_info(source).error is not None:
+        return None
+    return _parsed(source)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(source: str) -> nodes.Template:
+    return ENV.parse(source)
+
+
+def _compiled(ast: nodes.Template) -> jinja2.Template:
+    return ENV.from_string(ast)  # type: ignore[arg-type]
+
+
 @lru_cache(maxsize=4096)
 def compile_template(source: str) -> jinja2.Template:
+    """The compiled template (the caller has checked `template_info(source).error`)."""
+    info = template_info(source)
+    if info.error is not None:
+        raise TemplateBoundError(info.error)
     return ENV.from_string(source)
+
+
+def render_template(source: str, context: dict[str, Any]) -> str:
+    """`source` rendered with `context` in the bounded sandbox; TemplateBoundError past a
+    bound, jinja's own errors otherwise."""
+    return render_bounded(compile_template(source), context)

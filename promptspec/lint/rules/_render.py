@@ -17,27 +17,40 @@ import jinja2
 from jinja2 import nodes
 
 from promptspec.lint.rules._value_sets import PromptView
-from promptspec.templates import ENV, compile_template, template_info
+from promptspec.templates import ENV, TemplateBoundError, parse_template, render_template, template_info
 
 __all__ = [
     "JINJA_NAMES",
+    "Failed",
     "bracket_problem",
     "first_blank",
+    "first_failure",
     "name_lines",
     "names_read",
     "outside_tags",
     "render",
+    "render_or_failure",
     "renders",
     "weight_line",
 ]
 
 RENDER_CAP = 1000
 _MISSING = object()
-_FAILED = object()
+
+
+class Failed:
+    """A render that failed, and why (jinja's message, or the sandbox bound it reached)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
 _SCALARS = (str, int, bool, type(None))
 JINJA_NAMES = frozenset({*ENV.globals, "loop", "self", "varargs", "kwargs", "caller"})
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
-_WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*\)")
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*\)")
+_BLANK = re.compile(r"[^\n]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRIPPED = frozenset({"text", "negative_prompt"})
 
@@ -45,9 +58,8 @@ _STRIPPED = frozenset({"text", "negative_prompt"})
 @lru_cache(maxsize=4096)
 def name_lines(source: str) -> dict[str, int]:
     """The first line (1-based, of the template) where each read name appears."""
-    try:
-        ast = ENV.parse(source)
-    except jinja2.TemplateSyntaxError:
+    ast = parse_template(source)
+    if ast is None:
         return {}
     out: dict[str, int] = {}
     for node in ast.find_all(nodes.Name):
@@ -63,14 +75,37 @@ def names_read(source: str) -> frozenset[str]:
     if info.error is None:
         return info.names
     found: set[str] = set()
-    for m in _TAG.finditer(source):
-        found.update(_IDENT.findall(m.group(0)))
+    for start, end in tags(source):
+        found.update(_IDENT.findall(source, start, end))
     return frozenset(found)
+
+
+def tags(source: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `{{ }}`, `{% %}`, `{# #}` tag, leftmost first, each ending at
+    its first closer (as a lazy regular expression would), found in linear time: an opener
+    whose closer never comes again is passed over at once."""
+    last = {closer: source.rfind(closer) for closer in _CLOSERS.values()}
+    i = source.find("{")
+    while i >= 0:
+        closer = _CLOSERS.get(source[i:i + 2])
+        if closer is not None and last[closer] >= i + 2:
+            end = source.find(closer, i + 2) + 2
+            yield i, end
+            i = source.find("{", end)
+        else:
+            i = source.find("{", i + 1)
 
 
 def outside_tags(source: str) -> str:
     """The text with jinja's own `{{ }}`, `{% %}`, `{# #}` blanked (line breaks kept)."""
-    return _TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+    out: list[str] = []
+    done = 0
+    for start, end in tags(source):
+        out.append(source[done:start])
+        out.append(_BLANK.sub(" ", source[start:end]))
+        done = end
+    out.append(source[done:])
+    return "".join(out)
 
 
 @lru_cache(maxsize=4096)
@@ -127,10 +162,11 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
     The pieces come from jinja's own parse (white-space control, newline handling and
     the dropped trailing newline already applied), so joining them is jinja's render.
     """
-    if template_info(source).error is not None:
+    ast = parse_template(source)
+    if ast is None:
         return None
     parts: list[tuple[bool, str]] = []
-    for node in ENV.parse(source).body:
+    for node in ast.body:
         if not isinstance(node, nodes.Output):
             return None
         for child in node.nodes:
@@ -163,6 +199,13 @@ def _plain_render(source: str, ctx: dict[str, Any]) -> Any:
 
 def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None:
     """`source` rendered with `ctx` (None when it fails), once per values of the names it reads.
+    """
+    found = render_or_failure(memo, source, ctx)
+    return None if isinstance(found, Failed) else found
+
+
+def render_or_failure(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | Failed:
+    """`source` rendered with `ctx`, or why it fails, once per values of the names it reads.
 
     A template's output depends only on the context names it reads, so renders are keyed
     by the template and those values; `memo` is shared by the prompts of one file.
@@ -178,19 +221,42 @@ def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None
     found = memo.get(key, _MISSING) if key is not None else _MISSING
     if found is _MISSING:
         try:
-            found = compile_template(source).render(ctx)
-        except Exception:
-            found = _FAILED
+            found = render_template(source, ctx)
+        except Exception as err:
+            found = Failed(_why(err))
         if key is not None:
             memo[key] = found
-    return None if found is _FAILED else str(found)
+    return found if isinstance(found, Failed) else str(found)
+
+
+def _why(err: Exception) -> str:
+    if isinstance(err, jinja2.TemplateError | TemplateBoundError):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
 
 
 def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(rendered text, the axis values used) over the axes the template reads, bounded.
 
-    Stops at the first render that fails: undefined names are PS302's concern.
+    Stops at the first render that fails: `first_failure` reports it.
     """
+    for out, coords in _attempts(view, field, source):
+        if isinstance(out, Failed):
+            return
+        yield out, coords
+
+
+def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[str, Any]] | None:
+    """(why, the axis values used) of the first render that fails, over the same points as
+    `renders`; None when every one succeeds."""
+    for out, coords in _attempts(view, field, source):
+        if isinstance(out, Failed):
+            return out.message, coords
+    return None
+
+
+def _attempts(view: PromptView, field: str, source: str
+              ) -> Iterator[tuple[str | Failed, dict[str, Any]]]:
     info = template_info(source)
     if info.error is not None or info.private:
         return
@@ -210,8 +276,9 @@ def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, di
         coords: dict[str, Any] = {}
         for part in combo:
             coords.update(part)
-        text = render(memo, source, {**base, **coords})
-        if text is None:
+        text = render_or_failure(memo, source, {**base, **coords})
+        if isinstance(text, Failed):
+            yield text, coords
             return
         yield (text.strip() if field in _STRIPPED else text), coords
 

@@ -14,6 +14,7 @@ from promptspec.lint.rules._render import (
     JINJA_NAMES,
     bracket_problem,
     first_blank,
+    first_failure,
     name_lines,
     names_read,
     renders,
@@ -175,6 +176,12 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                                 f"prompt {rp.name!r} sets it{hint}",
                        _span(ctx, view, lit, name_lines(src).get(n, 1), s), rp.name)
         if missing:
+            continue
+        failed = first_failure(view, name, src) if "{" in src else None
+        if failed is not None:
+            at = f" at {failed[1]}" if failed[1] else ""
+            ctx.report("PS301", f"{name}: the template fails to render{at}: {failed[0]}",
+                       _span(ctx, view, lit, 1, s), rp.name)
             continue
         if name == "text":
             weighted = weight_line(src)
