@@ -8,6 +8,7 @@ in expansion and the emulator's validation all read this table.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -235,6 +236,8 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
         return ("PS104", f"{p.name} {value!r} is not one of: {choices}{hint}")
     # numeric bounds; a positive width that is not a multiple of 8 is PS105 (fixable), not PS103
     assert isinstance(value, int | float)
+    if isinstance(value, float) and not math.isfinite(value):
+        return non_finite(p.name, value)
     if p.multiple_of and isinstance(value, int) and value > 0 and value % p.multiple_of:
         near = nearest_multiple(value, p.multiple_of)
         return ("PS105", f"{p.name} {value} is not a multiple of {p.multiple_of} "
@@ -246,6 +249,13 @@ def check_value(p: Param, value: object) -> tuple[str, str] | None:
                              f"(at least {_num(p.minimum)})")
         return ("PS103", f"{p.name} {_num(float(value))} is out of range {p.range_text()}")
     return None
+
+
+def non_finite(name: str, value: float) -> tuple[str, str]:
+    """NaN is PS102 (not a number), an infinity PS103 (out of every range)."""
+    if value != value:
+        return ("PS102", f"{name} is NaN, which is not a number")
+    return ("PS103", f"{name} {value} is out of range (not a finite number)")
 
 
 def nearest_multiple(value: int, of: int) -> int:

@@ -98,8 +98,8 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
         if _int(left) and _int(right):
             if left.bit_length() + right.bit_length() > _MAX_BITS + 1:
                 raise TemplateBoundError(f"a product has more than {MAX_DIGITS:,} digits")
-        elif _int(right) and right * _size(left) > MAX_OUTPUT or \
-                _int(left) and left * _size(right) > MAX_OUTPUT:
+        elif (_int(right) and right * _size(left) > MAX_OUTPUT) or \
+                (_int(left) and left * _size(right) > MAX_OUTPUT):
             raise TemplateBoundError(f"a repeated value is longer than {MAX_OUTPUT:,}")
     elif operator == "+" and _size(left) + _size(right) > MAX_OUTPUT:
         raise TemplateBoundError(f"a joined value is longer than {MAX_OUTPUT:,}")
@@ -177,7 +177,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             raise TemplateBoundError(f"a joined value is longer than {MAX_OUTPUT:,}")
         return out
 
-    def call(__self, __context: jinja2.runtime.Context, __obj: Any,  # noqa: N805
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any,
              *args: Any, **kwargs: Any) -> Any:
         budget = _step()
         if isinstance(getattr(__obj, "__self__", None), str):

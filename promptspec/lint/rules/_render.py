@@ -17,7 +17,13 @@ import jinja2
 from jinja2 import nodes
 
 from promptspec.lint.rules._value_sets import PromptView
-from promptspec.templates import ENV, TemplateBoundError, parse_template, render_template, template_info
+from promptspec.templates import (
+    ENV,
+    TemplateBoundError,
+    parse_template,
+    render_template,
+    template_info,
+)
 
 __all__ = [
     "JINJA_NAMES",
