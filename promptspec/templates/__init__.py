@@ -1,7 +1,7 @@
 """Templates: one bounded, sandboxed jinja2 environment, compiled once per template text.
 
 `text`, `negative_prompt` and `callback` render per sweep point in the sandbox of
-`promptspec.template_sandbox` (`ImmutableSandboxedEnvironment`, `StrictUndefined`, no
+`promptspec.templates.sandbox` (`ImmutableSandboxedEnvironment`, `StrictUndefined`, no
 autoescape, no randomness, bounded). A template that nests more than 100 levels is refused
 before jinja's recursive parser sees it.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 
-from promptspec.template_sandbox import (
+from promptspec.templates.sandbox import (
     MAX_DEPTH,
     BoundedEnvironment,
     TemplateBoundError,
@@ -151,7 +151,7 @@ def _parsed(source: str) -> nodes.Template:
 
 
 def _compiled(ast: nodes.Template) -> jinja2.Template:
-    return ENV.from_string(ast)  # type: ignore[arg-type]
+    return ENV.from_string(ast)
 
 
 @lru_cache(maxsize=4096)
