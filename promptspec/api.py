@@ -152,11 +152,13 @@ def schema() -> dict[str, object]:
     return build_schema()
 
 
-def plan(paths: Sequence[str], prompt: str | None, max_requests: int) -> Plan:
-    """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`)."""
-    from promptspec.runner.plan import make_plan
+def plan(paths: Sequence[str], prompt: str | None, max_requests: int,
+         collect: bool = True) -> Plan:
+    """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`);
+    the requests themselves only when `collect` and within `max_requests`."""
+    from promptspec.runner.plan import plan_prompts
 
-    return make_plan(expand(paths, prompt), max_requests)
+    return plan_prompts(prepared(paths, prompt), max_requests, collect)
 
 
 def run(plan: Plan, **options: Any) -> int:

@@ -155,7 +155,7 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
         if axis.is_zip:
             if len({len(c) for c in columns}) > 1:
                 raise SpecError(f"{axis.span}: zip members have different lengths")
-            axes.append(list(zip(*columns, strict=True)))
+            axes.append(_Zipped(columns))
         else:
             axes.append(columns[0])
 
@@ -185,6 +185,48 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
                           tuple(slots), tuple(axes), tuple(templates), root)
 
 
+_EAGER_AXIS = 100_000
+"""Axes up to this long go to `itertools.product`, which copies each one whole."""
+
+
+class _Zipped(Sequence[tuple[Any, ...]]):
+    """A `zip` axis: its members' values in lock-step, without building the pairs."""
+
+    def __init__(self, columns: list[Sequence[Any]]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return tuple(c[i] for c in self.columns)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return zip(*self.columns, strict=True)
+
+
+def _product(axes: Sequence[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
+    """The cartesian product, last axis fastest; a long axis is walked, never copied, so
+    the first points of a sweep of any size come at once."""
+    if all(len(a) <= _EAGER_AXIS for a in axes):
+        return itertools.product(*axes)
+    return _walk(axes, 0)
+
+
+def _walk(axes: Sequence[Sequence[Any]], at: int) -> Iterator[tuple[Any, ...]]:
+    if at == len(axes):
+        yield ()
+        return
+    if all(len(a) <= _EAGER_AXIS for a in axes[at:]):
+        yield from itertools.product(*axes[at:])
+        return
+    for value in axes[at]:
+        for rest in _walk(axes, at + 1):
+            yield (value, *rest)
+
+
 def _point_values(slots: tuple[tuple[_Slot, ...], ...], point: tuple[Any, ...]
                   ) -> Iterator[tuple[_Slot, Any]]:
     for axis_slots, value in zip(slots, point, strict=True):
@@ -203,7 +245,7 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
     slots = pp.slots
     sha = _sha256
     dumps = _dumps
-    for index, point in enumerate(itertools.product(*pp.axes)):
+    for index, point in enumerate(_product(pp.axes)):
         params = dict(base_params)
         coords: dict[str, Any] = {}
         tune_id = pp.tune_id

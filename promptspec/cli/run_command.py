@@ -7,6 +7,7 @@ API key, an unreachable server at start, a refused key.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -33,16 +34,26 @@ def default_out_dir(spec: str) -> Path:
 
 
 def _env_float(name: str, default: float) -> float:
+    """A finite, positive number of seconds from the environment (else one line, exit 2)."""
     raw = os.environ.get(name)
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a number") from None
-    if value < 0:
-        raise UsageError(f"{name} must not be negative")
+        raise UsageError(f"{name}={raw[:40]!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(f"{name} must be a finite positive number of seconds, not {raw[:40]!r}")
     return value
+
+
+def _checked_key(key: str) -> str:
+    """The key, refused (without showing it) if it holds a control character or line break."""
+    key = key.strip()
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029" for c in key):
+        raise RunError(f"{KEY_VARIABLE} holds a control character or a line break; "
+                       "refusing to send it (the key is not shown)")
+    return key
 
 
 @click.command("run")
@@ -72,12 +83,14 @@ def run(
     from promptspec.config import load_config
 
     config = load_config(specs[0])
-    key = os.environ.get(KEY_VARIABLE, "")
+    backoff_base = _env_float("PROMPTSPEC_BACKOFF_BASE", 0.5)
+    poll_start = _env_float("PROMPTSPEC_POLL_START", 0.5)
+    key = "" if mock else _checked_key(os.environ.get(KEY_VARIABLE, ""))
     if not (mock or dry_run or key.strip()):
         raise RunError(f"{KEY_VARIABLE} is not set: export your Astria API key "
                        "(or use --mock to run against the built-in emulator)")
     limit = max_requests or config.max_requests
-    plan = api.plan(list(specs), prompt, limit)
+    plan = api.plan(list(specs), prompt, limit, collect=not dry_run)
     for line in plan.lines():
         click.echo(line, err=True)
     if plan.too_many:
@@ -95,11 +108,11 @@ def run(
     options: dict[str, Any] = {
         "out_dir": Path(out) if out else default_out_dir(specs[0]),
         "base_url": choose_base_url(base_url, config.base_url),
-        "key": key.strip(),
+        "key": key,
         "rate": rate,
         "wait": not no_wait,
-        "backoff_base": _env_float("PROMPTSPEC_BACKOFF_BASE", 0.5),
-        "poll_start": _env_float("PROMPTSPEC_POLL_START", 0.5),
+        "backoff_base": backoff_base,
+        "poll_start": poll_start,
     }
     if concurrency:
         options["concurrency"] = concurrency
