@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from promptspec.axes import AxisError, NumRange, axis_values, random_range
+from promptspec.axes import MAX_RANDOM_VALUES, AxisError, NumRange, axis_values, random_range
 from promptspec.model import Field, FileRef, RandomValue
 from promptspec.params import PARAMS, coerce
 
@@ -62,9 +62,8 @@ def lint_axis_values(f: Field, prompt: str) -> AxisSet | AxisError:
         valid = isinstance(seed, int) and not isinstance(seed, bool) and not isinstance(n, bool)
         if valid and isinstance(n, int) and n > RANDOM_INLINE_LIMIT:
             lo, hi = random_range(p)
-            if n > hi - lo + 1:
-                return AxisError("PS407", f"random({n}) asks for more distinct values than "
-                                          f"{lo}..{hi} holds", v.n.span)
+            if n > hi - lo + 1 or n > MAX_RANDOM_VALUES:
+                return axis_values(v, p, prompt, f.name)  # its AxisError, drawing nothing
             return RandomInts(n, lo, hi)
     return axis_values(v, p, prompt, f.name)
 
