@@ -95,7 +95,7 @@ def test_non_finite_numbers_are_refused(tmp_path: Path, yaml_value: str, code_: 
     code, out, _ = _cli("lint", str(spec))
     assert code == 1
     assert out.count(f" {code_} ") == 3 and words in out
-    code, out, err = _cli("expand", str(spec))
+    code, out, _ = _cli("expand", str(spec))
     assert code == 1 and "NaN" not in out and "Infinity" not in out
 
 

@@ -100,7 +100,8 @@ def convert_text(text: str, path: str, to: Syntax) -> str:
     """The spec `text` (read from `path`) in syntax `to`. Raises SpecError when it cannot."""
     source, _, _ = split_layout(text)
     parsed = parse_source(source, path)
-    bad = [d for d in parsed.diagnostics if d.code == "PS001"]
+    # a wrong shape (PS007: a merge key, a second document, an unknown key) would be dropped
+    bad = [d for d in parsed.diagnostics if d.code in ("PS001", "PS007")]
     if bad or parsed.spec is None:
         raise SpecError(str(bad[0]) if bad else f"{path}: the file does not parse")
     spec = parsed.spec
