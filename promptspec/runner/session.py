@@ -58,7 +58,7 @@ def execute(plan: Plan, options: RunOptions, stream: TextIO | None = None) -> in
     with hold_out(out_dir):
         try:
             return _execute(plan, options, stream, files)
-        except (OSError, sqlite3.Error) as err:
+        except (OSError, sqlite3.OperationalError) as err:  # full, read-only, I/O error
             raise storage_problem(out_dir, err) from None
 
 
