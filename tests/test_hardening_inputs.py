@@ -102,7 +102,8 @@ def test_ignore_patterns_follow_git(project: Path) -> None:
 def test_a_deep_preset_chain_and_a_long_import_chain(project: Path) -> None:
     lines = ["tune 1"]
     for i in range(3000):
-        lines.append(f"preset p{i}" + (f" : p{i - 1}" if i else "") + f" {{\n  steps = {i % 50}\n}}")
+        parent = f" : p{i - 1}" if i else ""
+        lines.append(f"preset p{i}{parent} {{\n  steps = {i % 50}\n}}")
     lines.append('prompt a : p2999 {\n  text = "x"\n}')
     (project / "chain.pspec").write_text("\n".join(lines) + "\n")
     code, out, _ = _cli("expand", "chain.pspec")
