@@ -267,7 +267,7 @@ def _ids(path: Path) -> list[str]:
 
 def _check(path: Path) -> Iterator[str]:
     """Every command on one file; yields what it found, for the statistics."""
-    code, out, _ = _cli("lint", str(path))
+    code, _, _ = _cli("lint", str(path))
     assert code in (0, 1, 2)
     for args in (["lint", "--format", "json"], ["expand", "--count"], ["run", "--dry-run"]):
         assert _cli(*args, str(path))[0] in (0, 1, 2)
@@ -286,7 +286,7 @@ def _check(path: Path) -> Iterator[str]:
         assert path.read_text(encoding="utf-8") == once
         assert _ids(path) == ids
     other = path.with_name("converted" + (".pspec.yaml" if path.suffix == ".pspec" else ".pspec"))
-    code, out, err = _cli("convert", str(path), "--to", "yaml" if path.suffix == ".pspec"
+    code, _, err = _cli("convert", str(path), "--to", "yaml" if path.suffix == ".pspec"
                           else "dsl", "-o", str(other))
     assert code == 0, err
     assert _ids(other) == ids
