@@ -196,3 +196,18 @@ def test_the_emulator_answers_hostile_input_with_a_clean_4xx(emu: RunningEmulato
     for r in answers:
         assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
         assert "Traceback" not in r.text
+
+
+def test_a_long_one_line_string_costs_memory_linear_in_its_size(tmp_path: Path) -> None:
+    spec = tmp_path / "long.pspec"
+    spec.write_text('tune 1\nprompt a {\n  text = "' + "ab (cd) " * 500_000 + '"\n}\n')
+    probe = ("import resource, sys\nfrom promptspec import api\n"
+             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "result = api.lint([sys.argv[1]])\n"
+             "assert not result.diagnostics, result.diagnostics\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(spec)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    grown_kb = int(done.stdout)
+    assert grown_kb * 1024 < 40 * 4_000_000  # under 40 bytes a character (it was ~185)

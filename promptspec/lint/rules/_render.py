@@ -57,6 +57,7 @@ JINJA_NAMES = frozenset({*ENV.globals, "loop", "self", "varargs", "kwargs", "cal
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*\)")
 _BLANK = re.compile(r"[^\n]")
+_BRACKET = re.compile(r"[()\[\]]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRIPPED = frozenset({"text", "negative_prompt"})
 
@@ -120,19 +121,21 @@ def bracket_problem(source: str) -> tuple[int, str] | None:
     text = outside_tags(source)
     pairs = {")": "(", "]": "["}
     stack: list[tuple[str, int]] = []
-    line = 1
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        elif ch in "([":
+    line, counted = 1, 0
+    for m in _BRACKET.finditer(text):  # only the brackets are visited
+        at = m.start()
+        line += text.count("\n", counted, at)
+        counted = at
+        ch = m.group()
+        if ch in "([":
             stack.append((ch, line))
-        elif ch in pairs:
-            if not stack or stack[-1][0] != pairs[ch]:
-                return line, f"{ch!r} has no matching {pairs[ch]!r}"
+        elif not stack or stack[-1][0] != pairs[ch]:
+            return line, f"{ch!r} has no matching {pairs[ch]!r}"
+        else:
             stack.pop()
     if stack:
-        ch, at = stack[0]
-        return at, f"{ch!r} is never closed"
+        ch, at_line = stack[0]
+        return at_line, f"{ch!r} is never closed"
     return None
 
 
