@@ -11,6 +11,8 @@
     plan(paths, prompt, max_requests)     -> Plan, what `run` would send
     run(plan, **options)                  -> exit code, the run performed exactly once
     emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
+    lock(paths) / check_lock(paths)       write promptspec.lock / its PS408 findings
+    diff(args)                            -> Review, `[REV] [PATH]...`: REV against the work tree
 
 Stage modules load inside each function, so that importing this module stays light and
 `promptspec lint` never imports what `run` needs.
@@ -33,12 +35,15 @@ if TYPE_CHECKING:
     from promptspec.lint.engine import LintResult, Selection
     from promptspec.lint.fix import FixResult
     from promptspec.lint.rules.registry import Rule
+    from promptspec.load import FileReader
+    from promptspec.review.diff import Review
+    from promptspec.review.lock import LockWritten
     from promptspec.runner.plan import Plan
 
 __all__ = [
-    "Diagnostic", "Request", "convert", "count", "discover", "emulator", "expand", "fix",
-    "format_file", "lint", "plan", "prepared", "rules", "run", "schema", "selection", "serve",
-    "spec_stem", "write_formatted", "write_text",
+    "Diagnostic", "Request", "check_lock", "convert", "count", "diff", "discover", "emulator",
+    "expand", "fix", "format_file", "lint", "lock", "plan", "prepared", "rules", "run",
+    "schema", "selection", "serve", "spec_stem", "write_formatted", "write_text",
 ]
 
 
@@ -70,12 +75,15 @@ def fix(paths: Sequence[str], selection: Selection | None = None) -> FixResult:
     return fix_paths(paths, selection)
 
 
-def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[PreparedPrompt]:
-    """Each prompt of each spec, prepared for expansion, after checking the specs lint clean."""
+def prepared(paths: Sequence[str], prompt: str | None = None,
+             reader: FileReader | None = None) -> Iterator[PreparedPrompt]:
+    """Each prompt of each spec, prepared for expansion, after checking the specs lint clean.
+    Specs, imports and uploads are read through `reader` (default: the disk)."""
     from promptspec.expand import prepare
     from promptspec.lint.engine import lint_paths
+    from promptspec.load import DISK
 
-    result = lint_paths(paths)
+    result = lint_paths(paths, reader=reader or DISK)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise SpecError("\n".join(str(d) for d in sorted(errors, key=sort_key)))
@@ -85,7 +93,7 @@ def prepared(paths: Sequence[str], prompt: str | None = None) -> Iterator[Prepar
             if prompt is not None and rp.prompt.name != prompt:
                 continue
             found = True
-            yield prepare(rp, res.path, res.root)
+            yield prepare(rp, res.path, res.root, res.reader)
     if prompt is not None and not found:
         raise UsageError(f"no prompt named {prompt!r} in {', '.join(paths)}")
 
@@ -184,3 +192,27 @@ def serve(**settings: Any) -> None:
     from promptspec.emulator import EmulatorConfig, serve_forever
 
     asyncio.run(serve_forever(EmulatorConfig(**settings)))
+
+
+def lock(paths: Sequence[str] = ()) -> LockWritten:
+    """Write `promptspec.lock` at the project root for the given specs (default: every spec
+    under the root), keeping the lines of other specs. Raises SpecError on lint errors."""
+    from promptspec.review.lock import write_lock
+
+    return write_lock(paths, prepared)
+
+
+def check_lock(paths: Sequence[str] = ()) -> list[Diagnostic]:
+    """PS408 findings: prompts whose requests differ from the lock or are missing from it,
+    and lock lines whose prompt is gone. Writes nothing."""
+    from promptspec.review.lock import check_lock as check
+
+    return check(paths, prepared)
+
+
+def diff(args: Sequence[str] = ()) -> Review:
+    """`[REV] [PATH]...`: the requests of the specs at git revision REV (default HEAD), read
+    from git without a checkout, against the working tree, per prompt."""
+    from promptspec.review.diff import diff_revision
+
+    return diff_revision(args, prepared)

@@ -2,8 +2,9 @@
 
 Keys: `select`, `ignore` (rule codes or prefixes: `PS2` selects PS201-PS209),
 `per-file-ignores` (glob relative to the pyproject's folder -> codes), `max-requests`,
-`base-url`. Command-line options override it. A malformed table is one `ConfigError`
-naming the file (exit 2).
+`base-url`, `cost-per-image-mc` (the estimated cost of one image, in the unit of the API's
+`cost_mc`, for `diff`). Command-line options override it. A malformed table is one
+`ConfigError` naming the file (exit 2).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ __all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
 
 DEFAULT_MAX_REQUESTS = 1000
 _CODE = re.compile(r"^PS\d{0,3}$")
-_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url"}
+_KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url",
+         "cost-per-image-mc"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_requests: int = DEFAULT_MAX_REQUESTS
     base_url: str | None = None
+    cost_per_image_mc: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -118,4 +121,8 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
         not isinstance(base_url, str) or not base_url.startswith(("http://", "https://"))
     ):
         raise ConfigError(f"{path}: [tool.promptspec] base-url must be an http(s) URL")
-    return Config(path, root, select, ignore, pfi, max_requests, base_url)
+    cost = table.get("cost-per-image-mc")
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int) or cost < 0):
+        raise ConfigError(f"{path}: [tool.promptspec] cost-per-image-mc must be a "
+                          "non-negative integer")
+    return Config(path, root, select, ignore, pfi, max_requests, base_url, cost)

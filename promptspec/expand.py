@@ -18,8 +18,9 @@ from typing import Any
 
 from promptspec.axes import AxisError, axis_values
 from promptspec.errors import SpecError
+from promptspec.load import DISK, FileReader
 from promptspec.model import FileRef, Literal
-from promptspec.params import PARAMS, TEMPLATE_FIELDS, coerce
+from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
 from promptspec.request import Request
 from promptspec.resolve import ResolvedPrompt
@@ -27,22 +28,24 @@ from promptspec.templates import TemplateBoundError, render_template, template_i
 
 __all__ = ["PreparedPrompt", "expand_prompt", "prepare"]
 
-_STRIPPED = frozenset({"text", "negative_prompt"})
 _RENDER_CACHE_LIMIT = 4096
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _sha256 = hashlib.sha256
 
 
-_DIGESTS: dict[str, str] = {}
-"""sha256 of each uploaded file, once per process."""
+_DIGESTS: dict[tuple[FileReader, str], str] = {}
+"""sha256 of each uploaded file, once per process and source."""
 
 
-def _file_digest(path: str) -> str:
-    digest = _DIGESTS.get(path)
+def _file_digest(path: str, reader: FileReader) -> str:
+    digest = _DIGESTS.get((reader, path))
     if digest is None:
-        with open(path, "rb") as f:
-            digest = hashlib.file_digest(f, "sha256").hexdigest()
-        _DIGESTS[path] = digest
+        if reader is DISK:  # streamed: an upload may be large
+            with open(path, "rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+        else:
+            digest = hashlib.sha256(reader.read(path)).hexdigest()
+        _DIGESTS[(reader, path)] = digest
     return digest
 
 
@@ -72,6 +75,7 @@ class PreparedPrompt:
     templates: tuple[tuple[str, str, tuple[tuple[int, int], ...]], ...]
     """(field, template source, the (axis, member) positions it reads)."""
     root: str
+    reader: FileReader = DISK
 
     def count(self) -> int:
         return math.prod(len(a) for a in self.axes)
@@ -87,12 +91,14 @@ def _scalar_of(rp: ResolvedPrompt, value: Any) -> Any:
     raise _fail(value, "a range, random() or list is allowed only as a sweep axis")
 
 
-def _file_param(rp: ResolvedPrompt, ref: FileRef, root: str) -> tuple[dict[str, str], str]:
+def _file_param(rp: ResolvedPrompt, ref: FileRef, root: str,
+                reader: FileReader) -> tuple[dict[str, str], str]:
     path = os.path.normpath(os.path.join(os.path.dirname(rp.spec.path), ref.path))
     if not inside(root, path):
         raise _fail(ref, f"file {ref.path!r} is outside the project root")
     try:
-        return {"file_sha256": _file_digest(os.path.realpath(path))}, os.path.abspath(path)
+        digest = _file_digest(os.path.realpath(path), reader)
+        return {"file_sha256": digest}, os.path.abspath(path)
     except OSError as err:
         raise _fail(ref, f"cannot read file {ref.path!r}: {err.strerror or err}") from None
 
@@ -119,15 +125,17 @@ def _typed(name: str, value: Any) -> Any:
     return coerce(p, value) if p is not None else value
 
 
-def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
-    """Compute a prompt's constant part and its axes; raise SpecError on bad values."""
+def prepare(rp: ResolvedPrompt, spec_label: str, root: str,
+            reader: FileReader = DISK) -> PreparedPrompt:
+    """Compute a prompt's constant part and its axes; raise SpecError on bad values.
+    Uploaded files are read through `reader`."""
     prompt = rp.prompt.name
     base_params: dict[str, Any] = {}
     files: dict[str, str] = {}
     for name, setting in rp.params.items():
         value = setting.field.value
         if isinstance(value, FileRef):
-            base_params[name], files[name] = _file_param(rp, value, root)
+            base_params[name], files[name] = _file_param(rp, value, root, reader)
             continue
         v = _scalar_of(rp, value)
         if v is not None:
@@ -180,9 +188,9 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str) -> PreparedPrompt:
             rendered = render_template(source, {**base_ctx, **base_params})
         except Exception as err:
             raise SpecError(f"{rp.params[name].field.value.span}: {_why(name, err)}") from None
-        base_params[name] = rendered.strip() if name in _STRIPPED else rendered
+        base_params[name] = rendered.strip() if name in STRIPPED_FIELDS else rendered
     return PreparedPrompt(rp, spec_label, tune_id, base_params, base_ctx, files,
-                          tuple(slots), tuple(axes), tuple(templates), root)
+                          tuple(slots), tuple(axes), tuple(templates), root, reader)
 
 
 _EAGER_AXIS = 100_000
@@ -252,7 +260,8 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
         ctx: dict[str, Any] | None = None
         for slot, raw in _point_values(slots, point):
             if isinstance(raw, FileRef):
-                params[slot.name], pp.files[slot.name] = _file_param(rp, raw, pp.root)
+                params[slot.name], pp.files[slot.name] = _file_param(rp, raw, pp.root,
+                                                                     pp.reader)
                 coords[slot.name] = raw.path
                 continue
             value = _typed(slot.name, raw)
@@ -277,7 +286,7 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
                 except Exception as err:
                     raise SpecError(f"{rp.params[name].field.value.span}: "
                                     f"{_why(name, err)} at point {index} ({coords})") from None
-                if name in _STRIPPED:
+                if name in STRIPPED_FIELDS:
                     rendered = rendered.strip()
                 if len(cache) >= _RENDER_CACHE_LIMIT:
                     cache.clear()

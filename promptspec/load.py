@@ -3,6 +3,9 @@
     discover(paths)   the files a command works on: given files as named, folders walked
     load(path)        read, decode and parse one file -> `Parsed` (model + front-end findings)
     parse_source      parse text already decoded, by the syntax its name says
+    FileReader, DISK  where spec bytes come from: loading, resolution, the file checks and
+                      expansion read through one, so the pipeline runs on the disk (DISK) or
+                      on a git revision alike
 
 Discovery walks folders for `*.pspec`, `*.pspec.yaml` and `*.pspec.yml`, skipping hidden
 folders, whatever is not a regular file, links to folders (no loops, no walking outside the
@@ -16,6 +19,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecReadError
@@ -24,11 +28,35 @@ from promptspec.model import Span
 from promptspec.paths import is_spec_path, syntax_of, work_tree_top
 from promptspec.syntax import Parsed
 
-__all__ = ["MAX_SPEC_BYTES", "Parsed", "decode", "discover", "load", "parse_source",
-           "read_bytes", "strip_bom"]
+__all__ = ["DISK", "MAX_SPEC_BYTES", "DiskReader", "FileReader", "Parsed", "decode", "discover",
+           "load", "parse_source", "read_bytes", "strip_bom"]
 
 MAX_SPEC_BYTES = 10 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
+
+
+class FileReader(Protocol):
+    def read(self, path: str) -> bytes:
+        """The file's bytes; OSError (FileNotFoundError, IsADirectoryError...) when it has none."""
+        ...
+
+    def is_file(self, path: str) -> bool:
+        """Whether `path` names a regular file."""
+        ...
+
+
+class DiskReader:
+    """The files on disk (a spec itself is read by `read_bytes`, with its safeguards)."""
+
+    def read(self, path: str) -> bytes:
+        with open(path, "rb") as f:
+            return f.read()
+
+    def is_file(self, path: str) -> bool:
+        return os.path.isfile(path)
+
+
+DISK: FileReader = DiskReader()
 
 
 def parse_source(text: str, path: str) -> Parsed:
@@ -65,10 +93,17 @@ def decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
         return "", _decode_error(data, err, path)
 
 
-def read_bytes(path: str) -> bytes:
+def read_bytes(path: str, reader: FileReader = DISK) -> bytes:
     """A spec file's bytes. Only a regular file is read (a FIFO or a device never blocks
     or streams forever); a file over MAX_SPEC_BYTES is returned cut one byte past the
-    limit, for `load` to report."""
+    limit, for `load` to report. Another `reader` is asked for the bytes."""
+    if reader is not DISK:
+        try:
+            return reader.read(path)[: MAX_SPEC_BYTES + 1]
+        except FileNotFoundError:
+            raise SpecReadError(f"{path}: no such file") from None
+        except OSError as err:
+            raise SpecReadError(f"{path}: cannot read: {err.strerror or err}") from None
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except IsADirectoryError:
@@ -91,9 +126,9 @@ def read_bytes(path: str) -> bytes:
         os.close(fd)
 
 
-def load(path: str) -> Parsed:
+def load(path: str, reader: FileReader = DISK) -> Parsed:
     """Read, decode and parse one spec file. Raises SpecReadError if it cannot be read."""
-    data = read_bytes(path)
+    data = read_bytes(path, reader)
     if len(data) > MAX_SPEC_BYTES:
         span = Span(path, 1, 1, 1, 1)
         too_big = f"the file is larger than {MAX_SPEC_BYTES:,} bytes (10 MiB)"

@@ -6,10 +6,13 @@ only these types. Lines and columns are 1-based; `end_column` is exclusive.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal as Lit
 
 __all__ = [
+    "NAME",
+    "NAME_PATTERN",
     "Axis",
     "Field",
     "FileRef",
@@ -27,6 +30,10 @@ __all__ = [
     "Sweep",
     "Value",
 ]
+
+NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]*"
+"""What names of prompts, presets and vars match (the grammar's NAME token says the same)."""
+NAME = re.compile(NAME_PATTERN)
 
 Scalar = str | int | float | bool | None
 

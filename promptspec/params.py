@@ -16,6 +16,7 @@ from typing import Any, Literal
 __all__ = [
     "PARAMS",
     "REQUIREMENTS",
+    "STRIPPED_FIELDS",
     "TEMPLATE_FIELDS",
     "TUNE",
     "Param",
@@ -115,6 +116,8 @@ _TABLE: tuple[Param, ...] = (
 
 PARAMS: Mapping[str, Param] = {p.name: p for p in _TABLE}
 TEMPLATE_FIELDS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.template)
+STRIPPED_FIELDS = frozenset({"text", "negative_prompt"})
+"""Templates whose rendered value loses leading and trailing white space (section 4)."""
 
 
 @dataclass(frozen=True, slots=True)

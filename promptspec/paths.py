@@ -5,6 +5,7 @@
     spec_stem(path)         `specs/demo.pspec.yaml` -> `demo`
     project_root(path)      the nearest folder holding `pyproject.toml` or `.git`, else the
                             spec's own folder (the contract's import and upload boundary)
+    folder_root(folder)     the same, seen from a folder (`lock` and `diff`: the current one)
     work_tree_top(folder)   the nearest folder holding `.git`, else the folder itself
     inside(root, path)      whether `path`, links resolved, lies inside `root`
     atomic_write(path, ..)  a temporary file in the same folder, flushed, renamed over the old
@@ -22,6 +23,7 @@ __all__ = [
     "SPEC_SUFFIXES",
     "YAML_SUFFIXES",
     "atomic_write",
+    "folder_root",
     "inside",
     "is_spec_path",
     "project_root",
@@ -74,6 +76,12 @@ def project_root(path: str) -> str:
     """The project root of a spec file: its nearest ancestor folder (its own folder first)
     holding `pyproject.toml` or `.git`, else the spec's own folder. Links are resolved."""
     return _root_from(os.path.dirname(os.path.realpath(path)))
+
+
+def folder_root(folder: str) -> str:
+    """The project root seen from a folder: the folder itself or its nearest ancestor
+    holding `pyproject.toml` or `.git`, else the folder. Links are resolved."""
+    return _root_from(os.path.realpath(folder))
 
 
 def work_tree_top(folder: str) -> str:

@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 
 from promptspec.diagnostics import Diagnostic
-from promptspec.load import Parsed, load
+from promptspec.errors import SpecReadError
+from promptspec.load import DISK, FileReader, Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
 from promptspec.params import did_you_mean
 from promptspec.paths import inside, project_root
@@ -77,6 +78,10 @@ class Resolution:
     imported_vars: tuple[Setting, ...] = ()
     imported_presets: tuple[Preset, ...] = ()
     imported_paths: tuple[str, ...] = field(default=())
+    source: str = ""
+    """The file's decoded text, as its front end read it (fixes and columns read it)."""
+    reader: FileReader = DISK
+    """Where the file and its imports were read from (the disk, or a git revision)."""
 
 
 @dataclass(slots=True)
@@ -95,8 +100,9 @@ class _Frame:
 class _Imports:
     """Walks imports depth-first, collecting visible presets and vars, once per file."""
 
-    def __init__(self, root: str, loader: dict[str, Parsed]) -> None:
+    def __init__(self, root: str, loader: dict[str, Parsed], reader: FileReader) -> None:
         self.root = root
+        self.reader = reader
         self.loader = loader
         self.presets: list[tuple[Preset, Import]] = []
         self.vars: list[tuple[Field, Import, str]] = []
@@ -107,7 +113,7 @@ class _Imports:
     def _load(self, real: str, shown: str) -> Parsed:
         cached = self.loader.get(real)
         if cached is None:
-            cached = load(shown)
+            cached = load(shown, self.reader)
             self.loader[real] = cached
         return cached
 
@@ -153,13 +159,13 @@ class _Imports:
             return None
         if real in self.seen:
             return None
-        if not os.path.isfile(target):
+        if not self.reader.is_file(target):
             if not nested:
                 self._err(anchor, f"imported file {imp.path!r} not found")
             return None
         try:
             parsed = self._load(real, target)
-        except Exception as err:  # unreadable: one line, not a crash
+        except SpecReadError as err:  # unreadable: a finding; anything else is a bug
             if not nested:
                 self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
             return None
@@ -184,23 +190,47 @@ def _dup(kind: str, name: str, later: Span, first: Span) -> Diagnostic:
 
 
 def resolve(path: str, parsed: Parsed | None = None,
-            cache: dict[str, Parsed] | None = None) -> Resolution:
-    """Resolve one spec file (loading it unless `parsed` is given)."""
+            cache: dict[str, Parsed] | None = None, reader: FileReader = DISK) -> Resolution:
+    """Resolve one spec file (loading it unless `parsed` is given) and its imports, all
+    read through `reader`."""
     if parsed is None:
-        parsed = load(path)
+        parsed = load(path, reader)
     root = project_root(path)
     diags: list[Diagnostic] = list(parsed.diagnostics)
     spec = parsed.spec
     if spec is None:
-        return Resolution(path, root, None, (), tuple(diags))
+        return Resolution(path, root, None, (), tuple(diags), source=parsed.source,
+                          reader=reader)
     loader: dict[str, Parsed] = cache if cache is not None else {}
     loader[os.path.realpath(path)] = parsed
-    imports = _Imports(root, loader)
+    imports = _Imports(root, loader, reader)
     imports.walk(spec, (os.path.realpath(path),), (os.path.basename(path),), None)
     diags.extend(imports.diagnostics)
 
+    presets = _visible_presets(spec, imports.presets, diags)
+    prompts = _unique_prompts(spec, diags)
+    base_vars: dict[str, Setting] = {v.name: Setting(v, "file vars") for v in spec.vars}
+    imported_vars = [Setting(v, f"vars of {shown}") for v, _, shown in imports.vars]
+    for s in imported_vars:
+        base_vars[s.name] = s
+    file_tune = Setting(spec.tune, "the file's tune") if spec.tune is not None else None
+    chains = _PresetChains(presets, diags)
+    # cycles and unknown names in presets no prompt uses: one walk over all (linear time)
+    chains.linearize(tuple(Ref(p.name, p.name_span) for p in spec.presets))
+    resolved = [_resolve_prompt(spec, pr, chains.linearize(pr.extends), base_vars, file_tune)
+                for pr in prompts]
+    own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
+    return Resolution(
+        path, root, spec, tuple(resolved), own, tuple(imported_vars),
+        tuple(p for p, _ in imports.presets), tuple(imports.paths), parsed.source, reader,
+    )
+
+
+def _visible_presets(spec: SpecFile, imported: list[tuple[Preset, Import]],
+                     diags: list[Diagnostic]) -> dict[str, Preset]:
+    """Imported presets, then the file's own, by name; a second one of a name is PS006."""
     presets: dict[str, Preset] = {}
-    for p, imp in imports.presets:
+    for p, imp in imported:
         if p.name in presets:
             if presets[p.name].span.path == p.span.path:
                 continue  # a duplicate inside one imported file: that file's own finding
@@ -212,58 +242,43 @@ def resolve(path: str, parsed: Parsed | None = None,
             diags.append(_dup("preset", p.name, p.name_span, presets[p.name].name_span))
             continue
         presets[p.name] = p
-    seen_prompts: dict[str, Prompt] = {}
+    return presets
+
+
+def _unique_prompts(spec: SpecFile, diags: list[Diagnostic]) -> list[Prompt]:
+    """The file's prompts, a later one of a name reported (PS006) and left out."""
+    seen: dict[str, Prompt] = {}
     for pr in spec.prompts:
-        if pr.name in seen_prompts:
-            diags.append(_dup("prompt", pr.name, pr.name_span, seen_prompts[pr.name].name_span))
+        if pr.name in seen:
+            diags.append(_dup("prompt", pr.name, pr.name_span, seen[pr.name].name_span))
         else:
-            seen_prompts[pr.name] = pr
+            seen[pr.name] = pr
+    return list(seen.values())
 
-    base_vars: dict[str, Setting] = {v.name: Setting(v, "file vars") for v in spec.vars}
-    imported_vars = [Setting(v, f"vars of {shown}") for v, _, shown in imports.vars]
-    for s in imported_vars:
-        base_vars[s.name] = s
-    file_tune = Setting(spec.tune, "the file's tune") if spec.tune is not None else None
 
-    chains = _PresetChains(presets, diags)
-    # cycles and unknown names in presets no prompt uses: one walk over all (linear time)
-    chains.linearize(tuple(Ref(p.name, p.name_span) for p in spec.presets))
-    resolved: list[ResolvedPrompt] = []
-    for pr in spec.prompts:
-        if seen_prompts.get(pr.name) is not pr:
-            continue  # a duplicate: reported above, not expanded
-        applied = chains.linearize(pr.extends)
-        params: dict[str, Setting] = {}
-        vars_ = dict(base_vars)
-        tune = file_tune
-        for preset in applied:
-            origin = f"preset {preset.name}"
-            for f in preset.fields:
-                if f.name == "tune":
-                    tune = Setting(f, origin)
-                else:
-                    params[f.name] = Setting(f, origin)
-            for v in preset.vars:
-                vars_[v.name] = Setting(v, origin)
-        for f in pr.fields:
+def _resolve_prompt(spec: SpecFile, pr: Prompt, applied: list[Preset],
+                    base_vars: dict[str, Setting], file_tune: Setting | None) -> ResolvedPrompt:
+    """Merge one prompt's settings, later winning: file and imported vars, presets in
+    `extends` order, the prompt's own body; then its axes (sweep axes, then the zip)."""
+    params: dict[str, Setting] = {}
+    vars_ = dict(base_vars)
+    tune = file_tune
+    layers = [(f"preset {p.name}", p.fields, p.vars) for p in applied]
+    layers.append(("prompt", pr.fields, pr.vars))
+    for origin, fields, layer_vars in layers:
+        for f in fields:
             if f.name == "tune":
-                tune = Setting(f, "prompt")
+                tune = Setting(f, origin)
             else:
-                params[f.name] = Setting(f, "prompt")
-        for v in pr.vars:
-            vars_[v.name] = Setting(v, "prompt")
-        axes: list[AxisDef] = []
-        if pr.sweep is not None:
-            axes.extend(AxisDef((a,), False, a.span) for a in pr.sweep.axes)
-        if pr.zip is not None and pr.zip.axes:
-            axes.append(AxisDef(pr.zip.axes, True, pr.zip.span))
-        resolved.append(ResolvedPrompt(spec, pr, tune, params, vars_, tuple(applied),
-                                       tuple(axes)))
-    own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
-    return Resolution(
-        path, root, spec, tuple(resolved), own, tuple(imported_vars),
-        tuple(p for p, _ in imports.presets), tuple(imports.paths),
-    )
+                params[f.name] = Setting(f, origin)
+        for v in layer_vars:
+            vars_[v.name] = Setting(v, origin)
+    axes: list[AxisDef] = []
+    if pr.sweep is not None:
+        axes.extend(AxisDef((a,), False, a.span) for a in pr.sweep.axes)
+    if pr.zip is not None and pr.zip.axes:
+        axes.append(AxisDef(pr.zip.axes, True, pr.zip.span))
+    return ResolvedPrompt(spec, pr, tune, params, vars_, tuple(applied), tuple(axes))
 
 
 class _PresetChains:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from promptspec import api
 from promptspec.lint.rules import RULES, check
 from promptspec.resolve import resolve
 
@@ -50,6 +51,7 @@ CONTRACT = {
     "PS405": ("axis-overrides-field", "warning"),
     "PS406": ("unknown-axis", "error"),
     "PS407": ("invalid-range", "error"),
+    "PS408": ("stale-lock", "error"),
 }
 FIXABLE = {"PS104", "PS105", "PS201", "PS202"}
 
@@ -70,9 +72,20 @@ def test_rule_metadata(code: str) -> None:
     assert rule.to_dict()["name"] == rule.name
 
 
-def _codes(tmp_path: Path, text: str) -> set[str]:
+LOCK_CHECKED = {"PS408"}
+"""Reported by `lock --check`, not by lint: the examples are checked against the lock
+written for the good example."""
+
+
+def _codes(tmp_path: Path, code: str, text: str, monkeypatch: pytest.MonkeyPatch) -> set[str]:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
     spec = tmp_path / "example.pspec"
+    if code in LOCK_CHECKED:
+        monkeypatch.chdir(tmp_path)
+        spec.write_text(RULES[code].good, encoding="utf-8")
+        api.lock()
+        spec.write_text(text, encoding="utf-8")
+        return {d.code for d in api.check_lock()}
     spec.write_text(text, encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a crashing rule fails the test
@@ -80,10 +93,12 @@ def _codes(tmp_path: Path, text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("code", sorted(CONTRACT))
-def test_bad_example_triggers_the_rule(code: str, tmp_path: Path) -> None:
-    assert code in _codes(tmp_path, RULES[code].bad)
+def test_bad_example_triggers_the_rule(code: str, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    assert code in _codes(tmp_path, code, RULES[code].bad, monkeypatch)
 
 
 @pytest.mark.parametrize("code", sorted(CONTRACT))
-def test_good_example_does_not(code: str, tmp_path: Path) -> None:
-    assert code not in _codes(tmp_path, RULES[code].good)
+def test_good_example_does_not(code: str, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    assert code not in _codes(tmp_path, code, RULES[code].good, monkeypatch)

@@ -122,9 +122,9 @@ def test_imports_are_loaded_once_per_run(tmp_path: Path, monkeypatch: pytest.Mon
     loads: list[str] = []
     real_load = resolution.load
 
-    def counting(path: str) -> object:
+    def counting(path: str, *reader: object) -> object:
         loads.append(Path(path).name)
-        return real_load(path)
+        return real_load(path, *reader)
 
     monkeypatch.setattr(resolution, "load", counting)
     monkeypatch.setattr(engine, "load", counting)

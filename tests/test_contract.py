@@ -38,7 +38,7 @@ CONTRACT_RULES = [
     ("PS401", "zip-length-mismatch", "error"), ("PS402", "empty-axis", "error"),
     ("PS403", "sweep-too-large", "warning"), ("PS404", "duplicate-request", "warning"),
     ("PS405", "axis-overrides-field", "warning"), ("PS406", "unknown-axis", "error"),
-    ("PS407", "invalid-range", "error"),
+    ("PS407", "invalid-range", "error"), ("PS408", "stale-lock", "error"),
 ]
 
 

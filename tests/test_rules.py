@@ -17,7 +17,6 @@ from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecError
 from promptspec.expand import expand_prompt, prepare
 from promptspec.lint.rules import check
-from promptspec.model import Literal
 from promptspec.resolve import resolve
 
 CASES = Path(__file__).parent / "rule_cases"
@@ -357,34 +356,3 @@ def test_plain_templates_render_as_jinja_does() -> None:
     assert plain > 1000  # most of them take the path without jinja
 
 
-def test_blank_text_found_as_rendering_finds_it(tmp_path: Path) -> None:
-    from promptspec.lint.rules._render import first_blank, renders
-    from promptspec.lint.rules._value_sets import PromptView
-
-    texts = ['"{{ a }}"', '"{{ a }} {{ b }}"', '" {{ b }}\\n{{ a }} "', '"x{{ a }}"',
-             '"{{ a }}{{ c }}"', '"{{ a|trim }}"']
-    values = ['" "', '""', '"x"', "0", '"\\t"']
-    rng = random.Random(306)
-    decided = 0
-    for i in range(300):
-        lines = ["tune 7", "vars {", f"  a = {rng.choice(values)}", f"  b = {rng.choice(values)}",
-                 "}", "prompt p {", f"  text = {rng.choice(texts)}", "  sweep {"]
-        for name in ("a", "b", "seed"):
-            if rng.random() < 0.6:
-                items = ", ".join(rng.choice(values if name != "seed" else ["1", "2"])
-                                  for _ in range(rng.randint(1, 3)))
-                lines.append(f"    {name} = [{items}]")
-        lines += ["  }", "}"]
-        path = write(tmp_path, f"b{i}.pspec", "\n".join(lines) + "\n")
-        res = resolve(str(path))
-        view = PromptView(res.prompts[0])
-        lit = view.rp.params["text"].field.value
-        assert isinstance(lit, Literal) and isinstance(lit.value, str)
-        source = lit.value
-        want = next(((True, c) for out, c in renders(view, "text", source) if not out),
-                    (False, {}))
-        got = first_blank(view, source)
-        if got is not None:
-            decided += 1
-            assert got == want, path.read_text()
-    assert decided > 150

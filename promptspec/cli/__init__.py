@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "schema": "promptspec.cli.lint_commands:schema",
     "rules": "promptspec.cli.lint_commands:rules",
     "mock-server": "promptspec.cli.mock_server_command:mock_server",
+    "lock": "promptspec.cli.review_commands:lock",
+    "diff": "promptspec.cli.review_commands:diff",
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from promptspec.format.dsl_text import Comment
 
-__all__ = ["OutLine", "place_comments", "yaml_comments"]
+__all__ = ["OutLine", "OutLines", "place_comments", "yaml_comments"]
 
 
 @dataclass(slots=True)
@@ -32,6 +32,19 @@ class OutLine:
     eol_ok: bool = True  # False where a comment cannot follow (the opening of a `\"\"\"`)
     before: list[Comment] = field(default_factory=list)
     eol: list[Comment] = field(default_factory=list)
+
+
+class OutLines:
+    """The lines a writer produces, in order; each writer adds its own elements."""
+
+    def __init__(self) -> None:
+        self.lines: list[OutLine] = []
+
+    def add(self, text: str, indent: int, src: tuple[int, int] | None = None,
+            block: bool = False) -> OutLine:
+        out = OutLine(" " * indent + text, indent, src, block)
+        self.lines.append(out)
+        return out
 
 
 def _trailed(lines: list[OutLine], c: Comment) -> OutLine | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from promptspec.model import NAME
 from promptspec.syntax.dsl.literals import decode_block as decode_block_text
 from promptspec.syntax.dsl.literals import decode_string
 
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 BOM = "\ufeff"
-DSL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+DSL_NAME = NAME
 DSL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(.)")

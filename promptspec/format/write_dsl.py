@@ -11,9 +11,10 @@ import math
 from typing import Any
 
 from promptspec.errors import SpecError
-from promptspec.format.comments import OutLine
+from promptspec.format.comments import OutLine, OutLines
 from promptspec.format.dsl_text import DSL_NAME, DSL_NUMBER, dsl_string, quote
 from promptspec.model import (
+    NAME_PATTERN,
     Field,
     FileRef,
     ListValue,
@@ -86,20 +87,11 @@ def value_lines(value: Value, indent: int) -> list[str]:
 
 def _name(name: str, span: Any) -> str:
     if not DSL_NAME.fullmatch(name):
-        raise _fail(span, f"{name!r} is not a DSL name ([A-Za-z_][A-Za-z0-9_-]*)")
+        raise _fail(span, f"{name!r} is not a DSL name ({NAME_PATTERN})")
     return name
 
 
-class _Writer:
-    def __init__(self) -> None:
-        self.lines: list[OutLine] = []
-
-    def add(self, text: str, indent: int, src: tuple[int, int] | None = None,
-            block: bool = False) -> OutLine:
-        out = OutLine(" " * indent + text, indent, src, block)
-        self.lines.append(out)
-        return out
-
+class _Writer(OutLines):
     def field(self, f: Field, indent: int, head: str | None = None) -> None:
         lines = value_lines(f.value, indent)
         prefix = head if head is not None else _name(f.name, f.name_span) + " = "

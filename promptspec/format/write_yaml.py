@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from promptspec.format.comments import OutLine
+from promptspec.format.comments import OutLine, OutLines
 from promptspec.model import (
     Field,
     FileRef,
@@ -168,16 +168,7 @@ def scalar(value: Value, flow: bool) -> str:
     return yaml_string(v, flow)
 
 
-class _Writer:
-    def __init__(self) -> None:
-        self.lines: list[OutLine] = []
-
-    def add(self, text: str, indent: int, src: tuple[int, int] | None = None,
-            block: bool = False) -> OutLine:
-        out = OutLine(" " * indent + text, indent, src, block)
-        self.lines.append(out)
-        return out
-
+class _Writer(OutLines):
     def field(self, f: Field, indent: int) -> None:
         key = yaml_string(f.name) + ":"
         src = (f.span.line, f.span.end_line)

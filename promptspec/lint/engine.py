@@ -20,15 +20,17 @@ from typing import NamedTuple
 
 from promptspec.config import Config, load_config
 from promptspec.diagnostics import Diagnostic, sort_key
-from promptspec.errors import ConfigError, UsageError
+from promptspec.errors import ConfigError, SpecReadError, UsageError
 from promptspec.lint import rules
-from promptspec.load import Parsed, load
-from promptspec.paths import syntax_of
+from promptspec.load import DISK, FileReader, Parsed, decode, load, read_bytes
+from promptspec.paths import is_spec_path, syntax_of
 from promptspec.resolve import Resolution, resolve
+from promptspec.syntax import source_lines
 
 __all__ = [
     "LintResult",
     "Selection",
+    "filter_findings",
     "lint_files",
     "lint_paths",
     "parse_codes",
@@ -151,7 +153,7 @@ def suppressions(source: str, syntax: str) -> Suppressed:
             if m.group().startswith("#"):
                 found.append((line, m.group()))
     else:
-        for i, text in enumerate(source.splitlines(), 1):
+        for i, text in enumerate(source_lines(source, "yaml"), 1):
             if "promptspec" in text:
                 for m in yaml_re.finditer(text):
                     if m.group().startswith("#"):
@@ -201,8 +203,9 @@ def _severity(d: Diagnostic) -> Diagnostic:
 
 
 def lint_paths(paths: Sequence[str], selection: Selection | None = None,
-               max_requests: int | None = None) -> LintResult:
-    """Lint the given spec files (already discovered). Raises SpecReadError, ConfigError."""
+               max_requests: int | None = None, reader: FileReader = DISK) -> LintResult:
+    """Lint the given spec files (already discovered), read through `reader` (the
+    configuration always comes from the disk). Raises SpecReadError, ConfigError."""
     selection = selection or Selection()
     configs = _Configs()
     cache: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
@@ -215,9 +218,9 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
         real = os.path.realpath(path)
         parsed = cache.get(real)
         if parsed is None or parsed.path != path:
-            parsed = load(path)
+            parsed = load(path, reader)
         sources[path] = parsed.source
-        res = resolve(path, parsed, cache=cache)
+        res = resolve(path, parsed, cache=cache, reader=reader)
         resolutions.append(res)
         found = rules.check(res, max_requests=max_requests or config.max_requests)
         if not found:
@@ -240,6 +243,32 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
     result = LintResult(out, len(paths), sources)
     result.resolutions = resolutions
     return result
+
+
+def filter_findings(found: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Findings made outside lint (PS408, by `lock --check`) kept or dropped as lint keeps its
+    own: the configuration's selection, `per-file-ignores`, and the suppression comments of
+    a spec file (read from disk); severities applied."""
+    configs = _Configs()
+    sups: dict[str, Suppressed] = {}
+    out: list[Diagnostic] = []
+    for d in found:
+        path = d.span.path
+        config = configs.of(path)
+        if not enabled(d.code, config, Selection()):
+            continue
+        if any(d.code.startswith(c) for c in _file_ignores(path, config)):
+            continue
+        if is_spec_path(path):
+            if path not in sups:
+                try:
+                    sups[path] = suppressions(decode(read_bytes(path), path)[0], syntax_of(path))
+                except SpecReadError:
+                    sups[path] = {}
+            if _is_suppressed(d, sups[path]):
+                continue
+        out.append(_severity(d))
+    return sorted(out, key=sort_key)
 
 
 def lint_files(paths: Sequence[str]) -> list[Diagnostic]:

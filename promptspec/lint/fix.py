@@ -18,11 +18,13 @@ from promptspec.diagnostics import Diagnostic, Edit
 from promptspec.errors import SpecReadError
 from promptspec.lint.engine import LintResult, Selection, lint_paths
 from promptspec.load import BOM, read_bytes, strip_bom
-from promptspec.paths import atomic_write
+from promptspec.paths import atomic_write, syntax_of
+from promptspec.syntax import line_starts
 
 __all__ = ["FixResult", "apply_edits", "fix_paths", "fix_source"]
 
 _MAX_PASSES = 10
+_BREAKS = "\r\n\x85\u2028\u2029"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,20 +37,16 @@ class FixResult:
 class _Offsets:
     """1-based (line, column) places of a text as string offsets."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, syntax: str) -> None:
         self.text = text
-        self.starts = [0]
-        pos = text.find("\n")
-        while pos >= 0:
-            self.starts.append(pos + 1)
-            pos = text.find("\n", pos + 1)
+        self.starts = line_starts(text, syntax)
 
     def offset(self, line: int, column: int) -> int:
         if line > len(self.starts):
             return len(self.text)
         start = self.starts[max(line, 1) - 1]
-        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
-        if end > start and self.text[end - 1] == "\r":
+        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        while end > start and self.text[end - 1] in _BREAKS:
             end -= 1
         return min(start + max(column, 1) - 1, end)
 
@@ -64,9 +62,10 @@ def _conflicts(a: _Span, b: _Span) -> bool:
     return s1 == s2 and (s1 == e1 or s2 == e2)
 
 
-def fix_source(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
+def fix_source(text: str, diagnostics: Sequence[Diagnostic],
+               syntax: str = "dsl") -> tuple[str, int]:
     """Apply the edits of the fixable findings to `text`: (new text, findings fixed)."""
-    offsets = _Offsets(text)
+    offsets = _Offsets(text, syntax)
     newline = "\r\n" if "\r\n" in text else "\n"
     chosen: list[_Span] = []
     fixed = 0
@@ -94,9 +93,9 @@ def _apply(text: str, spans: list[_Span]) -> str:
     return text
 
 
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+def apply_edits(text: str, edits: Sequence[Edit], syntax: str = "dsl") -> str:
     """Apply non-overlapping edits to `text` (last first, so earlier places stay valid)."""
-    offsets = _Offsets(text)
+    offsets = _Offsets(text, syntax)
     spans = [(offsets.offset(e.line, e.column), offsets.offset(e.end_line, e.end_column),
               e.text) for e in edits]
     return _apply(text, spans)
@@ -106,7 +105,7 @@ def _fix_file(path: str, source: str, diagnostics: Sequence[Diagnostic]) -> int:
     body, bom = strip_bom(read_bytes(path))
     if body.decode("utf-8", errors="replace") != source:
         return 0  # changed since it was linted: leave it alone
-    new, fixed = fix_source(source, diagnostics)
+    new, fixed = fix_source(source, diagnostics, syntax_of(path))
     if not fixed or new == source:
         return 0
     try:

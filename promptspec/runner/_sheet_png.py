@@ -101,6 +101,10 @@ def _text_block(
         y += step
 
 
+_Thumbs = dict[tuple[int, int, int], "Image.Image | None"]
+"""(part, row, column) -> the cell's thumbnail."""
+
+
 @dataclass(frozen=True)
 class _Part:
     """One grid of the image, cut to the cells that fit the image's budget."""
@@ -179,45 +183,75 @@ def _draw_cell(
         _text_block(draw, [badge], fonts.small, (bx1 - w, by1 - h, bx1, by1), TEXT)
 
 
-def write_grid_png(path: Path, out_dir: Path, sheet: PromptSheet) -> None:
-    """Draw `sheet` into `path`; image paths in the rows are relative to `out_dir`."""
-    from PIL import Image, ImageDraw
-
-    fonts = _Fonts.load()
-    parts, shown, total = _plan(sheet)
-    thumbs: dict[tuple[int, int, int], Image.Image | None] = {}
+def _load_thumbs(out_dir: Path, parts: list[_Part]) -> _Thumbs:
+    """The first image of each drawn cell as a thumbnail (None where there is none)."""
+    thumbs: _Thumbs = {}
     for n, part in enumerate(parts):
         for r in range(part.rows):
             for c in range(part.cols):
                 cell = part.grid.cells[r][c]
                 images = [img for row in cell.results for img in result_images(row)]
                 thumbs[n, r, c] = _thumbnail(out_dir, images[0]) if images else None
+    return thumbs
+
+
+@dataclass(frozen=True)
+class _PartBox:
+    """Where one part of the image goes: its heading, the top of its column headers, the
+    wrapped column labels, the column axis's height, and the top of its cells."""
+
+    part: _Part
+    heading: str
+    top: int
+    col_lines: list[list[str]]
+    axis_h: int
+    cells_y: int
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The measured image: every size and place, before anything is drawn."""
+
+    width: int
+    height: int
+    cell_w: int
+    cell_h: int
+    row_w: int
+    grid_x: int
+    title: str
+    subtitle: str
+    note: str
+    boxes: list[_PartBox]
+
+
+def _row_label_width(parts: list[_Part], fonts: _Fonts) -> int:
+    if not any(p.grid.row_axis is not None for p in parts):
+        return 0
+    labels = [lab for p in parts for lab in p.grid.row_labels[: p.rows]]
+    labels += [p.grid.row_axis.label for p in parts if p.grid.row_axis is not None]
+    return min(220, max(70, *(int(fonts.label.getlength(s)) + 16 for s in labels)))
+
+
+def _measure(sheet: PromptSheet, parts: list[_Part], shown: int, total: int,
+             thumbs: _Thumbs, fonts: _Fonts) -> _Page:
     loaded = [t for t in thumbs.values() if t is not None]
     cell_w = max((t.width for t in loaded), default=THUMB)
     cell_h = max((t.height for t in loaded), default=THUMB)
-
-    has_rows = any(p.grid.row_axis is not None for p in parts)
-    row_w = 0
-    if has_rows:
-        labels = [lab for p in parts for lab in p.grid.row_labels[: p.rows]]
-        labels += [p.grid.row_axis.label for p in parts if p.grid.row_axis is not None]
-        row_w = min(220, max(70, *(int(fonts.label.getlength(s)) + 16 for s in labels)))
+    row_w = _row_label_width(parts, fonts)
+    grid_x = PAD + (row_w + GAP if row_w else 0)
     max_cols = max((p.cols for p in parts), default=1)
-    grid_x = PAD + (row_w + GAP if has_rows else 0)
     title = _wrap(sheet.prompt, fonts.title, 10_000, 1)[0]
-    subtitle = " x ".join(axis.label for axis in sheet.axes) or "no sweep"
     t = sheet.totals
-    subtitle += f" · {t.requests} request{'s' * (t.requests != 1)}"
-    subtitle += f" · {t.images} image{'s' * (t.images != 1)}"
+    subtitle = (f"{' x '.join(axis.label for axis in sheet.axes) or 'no sweep'}"
+                f" · {t.requests} request{'s' * (t.requests != 1)}"
+                f" · {t.images} image{'s' * (t.images != 1)}")
     width = max(
         grid_x + max_cols * (cell_w + GAP) - GAP + PAD,
         PAD * 2 + int(fonts.title.getlength(title)),
         PAD * 2 + int(fonts.label.getlength(subtitle)),
     )
     note = f"{shown} of {total} cells drawn; index.html shows them all" if shown < total else ""
-
-    # Measure every part first so that the canvas is allocated once.
-    layouts = []
+    boxes = []
     y = PAD + _height(fonts.title) + _height(fonts.label) + 12
     for part in parts:
         grid = part.grid
@@ -228,44 +262,66 @@ def write_grid_png(path: Path, out_dir: Path, sheet: PromptSheet) -> None:
         labels_h = max((len(ls) for ls in col_lines), default=0) * _height(fonts.label)
         top = y + head_h + 14
         cells_y = top + axis_h + labels_h + (6 if labels_h else 0)
-        layouts.append((part, heading, top, col_lines, axis_h, cells_y))
+        boxes.append(_PartBox(part, heading, top, col_lines, axis_h, cells_y))
         y = cells_y + part.rows * (cell_h + GAP) + 18
     height = y + (_height(fonts.label) + 8 if note else 0) + PAD - 18
+    return _Page(width, height, cell_w, cell_h, row_w, grid_x, title, subtitle, note, boxes)
 
-    canvas = Image.new("RGB", (width, height), BG)
+
+def _draw_headers(draw: ImageDraw.ImageDraw, page: _Page, box: _PartBox, fonts: _Fonts) -> None:
+    grid, top, cells_y = box.part.grid, box.top, box.cells_y
+    span = box.part.cols * (page.cell_w + GAP) - GAP
+    if box.heading:
+        draw.text((PAD, top - _height(fonts.heading) - 14), box.heading, font=fonts.heading,
+                  fill=TEXT)
+    if grid.col_axis is not None:
+        axis_box = (page.grid_x, top, page.grid_x + span, top + box.axis_h - 6)
+        _text_block(draw, [grid.col_axis.label], fonts.axis, axis_box, ACCENT)
+        line_y = top + box.axis_h - 3
+        draw.line((page.grid_x, line_y, page.grid_x + span, line_y), fill=LINE)
+    for c, lines in enumerate(box.col_lines):
+        x = page.grid_x + c * (page.cell_w + GAP)
+        label_box = (x + 4, top + box.axis_h, x + page.cell_w - 4, cells_y - 6)
+        _text_block(draw, lines, fonts.label, label_box, TEXT, valign="bottom")
+    if grid.row_axis is not None:
+        lines = _wrap(grid.row_axis.label, fonts.axis, page.row_w - 8, 2)
+        corner = (PAD, top, PAD + page.row_w - 8, cells_y - 6)
+        _text_block(draw, lines, fonts.axis, corner, ACCENT, align="right", valign="bottom")
+
+
+def _draw_cells(canvas: Image.Image, draw: ImageDraw.ImageDraw, page: _Page, n: int,
+                box: _PartBox, thumbs: _Thumbs, fonts: _Fonts) -> None:
+    grid = box.part.grid
+    for r in range(box.part.rows):
+        cy = box.cells_y + r * (page.cell_h + GAP)
+        if grid.row_labels:
+            lines = _wrap(grid.row_labels[r], fonts.label, page.row_w - 8, 6)
+            label_box = (PAD, cy, PAD + page.row_w - 8, cy + page.cell_h)
+            _text_block(draw, lines, fonts.label, label_box, TEXT, align="right")
+        for c in range(box.part.cols):
+            x = page.grid_x + c * (page.cell_w + GAP)
+            cell_box = (x, cy, x + page.cell_w - 1, cy + page.cell_h - 1)
+            _draw_cell(canvas, draw, fonts, cell_box, grid.cells[r][c], thumbs[n, r, c])
+
+
+def write_grid_png(path: Path, out_dir: Path, sheet: PromptSheet) -> None:
+    """Draw `sheet` into `path`; image paths in the rows are relative to `out_dir`.
+    Everything is measured first (`_measure`), so the canvas is allocated once."""
+    from PIL import Image, ImageDraw
+
+    fonts = _Fonts.load()
+    parts, shown, total = _plan(sheet)
+    thumbs = _load_thumbs(out_dir, parts)
+    page = _measure(sheet, parts, shown, total, thumbs, fonts)
+    canvas = Image.new("RGB", (page.width, page.height), BG)
     draw = ImageDraw.Draw(canvas)
-    draw.text((PAD, PAD), title, font=fonts.title, fill=TEXT)
-    draw.text((PAD, PAD + _height(fonts.title) + 2), subtitle, font=fonts.label, fill=MUTED)
-    for n, (part, heading, top, col_lines, axis_h, cells_y) in enumerate(layouts):
-        grid, span = part.grid, part.cols * (cell_w + GAP) - GAP
-        if heading:
-            draw.text(
-                (PAD, top - _height(fonts.heading) - 14), heading, font=fonts.heading, fill=TEXT
-            )
-        if grid.col_axis is not None:
-            box = (grid_x, top, grid_x + span, top + axis_h - 6)
-            _text_block(draw, [grid.col_axis.label], fonts.axis, box, ACCENT)
-            draw.line((grid_x, top + axis_h - 3, grid_x + span, top + axis_h - 3), fill=LINE)
-        for c, lines in enumerate(col_lines):
-            x = grid_x + c * (cell_w + GAP)
-            box = (x + 4, top + axis_h, x + cell_w - 4, cells_y - 6)
-            _text_block(draw, lines, fonts.label, box, TEXT, valign="bottom")
-        if grid.row_axis is not None:
-            lines = _wrap(grid.row_axis.label, fonts.axis, row_w - 8, 2)
-            box = (PAD, top, PAD + row_w - 8, cells_y - 6)
-            _text_block(draw, lines, fonts.axis, box, ACCENT, align="right", valign="bottom")
-        row_labels = grid.row_labels
-        for r in range(part.rows):
-            cy = cells_y + r * (cell_h + GAP)
-            if row_labels:
-                lines = _wrap(row_labels[r], fonts.label, row_w - 8, 6)
-                box = (PAD, cy, PAD + row_w - 8, cy + cell_h)
-                _text_block(draw, lines, fonts.label, box, TEXT, align="right")
-            for c in range(part.cols):
-                x = grid_x + c * (cell_w + GAP)
-                box = (x, cy, x + cell_w - 1, cy + cell_h - 1)
-                _draw_cell(canvas, draw, fonts, box, grid.cells[r][c], thumbs[n, r, c])
-    if note:
-        draw.text((PAD, height - PAD - _height(fonts.label)), note, font=fonts.label, fill=WAIT)
+    draw.text((PAD, PAD), page.title, font=fonts.title, fill=TEXT)
+    draw.text((PAD, PAD + _height(fonts.title) + 2), page.subtitle, font=fonts.label, fill=MUTED)
+    for n, box in enumerate(page.boxes):
+        _draw_headers(draw, page, box, fonts)
+        _draw_cells(canvas, draw, page, n, box, thumbs, fonts)
+    if page.note:
+        draw.text((PAD, page.height - PAD - _height(fonts.label)), page.note, font=fonts.label,
+                  fill=WAIT)
     path.parent.mkdir(parents=True, exist_ok=True)
     canvas.save(path, format="PNG", optimize=False)

@@ -8,12 +8,16 @@ Both build the one model (`promptspec.model`); nothing past this stage imports l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.model import SpecFile
 
-__all__ = ["Parsed"]
+__all__ = ["YAML_BREAK", "Parsed", "line_starts", "source_lines"]
+
+YAML_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+"""YAML's own line breaks: libyaml counts lines by these, so the YAML front end's places do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +29,24 @@ class Parsed:
     source: str
     spec: SpecFile | None
     diagnostics: tuple[Diagnostic, ...]
+
+
+def line_starts(text: str, syntax: str) -> list[int]:
+    """The offset where each line begins, lines counted as the syntax's parser counts them:
+    the DSL's by `\n` alone, YAML's by every YAML line break (U+2028 included). Every
+    position a finding carries, and every edit a fix makes, is read against these."""
+    if syntax == "yaml":
+        return [0, *(m.end() for m in YAML_BREAK.finditer(text))]
+    starts = [0]
+    pos = text.find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    return starts
+
+
+def source_lines(text: str, syntax: str) -> list[str]:
+    """The lines of `text` as its parser counts them, without their line breaks."""
+    if syntax == "yaml":
+        return YAML_BREAK.split(text)
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]

@@ -1,6 +1,6 @@
 """The rule catalogue and the checks that run it over a resolved spec file.
 
-    RULES                                  code -> Rule metadata (every code PS001-PS407)
+    RULES                                  code -> Rule metadata (every code PS001-PS408)
     check(res, *, max_requests) -> list[Diagnostic]
         every finding of the rules for one resolved file (severity not yet applied;
         the engine in `promptspec.lint.engine.engine` attaches severities, suppressions and config)
@@ -15,7 +15,14 @@ from collections.abc import Callable
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import RuleCrash
-from promptspec.lint.rules import combos, parameter_values, structure, sweeps, template_checks
+from promptspec.lint.rules import (
+    combos,
+    lockfile,
+    parameter_values,
+    structure,
+    sweeps,
+    template_checks,
+)
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._duplicates import duplicate_prompts
 from promptspec.lint.rules._value_sets import PromptView
@@ -25,7 +32,7 @@ from promptspec.resolve import Resolution
 __all__ = ["RULES", "Rule", "check"]
 
 # each registers its rules on import
-_MODULES = (structure, parameter_values, combos, template_checks, sweeps)
+_MODULES = (structure, parameter_values, combos, template_checks, sweeps, lockfile)
 
 _FILE_CHECKS: tuple[Callable[[Context], None], ...] = (
     parameter_values.check_file, template_checks.check_file,

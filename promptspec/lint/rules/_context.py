@@ -12,8 +12,11 @@ from functools import cached_property
 from typing import Any
 
 from promptspec.diagnostics import Diagnostic, Edit
+from promptspec.load import DISK
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile
+from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
+from promptspec.syntax import source_lines
 
 __all__ = ["Context", "Place", "at", "place_of_setting", "text_span"]
 
@@ -64,12 +67,9 @@ class Context:
 
     @cached_property
     def lines(self) -> list[str]:
-        """The checked file's source lines (for fixes and template line columns)."""
-        try:
-            with open(self.res.path, encoding="utf-8-sig") as f:
-                return f.read().splitlines()
-        except (OSError, UnicodeDecodeError):
-            return []
+        """The checked file's source lines, as its parser counts them (for fixes and
+        template line columns)."""
+        return source_lines(self.res.source, syntax_of(self.res.path))
 
     def line(self, n: int) -> str:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
@@ -125,9 +125,9 @@ class Context:
         real = os.path.realpath(path)
         if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
             return f"file {rel!r} is outside the project root ({self.res.root})"
-        if not os.path.isfile(real):
+        if not self.res.reader.is_file(real):
             return f"file {rel!r} not found"
-        if not os.access(real, os.R_OK):
+        if self.res.reader is DISK and not os.access(real, os.R_OK):
             return f"file {rel!r} is not readable"
         return None
 

@@ -19,14 +19,13 @@ from promptspec.axes import AxisError, NumRange
 from promptspec.lint.rules._render import render
 from promptspec.lint.rules._value_sets import SAMPLES_PER_AXIS, PromptView, RandomInts, typed
 from promptspec.model import FileRef, Literal
-from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
+from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, TUNE
 from promptspec.templates import template_info
 
 __all__ = ["Domains", "overlap", "value_key"]
 
 RENDER_LIMIT = 64
 """Above this many combinations of the axes a template reads, its renders are unknown."""
-_STRIPPED = frozenset({"text", "negative_prompt"})
 _SCALARS = (str, int, bool, type(None))
 _UNSEEDED = ("random", "lipsum")  # a template that draws random values has no fixed set
 
@@ -169,7 +168,7 @@ class Domains:
             text = render(view.memo, source, ctx)
             if text is None:
                 return None
-            if name in _STRIPPED:
+            if name in STRIPPED_FIELDS:
                 text = text.strip()
             out[(str, text)] = text
         return out

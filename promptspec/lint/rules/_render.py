@@ -17,6 +17,7 @@ import jinja2
 from jinja2 import nodes
 
 from promptspec.lint.rules._value_sets import PromptView
+from promptspec.params import STRIPPED_FIELDS
 from promptspec.templates import (
     ENV,
     TemplateBoundError,
@@ -29,7 +30,6 @@ __all__ = [
     "JINJA_NAMES",
     "Failed",
     "bracket_problem",
-    "first_blank",
     "first_failure",
     "name_lines",
     "names_read",
@@ -59,7 +59,6 @@ _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*\)")
 _BLANK = re.compile(r"[^\n]")
 _BRACKET = re.compile(r"[()\[\]]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_STRIPPED = frozenset({"text", "negative_prompt"})
 
 
 @lru_cache(maxsize=4096)
@@ -289,51 +288,7 @@ def _attempts(view: PromptView, field: str, source: str
         if isinstance(text, Failed):
             yield text, coords
             return
-        yield (text.strip() if field in _STRIPPED else text), coords
-
-
-def first_blank(view: PromptView, source: str) -> tuple[bool, dict[str, Any]] | None:
-    """What `renders` finds first among blank renders of `source`, without rendering.
-
-    (False, {}) when no render is blank, (True, coords) for the first blank one, and None
-    when the template is not plain text and names (then `renders` must decide). A plain
-    render is blank exactly when every piece of it is, so each axis is judged alone.
-    """
-    parts = _plain_parts(source)
-    if parts is None:
-        return None
-    names = {piece for is_name, piece in parts if is_name}
-    if any(not is_name and piece.strip() for is_name, piece in parts):
-        return False, {}
-    axes = sorted({view.members[n].axis for n in names if n in view.members})
-    points = [view.axis_points(a) for a in axes]
-    if any(not p for p in points):
-        return False, {}
-    if math.prod(len(p) for p in points) > RENDER_CAP:
-        return None  # renders walks a diagonal, not the product
-    base = view.base_context
-    fixed = names - {n for p in points for n in p[0]}
-    blank = True
-    for n in fixed:
-        if n not in base or not _scalar(base[n]):
-            return None
-        blank = blank and not str(base[n]).strip()
-    firsts: list[int] = []
-    for p in points:
-        first = -1
-        for i, point in enumerate(p):
-            read = [point[n] for n in names if n in point]
-            if not all(_scalar(v) for v in read):
-                return None
-            if first < 0 and not any(str(v).strip() for v in read):
-                first = i
-        firsts.append(first)
-    if not blank or any(f < 0 for f in firsts):
-        return False, {}
-    coords: dict[str, Any] = {}
-    for p, i in zip(points, firsts, strict=True):
-        coords.update(p[i])
-    return True, coords
+        yield (text.strip() if field in STRIPPED_FIELDS else text), coords
 
 
 def _scalar(v: Any) -> bool:

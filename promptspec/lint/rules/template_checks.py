@@ -13,7 +13,6 @@ from promptspec.lint.rules._context import Context, place_of_setting, text_span
 from promptspec.lint.rules._render import (
     JINJA_NAMES,
     bracket_problem,
-    first_blank,
     first_failure,
     name_lines,
     names_read,
@@ -189,10 +188,8 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                 ctx.report("PS304", f"text uses weighted syntax {weighted[1]!r} but use_lpw "
                                     "is not true", _span(ctx, view, lit, weighted[0], s),
                            rp.name)
-            blank = first_blank(view, src)
-            if blank is None:
-                blank = next(((True, c) for out, c in renders(view, name, src) if not out),
-                             (False, {}))
+            blank = next(((True, c) for out, c in renders(view, name, src) if not out),
+                         (False, {}))
             if blank[0]:
                 at = f" at {blank[1]}" if blank[1] else ""
                 ctx.report("PS306", f"text renders to white space only{at}",

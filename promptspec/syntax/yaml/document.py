@@ -6,11 +6,22 @@ keys PS002, a wrong shape PS007 (reported, and the rest of the file still read).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from promptspec.diagnostics import sort_key
-from promptspec.model import Field, Import, Literal, Preset, Prompt, Ref, Span, SpecFile, Sweep
+from promptspec.model import (
+    NAME,
+    NAME_PATTERN,
+    Field,
+    Import,
+    Literal,
+    Preset,
+    Prompt,
+    Ref,
+    Span,
+    SpecFile,
+    Sweep,
+)
 from promptspec.params import did_you_mean
 from promptspec.syntax import Parsed
 from promptspec.syntax.yaml.compose import compose_documents
@@ -21,7 +32,6 @@ from promptspec.syntax.yaml.scalars import INT, STR
 __all__ = ["TOP_LEVEL_KEYS", "parse_yaml"]
 
 TOP_LEVEL_KEYS = ("version", "imports", "tune", "vars", "presets", "prompts")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def parse_yaml(text: str, path: str) -> Parsed:
@@ -51,10 +61,10 @@ class _Builder:
         return None
 
     def _check_name(self, name: str, key: YNode, what: str) -> None:
-        if not _NAME.fullmatch(name):
+        if not NAME.fullmatch(name):
             self.r.error(
                 "PS007",
-                f"invalid {what} name {name!r}: names match [A-Za-z_][A-Za-z0-9_-]*",
+                f"invalid {what} name {name!r}: names match {NAME_PATTERN}",
                 self.r.span(key),
             )
 

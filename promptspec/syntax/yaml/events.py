@@ -29,6 +29,8 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.resolver import implicit_resolvers
 
+from promptspec.syntax import YAML_BREAK
+
 __all__ = ["MAP", "MAX_DEPTH", "NULL", "SCALAR", "SEQ", "STR", "TooDeep", "YNode", "compose"]
 
 MAX_DEPTH = 1000
@@ -39,8 +41,7 @@ _T = "tag:yaml.org,2002:"
 STR, NULL = _T + "str", _T + "null"
 _SEQ_TAG, _MAP_TAG = _T + "seq", _T + "map"
 
-# YAML's own line breaks (libyaml counts lines by these).
-BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+BREAK = YAML_BREAK
 
 
 class TooDeep(Exception):

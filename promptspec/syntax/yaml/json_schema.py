@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptspec import __version__
+from promptspec import __version__, model
 from promptspec.params import PARAMS, TUNE, Param
 
 __all__ = ["NAME_PATTERN", "RANDOM_PATTERN", "RANGE_PATTERN", "SCHEMA_ID", "build_schema"]
 
 SCHEMA_ID = "urn:promptspec:schema:pspec-yaml:1"
-NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+NAME_PATTERN = f"^{model.NAME_PATTERN}$"
 _NUM = r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 RANGE_PATTERN = (rf"^\s*{_NUM}\s*\.\.\s*{_NUM}(?:\s+(?:step|count)\s+{_NUM})?\s*$")
 RANDOM_PATTERN = r"^\s*random\(\s*[0-9]+\s*(?:,\s*-?[0-9]+\s*)?\)\s*$"
