@@ -211,3 +211,10 @@ def test_a_long_one_line_string_costs_memory_linear_in_its_size(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     grown_kb = int(done.stdout)
     assert grown_kb * 1024 < 40 * 4_000_000  # under 40 bytes a character (it was ~185)
+
+
+def test_convert_carries_a_comment_yaml_cannot_hold(project: Path) -> None:
+    (project / "c.pspec").write_bytes(b'# a\x00b\x01c\ntune 1\nprompt a {\n  text = "x"\n}\n')
+    code, out, err = _cli("convert", "c.pspec", "--to", "yaml")
+    assert code == 0, err
+    assert "# a\ufffdb\ufffdc" in out
