@@ -126,7 +126,8 @@ def template_info(source: str) -> TemplateInfo:
     except _Refused as err:
         return TemplateInfo(source, frozenset(), False, err.message, err.line)
     try:
-        _compiled(ast)
+        if not _plain(ast):  # text and bare names always compile
+            _compiled(ast)
     except jinja2.TemplateSyntaxError as err:  # an unknown filter or test
         return TemplateInfo(source, frozenset(), False, err.message or str(err), err.lineno or 1)
     except RecursionError:
@@ -148,6 +149,11 @@ def parse_template(source: str) -> nodes.Template | None:
 @lru_cache(maxsize=4096)
 def _parsed(source: str) -> nodes.Template:
     return ENV.parse(source)
+
+
+def _plain(ast: nodes.Template) -> bool:
+    return all(isinstance(n, nodes.Output) and all(
+        isinstance(c, nodes.TemplateData | nodes.Name) for c in n.nodes) for n in ast.body)
 
 
 def _compiled(ast: nodes.Template) -> jinja2.Template:

@@ -31,6 +31,7 @@ __all__ = [
     "Failed",
     "bracket_problem",
     "first_failure",
+    "is_plain",
     "name_lines",
     "names_read",
     "outside_tags",
@@ -187,6 +188,11 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
     return tuple(parts)
 
 
+def is_plain(source: str) -> bool:
+    """Whether the template is only literal text and bare `{{ name }}` outputs."""
+    return "{" not in source or _plain_parts(source) is not None
+
+
 def _plain_render(source: str, ctx: dict[str, Any]) -> Any:
     """A render of a template of text and bare names without jinja (`_MISSING` otherwise)."""
     parts = _plain_parts(source)
@@ -243,52 +249,55 @@ def _why(err: Exception) -> str:
     return f"{type(err).__name__}: {err}"
 
 
+def _combos(view: PromptView, source: str) -> Iterator[tuple[dict[str, Any], ...]] | None:
+    """The points a template is rendered at: the product of the axes it reads, or past
+    RENDER_CAP each value of each axis at least once (a diagonal); None for none."""
+    info = template_info(source)
+    if info.error is not None or info.private:
+        return None
+    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+    points = [view.axis_points(a) for a in axes]
+    if any(not p for p in points):
+        return None
+    if math.prod(len(p) for p in points) <= RENDER_CAP:
+        return itertools.product(*points)
+    longest = max(len(p) for p in points)
+    return (tuple(p[i % len(p)] for p in points) for i in range(longest))
+
+
 def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(rendered text, the axis values used) over the axes the template reads, bounded.
 
     Stops at the first render that fails: `first_failure` reports it.
     """
-    for out, coords in _attempts(view, field, source):
-        if isinstance(out, Failed):
-            return
-        yield out, coords
-
-
-def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[str, Any]] | None:
-    """(why, the axis values used) of the first render that fails, over the same points as
-    `renders`; None when every one succeeds."""
-    for out, coords in _attempts(view, field, source):
-        if isinstance(out, Failed):
-            return out.message, coords
-    return None
-
-
-def _attempts(view: PromptView, field: str, source: str
-              ) -> Iterator[tuple[str | Failed, dict[str, Any]]]:
-    info = template_info(source)
-    if info.error is not None or info.private:
+    combos = _combos(view, source)
+    if combos is None:
         return
-    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
-    points = [view.axis_points(a) for a in axes]
-    if any(not p for p in points):
-        return
-    combos: Iterator[tuple[dict[str, Any], ...]]
-    if math.prod(len(p) for p in points) <= RENDER_CAP:
-        combos = itertools.product(*points)
-    else:
-        longest = max(len(p) for p in points)
-        combos = (tuple(p[i % len(p)] for p in points) for i in range(longest))
     base = view.base_context
     memo = view.memo
+    strip = field in STRIPPED_FIELDS
     for combo in combos:
         coords: dict[str, Any] = {}
         for part in combo:
             coords.update(part)
         text = render_or_failure(memo, source, {**base, **coords})
         if isinstance(text, Failed):
-            yield text, coords
             return
-        yield (text.strip() if field in STRIPPED_FIELDS else text), coords
+        yield (text.strip() if strip else text), coords
+
+
+def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[str, Any]] | None:
+    """(why, the axis values used) of the first render that fails, over the same points as
+    `renders`; None when every one succeeds."""
+    combos = _combos(view, source)
+    for combo in combos or ():
+        coords: dict[str, Any] = {}
+        for part in combo:
+            coords.update(part)
+        text = render_or_failure(view.memo, source, {**view.base_context, **coords})
+        if isinstance(text, Failed):
+            return text.message, coords
+    return None
 
 
 def _scalar(v: Any) -> bool:

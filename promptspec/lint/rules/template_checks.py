@@ -14,6 +14,7 @@ from promptspec.lint.rules._render import (
     JINJA_NAMES,
     bracket_problem,
     first_failure,
+    is_plain,
     name_lines,
     names_read,
     renders,
@@ -176,7 +177,8 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                        _span(ctx, view, lit, name_lines(src).get(n, 1), s), rp.name)
         if missing:
             continue
-        failed = first_failure(view, name, src) if "{" in src else None
+        # text and bare names always render; anything more may fail or reach past a bound
+        failed = first_failure(view, name, src) if not is_plain(src) else None
         if failed is not None:
             at = f" at {failed[1]}" if failed[1] else ""
             ctx.report("PS301", f"{name}: the template fails to render{at}: {failed[0]}",
