@@ -110,6 +110,17 @@ def _why(name: str, err: Exception) -> str:
     return f"{name}: {err}"
 
 
+def _uniform(values: Sequence[Any]) -> bool:
+    """Whether equal values of this axis always render alike (one type, no float zeros of
+    two signs), so that the values themselves can key the render cache. A range is."""
+    if not isinstance(values, list | tuple):
+        return True  # a range (floats never -0.0) or random ints
+    kinds = {type(v) for v in values}
+    if len(kinds) > 1:
+        return False
+    return float not in kinds or sum(1 for v in values if v == 0) < 2
+
+
 def _typed_key(value: Any) -> Any:
     """A cache key that tells apart values that are equal but render differently."""
     t = type(value)
@@ -250,6 +261,9 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
     prompt = rp.prompt.name
     base_params, base_ctx = pp.base_params, pp.base_ctx
     caches: list[dict[tuple[Any, ...], str]] = [{} for _ in pp.templates]
+    uniform = [[_uniform(c) for c in (a.columns if isinstance(a, _Zipped) else [a])]
+               for a in pp.axes]
+    typed_keys = [not all(uniform[a][m] for a, m in reads) for _, _, reads in pp.templates]
     slots = pp.slots
     sha = _sha256
     dumps = _dumps
@@ -273,10 +287,11 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
                     params.pop(slot.name, None)
                 else:
                     params[slot.name] = value
-        for (name, source, reads), cache in zip(pp.templates, caches, strict=True):
-            # typed: 1, 1.0 and True are equal keys but render apart
-            key = tuple(_typed_key(point[a] if len(slots[a]) == 1 else point[a][m])
-                        for a, m in reads)
+        for (name, source, reads), cache, typed in zip(pp.templates, caches, typed_keys,
+                                                       strict=True):
+            key = tuple(point[a] if len(slots[a]) == 1 else point[a][m] for a, m in reads)
+            if typed:  # 1, 1.0 and True are equal keys but render apart
+                key = tuple(map(_typed_key, key))
             rendered = cache.get(key)
             if rendered is None:
                 if ctx is None:
