@@ -218,3 +218,32 @@ def test_convert_carries_a_comment_yaml_cannot_hold(project: Path) -> None:
     code, out, err = _cli("convert", "c.pspec", "--to", "yaml")
     assert code == 0, err
     assert "# a\ufffdb\ufffdc" in out
+
+
+@pytest.mark.parametrize(("name", "body", "code"), [
+    ("r.pspec.yaml", "tune: 1\nprompts:\n  a:\n    text: x\n    sweep: {seed: '1"
+     + "." * 60_000 + "'}\n", "PS407"),
+    ("s.pspec.yaml", "tune: 1\nprompts:\n  a:\n    text: x\n    sweep: {seed: '1"
+     + " " * 30_000 + "x" * 30_000 + "'}\n", "PS007"),
+    ("t.pspec", 'tune 1\nprompt a {\n  text = "' + "{#" * 60_000 + '"\n}\n', "PS301"),
+    ("w.pspec", 'tune 1\nprompt a {\n  text = "(:' + "1" * 60_000 + '"\n}\n', "PS305"),
+])
+def test_crafted_strings_are_read_in_linear_time(project: Path, name: str, body: str,
+                                                 code: str) -> None:
+    (project / name).write_text(body)
+    _, out, _ = _cli("lint", name)
+    assert f" {code} " in out
+
+
+def test_the_tag_scanner_agrees_with_a_lazy_expression() -> None:
+    import random
+    import re
+
+    from promptspec.lint.rules._render import tags
+
+    lazy = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+    rng = random.Random(7)
+    for _ in range(3000):
+        size = rng.randint(0, 14)
+        text = "".join(rng.choice(["{", "}", "%", "#", "a", "\n"]) for _ in range(size))
+        assert list(tags(text)) == [m.span() for m in lazy.finditer(text)], text
