@@ -1,14 +1,18 @@
 """The public Python API: the one surface the command line calls, and a Python user too.
 
     discover(paths)                       -> list[str]  the spec files under the paths
-    lint(paths, selection)                -> LintResult (findings with severities, sorted)
-    fix(paths, selection)                 -> FixResult  (`lint --fix`: edits applied, re-linted)
-    expand(paths, prompt=None)            -> Iterator[Request] (raises SpecError on errors)
-    count(paths, prompt=None)             -> list[(spec, prompt, n)], without enumerating
+    lint(paths, selection, api)           -> LintResult (findings with severities, sorted)
+    fix(paths, selection, api)            -> FixResult  (`lint --fix`: edits applied, re-linted)
+    expand(paths, prompt=None, api)       -> Iterator[Request] (raises SpecError on errors)
+    count(paths, prompt=None, api)        -> list[(spec, prompt, n)], without enumerating
     format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
     convert(path, to)                     -> str, the spec in the other syntax
-    rules() / schema()                    the rule catalogue, the YAML syntax's JSON Schema
-    plan(paths, prompt, max_requests)     -> Plan, what `run` would send
+    rules(api) / schema(api)              the rule catalogue, the YAML syntax's JSON Schema
+    profile(api) / parameters(api)        the API profile in force, its parameter table
+    flags()                               the flags `text` may carry
+    plan(paths, prompt, max_requests, api) -> Plan, what `run` would send
+
+`api` is the API profile (`current` or `reference`; None: `[tool.promptspec]`'s `api`).
     run(plan, **options)                  -> exit code, the run performed exactly once
     emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
     lock(paths) / check_lock(paths)       write promptspec.lock / its PS408 findings
@@ -20,7 +24,7 @@ Stage modules load inside each function, so that importing this module stays lig
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
@@ -36,13 +40,16 @@ if TYPE_CHECKING:
     from promptspec.lint.fix import FixResult
     from promptspec.lint.rules.registry import Rule
     from promptspec.load import FileReader
+    from promptspec.params import Param
+    from promptspec.params.flags import Flag
     from promptspec.review.diff import Review
     from promptspec.review.lock import LockWritten
     from promptspec.runner.plan import Plan
 
 __all__ = [
     "Diagnostic", "Request", "check_lock", "convert", "count", "diff", "discover", "emulator",
-    "expand", "fix", "format_file", "lint", "lock", "plan", "prepared", "rules", "run",
+    "expand", "fix", "flags", "format_file", "lint", "lock", "parameters", "plan", "prepared",
+    "profile", "rules", "run",
     "schema", "selection", "serve", "spec_stem", "write_formatted", "write_text",
 ]
 
@@ -61,29 +68,34 @@ def selection(select: str | None = None, ignore: str | None = None) -> Selection
     return Selection(parse_codes(select, "--select"), parse_codes(ignore, "--ignore") or ())
 
 
-def lint(paths: Sequence[str], selection: Selection | None = None) -> LintResult:
-    """Every finding for the given spec files, severities and suppressions applied, sorted."""
+def lint(paths: Sequence[str], selection: Selection | None = None,
+         api: str | None = None) -> LintResult:
+    """Every finding for the given spec files, severities and suppressions applied, sorted.
+
+    `api`: the API profile (`current` or `reference`); else each file's configuration."""
     from promptspec.lint.engine import lint_paths
 
-    return lint_paths(paths, selection)
+    return lint_paths(paths, selection, api=api)
 
 
-def fix(paths: Sequence[str], selection: Selection | None = None) -> FixResult:
+def fix(paths: Sequence[str], selection: Selection | None = None,
+        api: str | None = None) -> FixResult:
     """Apply the edits of fixable findings (atomically, file by file), then lint again."""
     from promptspec.lint.fix import fix_paths
 
-    return fix_paths(paths, selection)
+    return fix_paths(paths, selection, api=api)
 
 
 def prepared(paths: Sequence[str], prompt: str | None = None,
-             reader: FileReader | None = None) -> Iterator[PreparedPrompt]:
+             reader: FileReader | None = None, api: str | None = None
+             ) -> Iterator[PreparedPrompt]:
     """Each prompt of each spec, prepared for expansion, after checking the specs lint clean.
     Specs, imports and uploads are read through `reader` (default: the disk)."""
     from promptspec.expand import prepare
     from promptspec.lint.engine import lint_paths
     from promptspec.load import DISK
 
-    result = lint_paths(paths, reader=reader or DISK)
+    result = lint_paths(paths, reader=reader or DISK, api=api)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise SpecError("\n".join(str(d) for d in sorted(errors, key=sort_key)))
@@ -98,17 +110,20 @@ def prepared(paths: Sequence[str], prompt: str | None = None,
         raise UsageError(f"no prompt named {prompt!r} in {', '.join(paths)}")
 
 
-def expand(paths: Sequence[str], prompt: str | None = None) -> Iterator[Request]:
+def expand(paths: Sequence[str], prompt: str | None = None, api: str | None = None
+           ) -> Iterator[Request]:
     """Stream every request of the specs, in order. Raises SpecError when a spec has errors."""
     from promptspec.expand import expand_prompt
 
-    for pp in prepared(paths, prompt):
+    for pp in prepared(paths, prompt, api=api):
         yield from expand_prompt(pp)
 
 
-def count(paths: Sequence[str], prompt: str | None = None) -> list[tuple[str, str, int]]:
+def count(paths: Sequence[str], prompt: str | None = None, api: str | None = None
+          ) -> list[tuple[str, str, int]]:
     """(spec, prompt, number of requests) for each prompt: a product of axis sizes."""
-    return [(pp.spec_label, pp.rp.prompt.name, pp.count()) for pp in prepared(paths, prompt)]
+    return [(pp.spec_label, pp.rp.prompt.name, pp.count())
+            for pp in prepared(paths, prompt, api=api)]
 
 
 def format_file(path: str) -> FileOutcome:
@@ -146,27 +161,51 @@ def write_text(path: str, text: str) -> None:
     atomic_write(path, text)
 
 
-def rules() -> list[Rule]:
-    """The rule catalogue, in code order."""
-    from promptspec.lint.rules import RULES
+def profile(api: str | None = None, start: str = ".") -> str:
+    """The API profile in force: `api` when given (`--api`), else `api` in the
+    `[tool.promptspec]` that applies to `start`, else `current`."""
+    from promptspec.config import load_config
 
-    return [RULES[c] for c in sorted(RULES)]
+    return api or load_config(start).api
 
 
-def schema() -> dict[str, object]:
-    """The JSON Schema (draft-07) of the YAML syntax."""
+def rules(api: str | None = None) -> list[Rule]:
+    """The rule catalogue of the API profile, in code order."""
+    from promptspec.lint.rules import rules_for
+
+    table = rules_for(profile(api))
+    return [table[c] for c in sorted(table)]
+
+
+def schema(api: str | None = None) -> dict[str, object]:
+    """The JSON Schema (draft-07) of the YAML syntax, with the API profile's parameters."""
     from promptspec.syntax.yaml.json_schema import build_schema
 
-    return build_schema()
+    return build_schema(profile(api))
+
+
+def parameters(api: str | None = None) -> Mapping[str, Param]:
+    """The API profile's parameter table (name -> type, bounds, choices, description,
+    source): for hover and completion in editors."""
+    from promptspec.params import table_for
+
+    return table_for(profile(api))
+
+
+def flags() -> Mapping[str, Flag]:
+    """The flags `text` may carry (name without `--` -> value kind, description, needs)."""
+    from promptspec.params.flags import flags_table
+
+    return flags_table()
 
 
 def plan(paths: Sequence[str], prompt: str | None, max_requests: int,
-         collect: bool = True) -> Plan:
+         api: str | None = None, collect: bool = True) -> Plan:
     """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`);
     the requests themselves only when `collect` and within `max_requests`."""
     from promptspec.runner.plan import plan_prompts
 
-    return plan_prompts(prepared(paths, prompt), max_requests, collect)
+    return plan_prompts(prepared(paths, prompt, api=api), max_requests, collect)
 
 
 def run(plan: Plan, **options: Any) -> int:

@@ -215,7 +215,7 @@ def axis_values(value: Value, param: Param | None, prompt: str, axis: str
                 ) -> AxisValues | AxisError:
     """The values one sweep axis takes, lazily where it can, or why it has none."""
     if isinstance(value, ListValue):
-        return tuple(item if isinstance(item, FileRef) else item.value for item in value.items)
+        return tuple(_item_value(item) for item in value.items)
     if isinstance(value, RangeValue):
         return _range_values(value)
     if isinstance(value, RandomValue):
@@ -224,6 +224,14 @@ def axis_values(value: Value, param: Param | None, prompt: str, axis: str
         "PS007", f"sweep axis {axis!r} takes a list, a range or random(n), not a single value",
         value.span,
     )
+
+
+def _item_value(item: Literal | FileRef | ListValue) -> Any:
+    """A list item's value: a scalar, a `FileRef`, or (a point of an array parameter's
+    axis) a tuple of those."""
+    if isinstance(item, ListValue):
+        return tuple(_item_value(i) for i in item.items)
+    return item if isinstance(item, FileRef) else item.value
 
 
 def item_span(value: Value, index: int) -> Span:

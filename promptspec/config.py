@@ -3,8 +3,9 @@
 Keys: `select`, `ignore` (rule codes or prefixes: `PS2` selects PS201-PS209),
 `per-file-ignores` (glob relative to the pyproject's folder -> codes), `max-requests`,
 `base-url`, `cost-per-image-mc` (the estimated cost of one image, in the unit of the API's
-`cost_mc`, for `diff`). Command-line options override it. A malformed table is one
-`ConfigError` naming the file (exit 2).
+`cost_mc`, for `diff`), `api` (the API profile: `current`, the default, or `reference`).
+Command-line options override it. A malformed table is one `ConfigError` naming the file
+(exit 2).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ __all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
 DEFAULT_MAX_REQUESTS = 1000
 _CODE = re.compile(r"^PS\d{0,3}$")
 _KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url",
-         "cost-per-image-mc"}
+         "cost-per-image-mc", "api"}
+_PROFILES = ("current", "reference")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Config:
     max_requests: int = DEFAULT_MAX_REQUESTS
     base_url: str | None = None
     cost_per_image_mc: int | None = None
+    api: str = "current"
+    """The API profile whose parameter table and rules apply."""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -125,4 +129,8 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
     if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int) or cost < 0):
         raise ConfigError(f"{path}: [tool.promptspec] cost-per-image-mc must be a "
                           "non-negative integer")
-    return Config(path, root, select, ignore, pfi, max_requests, base_url, cost)
+    api = table.get("api", "current")
+    if api not in _PROFILES:
+        raise ConfigError(f"{path}: [tool.promptspec] api must be one of: "
+                          f"{', '.join(_PROFILES)} (got {api!r})")
+    return Config(path, root, select, ignore, pfi, max_requests, base_url, cost, api)

@@ -19,7 +19,7 @@ from typing import Any
 from promptspec.axes import AxisError, axis_values
 from promptspec.errors import SpecError
 from promptspec.load import DISK, FileReader
-from promptspec.model import FileRef, Literal
+from promptspec.model import FileRef, ListValue, Literal
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
 from promptspec.request import Request
@@ -131,6 +131,22 @@ def _typed_key(value: Any) -> Any:
     return (t, value)
 
 
+def _array_param(rp: ResolvedPrompt, name: str, items: Sequence[Any], root: str,
+                 files: dict[str, str], reader: FileReader) -> list[Any]:
+    """An array parameter's items (scalars or `FileRef`s); uploaded items become files
+    `name[i]`, sent in order (and stale items of a longer earlier point are dropped)."""
+    for key in [k for k in files if k.startswith(name + "[")]:
+        del files[key]
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        if isinstance(item, FileRef):
+            digest, files[f"{name}[{i}]"] = _file_param(rp, item, root, reader)
+            out.append(digest)
+        else:
+            out.append(item)
+    return out
+
+
 def _typed(name: str, value: Any) -> Any:
     p = PARAMS.get(name)
     return coerce(p, value) if p is not None else value
@@ -147,6 +163,11 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str,
         value = setting.field.value
         if isinstance(value, FileRef):
             base_params[name], files[name] = _file_param(rp, value, root, reader)
+            continue
+        if isinstance(value, ListValue) and name in PARAMS and PARAMS[name].array:
+            items = [i if isinstance(i, FileRef) else getattr(i, "value", None)
+                     for i in value.items]
+            base_params[name] = _array_param(rp, name, items, root, files, reader)
             continue
         v = _scalar_of(rp, value)
         if v is not None:
@@ -277,6 +298,11 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
                 params[slot.name], pp.files[slot.name] = _file_param(rp, raw, pp.root,
                                                                      pp.reader)
                 coords[slot.name] = raw.path
+                continue
+            if isinstance(raw, tuple) and slot.param:  # a point of an array parameter
+                params[slot.name] = _array_param(rp, slot.name, raw, pp.root, pp.files,
+                                                 pp.reader)
+                coords[slot.name] = [v.path if isinstance(v, FileRef) else v for v in raw]
                 continue
             value = _typed(slot.name, raw)
             coords[slot.name] = value

@@ -86,9 +86,10 @@ class FileRef:
 
 @dataclass(frozen=True, slots=True)
 class ListValue:
-    """`[a, b, c]`: the items in order. Items are literals or file references."""
+    """`[a, b, c]`: the items in order. Items are literals or file references, or (one
+    level deep) lists of them: the points of a sweep axis over an array parameter."""
 
-    items: tuple[Literal | FileRef, ...]
+    items: tuple[Literal | FileRef | ListValue, ...]
     span: Span
 
 
@@ -195,3 +196,5 @@ class SpecFile:
     vars: tuple[Field, ...] = ()
     presets: tuple[Preset, ...] = ()
     prompts: tuple[Prompt, ...] = ()
+    family: Field | None = None
+    """The file-level `family` (DSL `family "flux"`, YAML `family: flux`)."""

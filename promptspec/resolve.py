@@ -59,6 +59,8 @@ class ResolvedPrompt:
     presets: tuple[Preset, ...]
     """The presets applied, in merge order."""
     axes: tuple[AxisDef, ...]
+    family: Setting | None = None
+    """The `family` key that reaches the prompt (never sent, not in the id)."""
 
     @property
     def name(self) -> str:
@@ -214,11 +216,13 @@ def resolve(path: str, parsed: Parsed | None = None,
     for s in imported_vars:
         base_vars[s.name] = s
     file_tune = Setting(spec.tune, "the file's tune") if spec.tune is not None else None
+    file_family = (Setting(spec.family, "the file's family") if spec.family is not None
+                   else None)
     chains = _PresetChains(presets, diags)
     # cycles and unknown names in presets no prompt uses: one walk over all (linear time)
     chains.linearize(tuple(Ref(p.name, p.name_span) for p in spec.presets))
-    resolved = [_resolve_prompt(spec, pr, chains.linearize(pr.extends), base_vars, file_tune)
-                for pr in prompts]
+    resolved = [_resolve_prompt(spec, pr, chains.linearize(pr.extends), base_vars, file_tune,
+                                file_family) for pr in prompts]
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
     return Resolution(
         path, root, spec, tuple(resolved), own, tuple(imported_vars),
@@ -257,18 +261,23 @@ def _unique_prompts(spec: SpecFile, diags: list[Diagnostic]) -> list[Prompt]:
 
 
 def _resolve_prompt(spec: SpecFile, pr: Prompt, applied: list[Preset],
-                    base_vars: dict[str, Setting], file_tune: Setting | None) -> ResolvedPrompt:
+                    base_vars: dict[str, Setting], file_tune: Setting | None,
+                    file_family: Setting | None = None) -> ResolvedPrompt:
     """Merge one prompt's settings, later winning: file and imported vars, presets in
-    `extends` order, the prompt's own body; then its axes (sweep axes, then the zip)."""
+    `extends` order, the prompt's own body; then its axes (sweep axes, then the zip).
+    `tune` and `family` are spec keys, not parameters: they merge the same way."""
     params: dict[str, Setting] = {}
     vars_ = dict(base_vars)
     tune = file_tune
+    family = file_family
     layers = [(f"preset {p.name}", p.fields, p.vars) for p in applied]
     layers.append(("prompt", pr.fields, pr.vars))
     for origin, fields, layer_vars in layers:
         for f in fields:
             if f.name == "tune":
                 tune = Setting(f, origin)
+            elif f.name == "family":
+                family = Setting(f, origin)
             else:
                 params[f.name] = Setting(f, origin)
         for v in layer_vars:
@@ -278,7 +287,7 @@ def _resolve_prompt(spec: SpecFile, pr: Prompt, applied: list[Preset],
         axes.extend(AxisDef((a,), False, a.span) for a in pr.sweep.axes)
     if pr.zip is not None and pr.zip.axes:
         axes.append(AxisDef(pr.zip.axes, True, pr.zip.span))
-    return ResolvedPrompt(spec, pr, tune, params, vars_, tuple(applied), tuple(axes))
+    return ResolvedPrompt(spec, pr, tune, params, vars_, tuple(applied), tuple(axes), family)
 
 
 class _PresetChains:

@@ -100,7 +100,8 @@ def test_max_requests_reaches_the_rules(tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / "a.pspec").write_text('tune 1\nprompt a {\n  text = "x"\n}\n')
     seen: list[int] = []
 
-    def check(res: Resolution, *, max_requests: int = 1000) -> list[object]:
+    def check(res: Resolution, *, max_requests: int = 1000, profile: str = "current"
+              ) -> list[object]:
         seen.append(max_requests)
         return []
 

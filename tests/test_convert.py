@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import expand_lines, invoke_in, write
+from conftest import invoke as run_cli
 
 from promptspec import api
-from promptspec.cli import cli
 from promptspec.errors import SpecError
 from promptspec.format.convert import convert_text
 from promptspec.model import ListValue, Literal, RangeValue
@@ -128,39 +127,44 @@ def test_syntax_error_is_one_line() -> None:
         convert_text("prompt a {\n  text = \n}\n", "s.pspec", "yaml")
 
 
-def invoke(args: list[str], folder: Path) -> tuple[int, str, str]:
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = CliRunner().invoke(cli, args)
-    finally:
-        os.chdir(cwd)
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_cli_convert_both_ways_with_output(contract: Path) -> None:
-    code, out, err = invoke(
-        ["convert", "contract_example.pspec", "--to", "yaml", "-o", "a.pspec.yaml"], contract
+    code, out, err = invoke_in(
+        contract, ["convert", "contract_example.pspec", "--to", "yaml", "-o", "a.pspec.yaml"]
     )
     assert code == 0 and out == "" and "a.pspec.yaml" in err
-    code, _, _ = invoke(["convert", "a.pspec.yaml", "--to", "dsl", "-o", "b.pspec"], contract)
+    code, _, _ = invoke_in(contract, ["convert", "a.pspec.yaml", "--to", "dsl", "-o", "b.pspec"])
     assert code == 0
     expected = ids_of(contract / "contract_example.pspec")
     assert ids_of(contract / "a.pspec.yaml") == expected == ids_of(contract / "b.pspec")
 
 
 def test_cli_convert_to_stdout(contract: Path) -> None:
-    code, out, _ = invoke(["convert", "contract_example.pspec.yaml", "--to", "dsl"], contract)
+    code, out, _ = invoke_in(contract, ["convert", "contract_example.pspec.yaml", "--to", "dsl"])
     assert code == 0
     assert out.startswith("# The same spec in YAML: it must expand to the same request ids.\n")
     assert "tune 1234\n" in out and "prompt van_gogh : portrait {\n" in out
 
 
 def test_cli_convert_errors(tmp_path: Path) -> None:
-    code, _, err = invoke(["convert", "nope.pspec", "--to", "yaml"], tmp_path)
+    code, _, err = invoke_in(tmp_path, ["convert", "nope.pspec", "--to", "yaml"])
     assert code == 2 and "nope.pspec" in err
-    code, _, _ = invoke(["convert", "x.pspec", "--to", "json"], tmp_path)
+    code, _, _ = invoke_in(tmp_path, ["convert", "x.pspec", "--to", "json"])
     assert code == 2
     (tmp_path / "bad.pspec").write_text("prompt {\n")
-    code, out, err = invoke(["convert", "bad.pspec", "--to", "yaml"], tmp_path)
+    code, out, err = invoke_in(tmp_path, ["convert", "bad.pspec", "--to", "yaml"])
     assert code == 1 and out == "" and err.startswith("bad.pspec:1:") and "Traceback" not in err
+
+
+def test_fmt_check_and_convert_keep_ids(project: Path) -> None:
+    write(project, {"u.pspec": 'tune   1\nprompt p{\ntext="x {{ seed }}" # keep\n'
+                                'sweep {\nseed = 1..3\n}\n}\n'})
+    assert run_cli("fmt", "u.pspec", "--check").exit_code == 1
+    assert run_cli("fmt", "u.pspec").exit_code == 0
+    once = (project / "u.pspec").read_text()
+    assert "# keep" in once
+    assert run_cli("fmt", "u.pspec", "--check").exit_code == 0
+    r = run_cli("convert", "u.pspec", "--to", "yaml", "-o", "u.pspec.yaml")
+    assert r.exit_code == 0
+    ids = [x["id"] for x in expand_lines("u.pspec")]
+    assert len(ids) == 3
+    assert ids == [x["id"] for x in expand_lines("u.pspec.yaml")]

@@ -493,7 +493,7 @@ def test_same_name_in_fields_and_vars_is_not_a_duplicate() -> None:
         ("tune = 5\n", 1, 1),
         ("prompt p {\n  vars = 3\n}\n", 2, 3),
         ("prompt p {\n  sweep = [1]\n}\n", 2, 3),
-        ("prompt p {\n  seed = [1, [2], 3]\n}\n", 2, 14),
+        ("prompt p {\n  seed = [1, [[2]], 3]\n}\n", 2, 15),
         ("prompt p {\n  seed = [1..3]\n}\n", 2, 11),
         ("prompt p {\n  seed = [random(3)]\n}\n", 2, 11),
     ],
@@ -511,10 +511,12 @@ def test_ps007_drops_what_the_model_cannot_hold() -> None:
     assert parsed.spec is not None
     preset = parsed.spec.presets[0]
     assert [f.name for f in preset.fields] == ["w"]
-    items = parse_dsl("prompt p {\n  seed = [1, [2], 3]\n}\n", "t.pspec").spec
+    items = parse_dsl("prompt p {\n  seed = [1, [[2], 4], 3]\n}\n", "t.pspec").spec
     assert items is not None
     value = items.prompts[0].fields[0].value
-    assert isinstance(value, ListValue) and [i.value for i in value.items] == [1, 3]  # type: ignore[union-attr]
+    assert isinstance(value, ListValue)
+    nested = value.items[1]
+    assert isinstance(nested, ListValue) and [i.value for i in nested.items] == [4]  # type: ignore[union-attr]
 
 
 # -- never raises ------------------------------------------------------------------------------

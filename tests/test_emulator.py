@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from conftest import invoke, one_line_error
 from PIL import Image
 
 from promptspec.emulator import (
@@ -50,6 +51,13 @@ def client() -> Iterator[httpx.Client]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def bare() -> Iterator[httpx.Client]:
+    """A client without the key (one connection pool, not one per call)."""
+    with httpx.Client(timeout=10) as c:
+        yield c
+
+
 def form(**fields: Any) -> dict[str, tuple[None, str]]:
     """Multipart fields as httpx sends them: prompt[name] -> string value."""
     return {f"prompt[{k}]": (None, str(v)) for k, v in fields.items()}
@@ -68,7 +76,7 @@ def wait_finished(c: httpx.Client, obj: dict[str, Any]) -> dict[str, Any]:
         time.sleep(0.02)
 
 
-# -- create and read -----------------------------------------------------------------------
+# -- create and read ---------------------------------------------------------------------------
 
 def test_create_multipart_returns_the_documented_object(
     emu: RunningEmulator, client: httpx.Client
@@ -85,6 +93,7 @@ def test_create_multipart_returns_the_documented_object(
     assert obj["tune_id"] == 5
     assert obj["url"] == f"{emu.url}/tunes/5/prompts/{obj['id']}.json"
     assert obj["images"] == [] and obj["trained_at"] is None
+    assert "started_training_at" in obj
     assert obj["user_error"] is None and obj["cost_mc"] == 20
     assert ISO_MS.match(obj["created_at"]) and ISO_MS.match(obj["updated_at"])
 
@@ -119,18 +128,20 @@ def test_unknown_ids_and_wrong_tune_are_404(emu: RunningEmulator, client: httpx.
     assert client.delete(f"{emu.url}/tunes/7/prompts/{obj['id']}").status_code == 404
 
 
-def test_auth_required_except_for_images(emu: RunningEmulator) -> None:
+def test_auth_required_except_for_images(emu: RunningEmulator, bare: httpx.Client) -> None:
     url = f"{emu.url}/tunes/1/prompts"
+    obj = bare.post(url, headers=KEY, files=form(text="x")).json()
+    one = f"{url}/{obj['id']}"
     for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"}):
-        for r in (httpx.get(url, headers=headers),
-                  httpx.post(url, headers=headers, files=form(text="x"))):
+        for r in (bare.get(url, headers=headers),
+                  bare.post(url, headers=headers, files=form(text="x")),
+                  bare.get(one, headers=headers), bare.delete(one, headers=headers)):
             assert r.status_code == 401
             assert "error" in r.json()
-    obj = httpx.post(url, headers=KEY, files=form(text="x")).json()
-    assert httpx.get(f"{emu.url}/images/{obj['id']}/1.png").status_code == 200
+    assert bare.get(f"{emu.url}/images/{obj['id']}/1.png").status_code == 200
 
 
-# -- validation ----------------------------------------------------------------------------
+# -- validation --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("fields", "field", "needle"),
@@ -171,7 +182,8 @@ def test_json_validation(emu: RunningEmulator, client: httpx.Client) -> None:
     url = f"{emu.url}/tunes/9/prompts"
     r = client.post(url, json={"prompt": {"text": "x", "steps": 7.5, "face_swap": "yes"}})
     assert r.status_code == 422
-    assert set(r.json()) == {"steps", "face_swap"}
+    assert set(r.json()) == {"error", "steps", "face_swap"}
+    assert r.json()["error"].startswith("steps")
     assert client.post(url, json={"text": "x"}).status_code == 422
     bad = client.post(url, content=b"{nope", headers={"Content-Type": "application/json"})
     assert bad.status_code == 400 and "error" in bad.json()
@@ -237,7 +249,7 @@ def test_malformed_multipart_is_400(emu: RunningEmulator, client: httpx.Client) 
         assert r.status_code == 400 and "error" in r.json()
 
 
-# -- list and delete -----------------------------------------------------------------------
+# -- list and delete ---------------------------------------------------------------------------
 
 def test_list_order_offset_limit_and_clamp(client: httpx.Client) -> None:
     with start_emulator() as emu:
@@ -285,7 +297,7 @@ def test_creates_by_fields(client: httpx.Client) -> None:
         assert emu.creates_by_fields() == counts
 
 
-# -- images and latency --------------------------------------------------------------------
+# -- images and latency ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("fields", "size"),
@@ -298,28 +310,30 @@ def test_creates_by_fields(client: httpx.Client) -> None:
     ],
 )
 def test_images_are_pngs_of_the_asked_size(
-    emu: RunningEmulator, client: httpx.Client, fields: dict[str, Any], size: tuple[int, int]
+    emu: RunningEmulator, client: httpx.Client, bare: httpx.Client, fields: dict[str, Any],
+    size: tuple[int, int]
 ) -> None:
     obj = create(client, emu.url, text="a lighthouse at dusk", seed="3", **fields).json()
     done = wait_finished(client, obj)
-    r = httpx.get(done["images"][0])
+    r = bare.get(done["images"][0])  # image URLs need no key
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     image = Image.open(io.BytesIO(r.content))
     assert image.format == "PNG" and image.size == size
 
 
-def test_image_count_colour_and_bounds(emu: RunningEmulator, client: httpx.Client) -> None:
+def test_image_count_colour_and_bounds(emu: RunningEmulator, client: httpx.Client,
+                                      bare: httpx.Client) -> None:
     one = wait_finished(client, create(client, emu.url, text="t", seed="1", num_images="3").json())
     two = wait_finished(client, create(client, emu.url, text="t", seed="2").json())
     assert len(one["images"]) == 3 and len(two["images"]) == 1
 
     def corner(url: str) -> Any:
-        return Image.open(io.BytesIO(httpx.get(url).content)).convert("RGB").getpixel((1, 1))
+        return Image.open(io.BytesIO(bare.get(url).content)).convert("RGB").getpixel((1, 1))
 
     assert corner(one["images"][0]) == corner(one["images"][2])
     assert corner(one["images"][0]) != corner(two["images"][0])
-    assert httpx.get(f"{emu.url}/images/{one['id']}/4.png").status_code == 404
-    assert httpx.get(f"{emu.url}/images/999999/1.png").status_code == 404
+    assert bare.get(f"{emu.url}/images/{one['id']}/4.png").status_code == 404
+    assert bare.get(f"{emu.url}/images/999999/1.png").status_code == 404
 
 
 def test_latency_delays_images() -> None:
@@ -332,7 +346,7 @@ def test_latency_delays_images() -> None:
         assert len(done["images"]) == 1 and done["trained_at"] is not None
 
 
-# -- faults --------------------------------------------------------------------------------
+# -- faults ------------------------------------------------------------------------------------
 
 def test_fail_rate_answers_500_and_503_and_creates_nothing() -> None:
     with start_emulator(EmulatorConfig(fail_rate=1.0, seed=1)) as emu, \
@@ -365,7 +379,7 @@ def test_drop_creates_then_cuts_the_connection() -> None:
         assert emu.state.faults["drop"] == 1 and emu.state.create_count == 1
 
 
-# -- callbacks -----------------------------------------------------------------------------
+# -- callbacks ---------------------------------------------------------------------------------
 
 class _Receiver(BaseHTTPRequestHandler):
     bodies: ClassVar[list[dict[str, Any]]] = []
@@ -404,7 +418,7 @@ def test_callback_posts_the_finished_prompt_to_loopback() -> None:
         server.server_close()
 
 
-# -- curl ----------------------------------------------------------------------------------
+# -- curl --------------------------------------------------------------------------------------
 
 def _reference_curl() -> str:
     lines = REFERENCE.read_text().splitlines()
@@ -457,7 +471,7 @@ def test_curl_reads_lists_and_deletes(emu: RunningEmulator) -> None:
     assert status == 404
 
 
-# -- binding and the command line ----------------------------------------------------------
+# -- binding and the command line --------------------------------------------------------------
 
 def test_non_loopback_is_refused_unless_allowed(client: httpx.Client) -> None:
     with pytest.raises(UsageError, match="non-loopback"):
@@ -521,15 +535,16 @@ def test_cli_serves_until_terminated() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("--host", "0.0.0.0"), ("--fail-rate", "1.5"), ("--drop-rate", "-0.1"),
-     ("--rate-limit", "0"), ("--port", "70000"), ("--latency", "-1")],
+    [("--host", "0.0.0.0"), ("--host", "example.com"), ("--fail-rate", "1.5"),
+     ("--drop-rate", "-0.1"), ("--rate-limit", "0"), ("--port", "70000"), ("--latency", "-1")],
 )
 def test_cli_refuses_bad_options(args: tuple[str, ...]) -> None:
-    done = subprocess.run(_cli(*args), capture_output=True, text=True, timeout=30)
-    assert done.returncode == 2
+    done = invoke("mock-server", *args)
+    assert done.exit_code == 2
     assert "Traceback" not in done.stderr
     if args[0] == "--host":
-        assert done.stderr.strip().count("\n") == 0 and "non-loopback" in done.stderr
+        assert one_line_error(done, 2).endswith("pass --allow-non-loopback to expose the "
+                                                "emulator beyond this machine")
 
 
 def test_importing_the_emulator_api_loads_neither_aiohttp_nor_pillow() -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import invoke, write
 
 from promptspec import api
-from promptspec.emulator import EmulatorConfig, RunningEmulator, start_emulator
+from promptspec.emulator import RunningEmulator
 from promptspec.request import request_id
 
 TRICKY = [
@@ -25,12 +24,6 @@ TRICKY = [
     "it's a 'quote'",
     "naïve café 日本",
 ]
-
-
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with start_emulator(EmulatorConfig()) as emu:
-        yield emu
 
 
 def test_curl_commands_deliver_every_value(tmp_path: Path, emulator: RunningEmulator,
@@ -48,11 +41,9 @@ def test_curl_commands_deliver_every_value(tmp_path: Path, emulator: RunningEmul
     )
     monkeypatch.chdir(tmp_path)
     requests = list(api.expand(["c.pspec"]))
-    out = subprocess.run(
-        [sys.executable, "-m", "promptspec", "expand", "c.pspec", "--format", "curl",
-         "--base-url", emulator.url],
-        capture_output=True, text=True, check=True,
-    ).stdout
+    printed = invoke("expand", "c.pspec", "--format", "curl", "--base-url", emulator.url)
+    assert printed.exit_code == 0, printed.stderr
+    out = printed.stdout
     assert "secret-key-value" not in out and "$ASTRIA_API_KEY" in out
     env = {**os.environ, "ASTRIA_API_KEY": "secret-key-value"}
     script = out.replace("curl -X POST", "curl -sS --fail -o /dev/null -X POST")
@@ -64,3 +55,23 @@ def test_curl_commands_deliver_every_value(tmp_path: Path, emulator: RunningEmul
         assert record.tune_id == 77
         assert dict(record.params) == request.params
         assert request_id(record.tune_id, dict(record.params)) == request.id
+
+
+def test_expand_curl_quotes_any_text(project: Path) -> None:
+    import shlex
+
+    text = "it's $HOME `ls` \"q\"\nline2"
+    write(project, {"c.pspec": """
+        tune 1
+        prompt p {
+          text = "it's $HOME `ls` \\"q\\"\\nline2"
+          negative_prompt = "<bad"
+          super_resolution = true
+        }
+        """})
+    r = invoke("expand", "c.pspec", "--format", "curl")
+    words = shlex.split(r.stdout.replace("\\\n", " "))
+    assert words[:6] == ["curl", "-X", "POST", "-H", "Authorization: Bearer $ASTRIA_API_KEY",
+                         "https://api.astria.ai/tunes/1/prompts"]
+    assert words[6:] == ["-F", f"prompt[text]={text}", "--form-string",
+                         "prompt[negative_prompt]=<bad", "-F", "prompt[super_resolution]=true"]

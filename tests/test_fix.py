@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import invoke, positions, write
 
 from promptspec.cli import cli
 from promptspec.diagnostics import Diagnostic, Edit
@@ -139,3 +140,14 @@ def test_fix_inserts_super_resolution_once_for_both_rules(specs: Path) -> None:
     yaml = (specs / "e.pspec.yaml").read_text()
     assert yaml.count("super_resolution: true") == 1
     assert "    text: x   # t\n" in yaml and "scheduler: euler\n" in yaml
+
+
+def test_lint_fix_in_yaml_mends_the_case_of_a_choice(project: Path) -> None:
+    """Positions of this file's findings: tests/rule_cases/at_two_field_yaml.pspec.yaml."""
+    case = Path(__file__).parent / "rule_cases" / "at_two_field_yaml.pspec.yaml"
+    write(project, {"y.pspec.yaml": case.read_text(encoding="utf-8")})
+    assert (22 + 1, 16, "PS104") in positions("y.pspec.yaml")  # one header line
+    r = invoke("lint", "y.pspec.yaml", "--fix")
+    assert "scheduler: euler_a  #" in (project / "y.pspec.yaml").read_text()
+    assert "PS104" not in r.stdout
+    assert "PS104" not in {code for _, _, code in positions("y.pspec.yaml")}

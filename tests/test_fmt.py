@@ -1,7 +1,7 @@
 """`promptspec fmt`: golden layouts, idempotence, comments, line endings, the command line.
 
 Golden files live in tests/fmt_cases (`*.in.pspec` -> `*.out.pspec`); regenerate them only
-with PROMPTSPEC_REGEN=1 and review their diff like code.
+with `pytest --update-golden` (which then checks nothing) and review their diff like code.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promptspec import api
-from promptspec.cli import cli
 from promptspec.format.convert import convert_text
 from promptspec.format.fmt import format_text
 from promptspec.params import PARAMS
@@ -44,11 +43,12 @@ def comment_texts(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", INPUTS, ids=lambda p: p.name.removesuffix(".in.pspec"))
-def test_golden(case: Path) -> None:
+def test_golden(case: Path, update_golden: bool) -> None:
     expected_path = case.with_name(case.name.replace(".in.", ".out."))
     got = fmt(case.read_text(encoding="utf-8"))
-    if os.environ.get("PROMPTSPEC_REGEN") == "1":
+    if update_golden:
         expected_path.write_text(got, encoding="utf-8")
+        pytest.skip(f"rewrote {expected_path.name}")
     assert got == expected_path.read_text(encoding="utf-8")
     assert fmt(got) == got  # the canonical layout is a fixed point
 
@@ -96,38 +96,27 @@ def test_syntax_error_is_reported_not_formatted() -> None:
     assert str(error).startswith("bad.pspec:2:") and error.code == "PS001"
 
 
-# -- command line -------------------------------------------------------------------------
+# -- command line ------------------------------------------------------------------------------
 
 
 MESSY = 'tune 1\nprompt a{\n text="x"   # why\n}\n'
 CLEAN = 'tune 1\n\nprompt a {\n  text = "x"  # why\n}\n'
 
 
-def run(args: list[str], folder: Path) -> tuple[int, str, str]:
-    runner = CliRunner()
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = runner.invoke(cli, args)
-    finally:
-        os.chdir(cwd)
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_cli_check(tmp_path: Path) -> None:
     (tmp_path / "a.pspec").write_text(MESSY)
     (tmp_path / "b.pspec").write_text(CLEAN)
-    code, out, err = run(["fmt", "--check"], tmp_path)
+    code, out, err = invoke_in(tmp_path, ["fmt", "--check"])
     assert code == 1 and out == ""
     assert "would reformat a.pspec" in err and "b.pspec" not in err
     assert (tmp_path / "a.pspec").read_text() == MESSY
     (tmp_path / "a.pspec").write_text(CLEAN)
-    assert run(["fmt", "--check"], tmp_path)[0] == 0
+    assert invoke_in(tmp_path, ["fmt", "--check"])[0] == 0
 
 
 def test_cli_diff(tmp_path: Path) -> None:
     (tmp_path / "a.pspec").write_text(MESSY)
-    code, out, _ = run(["fmt", "--diff", "a.pspec"], tmp_path)
+    code, out, _ = invoke_in(tmp_path, ["fmt", "--diff", "a.pspec"])
     assert code == 1
     assert out.startswith("--- a.pspec\n+++ a.pspec\n@@")
     assert '+  text = "x"  # why\n' in out and '- text="x"   # why\n' in out
@@ -141,12 +130,12 @@ def test_cli_rewrites_in_place_and_skips_hidden_and_yaml(tmp_path: Path) -> None
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "c.pspec").write_text(MESSY)
     (tmp_path / "d.pspec.yaml").write_text("tune:   1\n")
-    code, out, err = run(["fmt"], tmp_path)
+    code, out, err = invoke_in(tmp_path, ["fmt"])
     assert code == 0 and out == ""
     assert "1 file reformatted, 1 unchanged" in err
     assert (tmp_path / "a.pspec").read_text() == CLEAN
     assert (tmp_path / ".hidden" / "c.pspec").read_text() == MESSY
-    code, _, err = run(["fmt", "d.pspec.yaml"], tmp_path)
+    code, _, err = invoke_in(tmp_path, ["fmt", "d.pspec.yaml"])
     assert code == 0 and "skipped" in err
     assert (tmp_path / "d.pspec.yaml").read_text() == "tune:   1\n"
 
@@ -155,7 +144,7 @@ def test_cli_file_that_does_not_parse(tmp_path: Path) -> None:
     bad = "prompt a {\n  text = \n}\n"
     (tmp_path / "bad.pspec").write_text(bad)
     (tmp_path / "a.pspec").write_text(MESSY)
-    code, out, err = run(["fmt"], tmp_path)
+    code, out, err = invoke_in(tmp_path, ["fmt"])
     assert code == 1
     assert re.search(r"^bad\.pspec:2:\d+: PS001 ", err, re.M)
     assert "Traceback" not in err + out
@@ -164,11 +153,11 @@ def test_cli_file_that_does_not_parse(tmp_path: Path) -> None:
 
 
 def test_cli_missing_path_is_a_usage_error(tmp_path: Path) -> None:
-    code, _, err = run(["fmt", "nope.pspec"], tmp_path)
+    code, _, err = invoke_in(tmp_path, ["fmt", "nope.pspec"])
     assert code == 2 and "nope.pspec" in err
 
 
-# -- properties ---------------------------------------------------------------------------
+# -- properties --------------------------------------------------------------------------------
 
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
     # vars only: never a keyword, an API parameter or a name templates get for free

@@ -1,28 +1,22 @@
-"""The rule checks: case files in tests/rule_cases, plus columns, messages, fixes and scale.
-
-Each case file marks its findings with `# expect: CODES` on the line of each finding and
-`# expect-file: CODES` for findings anywhere in the file; nothing else may be reported.
-"""
+"""The rule checks beyond the case files (tests/rule_cases, collected by conftest.py):
+fixes, imported files, the request limit, and judging huge sweeps without expanding them."""
 
 from __future__ import annotations
 
-import random
-import re
+import tempfile
 import warnings
 from pathlib import Path
 
 import pytest
+from conftest import write
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecError
 from promptspec.expand import expand_prompt, prepare
 from promptspec.lint.rules import check
 from promptspec.resolve import resolve
-
-CASES = Path(__file__).parent / "rule_cases"
-CASE_FILES = sorted(p for p in CASES.iterdir()
-                    if p.name.endswith((".pspec", ".pspec.yaml")))
-_MARK = re.compile(r"#\s*(expect|expect-file):\s*(PS\d{3}(?:\s*,\s*PS\d{3})*)")
 
 
 def lint(path: Path | str, max_requests: int = 1000) -> list[Diagnostic]:
@@ -31,34 +25,11 @@ def lint(path: Path | str, max_requests: int = 1000) -> list[Diagnostic]:
         return check(resolve(str(path)), max_requests=max_requests)
 
 
-def expectations(path: Path) -> tuple[set[tuple[str, int]], set[str]]:
-    lines: set[tuple[str, int]] = set()
-    anywhere: set[str] = set()
-    for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        for m in _MARK.finditer(text):
-            codes = m.group(2).replace(" ", "").split(",")
-            if m.group(1) == "expect":
-                lines.update((c, n) for c in codes)
-            else:
-                anywhere.update(codes)
-    return lines, anywhere
+# -- fixes -------------------------------------------------------------
 
-
-@pytest.mark.parametrize("path", CASE_FILES, ids=[p.name for p in CASE_FILES])
-def test_case_file(path: Path) -> None:
-    want_lines, want_anywhere = expectations(path)
-    found = {(d.code, d.span.line) for d in lint(path)}
-    assert {f for f in found if f[0] not in want_anywhere} == want_lines
-    assert want_anywhere <= {code for code, _ in found}
-
-
-# -- places, messages, fixes -------------------------------------------------------------
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "t"\n')
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+def spec_file(root: Path, name: str, text: str) -> Path:
+    """`name` holding `text` in a project at `root`."""
+    return write(root, {name: text}, pyproject="") / name
 
 
 def only(found: list[Diagnostic], code: str) -> Diagnostic:
@@ -80,65 +51,6 @@ def apply(text: str, d: Diagnostic) -> str:
     return text
 
 
-def test_sweep_item_column_and_bad_value_named(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
-                                      "    seed = [1, -1, 2]\n  }\n}\n")
-    d = only(lint(path), "PS103")
-    assert (d.span.line, d.span.column, d.span.end_column) == (5, 16, 18)
-    assert "-1" in d.message
-    assert d.prompt == "a"
-
-
-def test_range_finding_points_at_the_range_and_names_the_value(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
-                                      "    cfg_scale = 10..20\n  }\n}\n")
-    d = only(lint(path), "PS103")
-    assert (d.span.line, d.span.column) == (5, 17)
-    assert "20" in d.message
-
-
-def test_zip_mismatch_points_at_the_zip_naming_lengths(tmp_path: Path) -> None:
-    path = write(tmp_path, "z.pspec", 'tune 7\nprompt a {\n  text = "x"\n  zip {\n'
-                                      "    seed = [1, 2]\n    steps = [5]\n  }\n}\n")
-    d = only(lint(path), "PS401")
-    assert (d.span.line, d.span.column) == (4, 3)
-    assert "seed has 2" in d.message and "steps has 1" in d.message
-
-
-def test_cross_field_finding_at_extends_names_the_preset(tmp_path: Path) -> None:
-    path = write(tmp_path, "c.pspec", "tune 7\npreset portrait {\n  inpaint_faces = true\n}\n"
-                                      'prompt a : portrait {\n  text = "x"\n}\n')
-    d = only(lint(path), "PS201")
-    assert (d.span.line, d.span.column) == (5, 12)
-    assert "preset portrait at c.pspec:3:3" in d.message
-    assert "super_resolution is not true" in d.message
-
-
-def test_cross_field_finding_at_the_prompts_own_field(tmp_path: Path) -> None:
-    path = write(tmp_path, "c.pspec", "tune 7\npreset portrait {\n  inpaint_faces = true\n}\n"
-                                      'prompt a : portrait {\n  text = "x"\n'
-                                      "  super_resolution = false\n}\n")
-    d = only(lint(path), "PS201")
-    assert (d.span.line, d.span.column) == (7, 3)
-    assert "preset portrait" in d.message
-
-
-def test_template_line_inside_multiline_string(tmp_path: Path) -> None:
-    path = write(tmp_path, "t.pspec", 'tune 7\nprompt a {\n  text = """\n    first\n'
-                                      '    second {{ nope }}\n    """\n}\n')
-    d = only(lint(path), "PS302")
-    assert (d.span.line, d.span.column) == (5, 5)
-    assert "'nope'" in d.message
-
-
-def test_duplicate_prompts_named_at_the_later(tmp_path: Path) -> None:
-    path = write(tmp_path, "d.pspec", 'tune 7\nprompt a {\n  text = "x"\n  seed = 1\n}\n'
-                                      'prompt b {\n  text = "x"\n  sweep {\n    seed = [2, 1]\n'
-                                      "  }\n}\n")
-    d = only(lint(path), "PS404")
-    assert d.span.line == 6 and "'a'" in d.message
-
-
 @pytest.mark.parametrize(("name", "text", "code", "fixed"), [
     ("f.pspec", 'tune 7\nprompt a {\n  text = "x"\n  scheduler = "Euler_A"\n}\n', "PS104",
      'scheduler = "euler_a"'),
@@ -157,7 +69,7 @@ def test_duplicate_prompts_named_at_the_later(tmp_path: Path) -> None:
 ])
 def test_fix_replaces_the_right_text(tmp_path: Path, name: str, text: str, code: str,
                                      fixed: str) -> None:
-    path = write(tmp_path, name, text)
+    path = spec_file(tmp_path, name, text)
     d = only(lint(path), code)
     mended = apply(text, d)
     assert fixed in mended
@@ -166,20 +78,20 @@ def test_fix_replaces_the_right_text(tmp_path: Path, name: str, text: str, code:
 
 
 def test_unfixable_findings_carry_no_fix(tmp_path: Path) -> None:
-    path = write(tmp_path, "n.pspec", 'tune 7\nprompt a {\n  text = "x"\n  steps = 80\n'
+    path = spec_file(tmp_path, "n.pspec", 'tune 7\nprompt a {\n  text = "x"\n  steps = 80\n'
                                       '  scheduler = "nope"\n}\n')
     assert all(d.fix is None for d in lint(path))
 
 
 def test_findings_in_imported_files_belong_to_them(tmp_path: Path) -> None:
-    write(tmp_path, "lib.pspec", "preset p {\n  steps = 99\n  seed = \"x\"\n}\n")
-    path = write(tmp_path, "main.pspec", 'import "lib.pspec"\ntune 7\n'
+    spec_file(tmp_path, "lib.pspec", "preset p {\n  steps = 99\n  seed = \"x\"\n}\n")
+    path = spec_file(tmp_path, "main.pspec", 'import "lib.pspec"\ntune 7\n'
                                          'prompt a : p {\n  text = "x"\n}\n')
     assert lint(path) == []
 
 
 def test_max_requests_is_honoured(tmp_path: Path) -> None:
-    path = write(tmp_path, "m.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
+    path = spec_file(tmp_path, "m.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
                                       "    seed = 1..50\n  }\n}\n")
     assert not lint(path)
     d = only(lint(path, max_requests=10), "PS403")
@@ -223,13 +135,13 @@ def test_a_10_to_the_12_point_sweep_is_judged_without_iterating(
             raise AssertionError("a rule iterated a whole range")
 
     monkeypatch.setattr(values, "NumRange", NoIter)
-    path = write(tmp_path, "huge.pspec", HUGE)
+    path = spec_file(tmp_path, "huge.pspec", HUGE)
     found = {(d.code, d.span.line) for d in lint(path)}
     assert found == {("PS403", 5), ("PS201", 9), ("PS101", 20)}
 
 
 def test_a_huge_random_axis_stays_abstract(tmp_path: Path) -> None:
-    path = write(tmp_path, "r.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
+    path = spec_file(tmp_path, "r.pspec", 'tune 7\nprompt a {\n  text = "x"\n  sweep {\n'
                                       "    seed = random(1000000)\n    h = random(500000)\n"
                                       "  }\n}\n")
     found = {d.code for d in lint(path)}
@@ -246,16 +158,24 @@ _TEXTS = ['"a {{ artist }}"', '"a Monet"', '" a Monet "', '"a Goya"', '"a {{ art
           '"a {{ artist|upper }}"', '"{{ n }}"', '"1"', '"1.0"']
 
 
-def _random_spec(rng: random.Random) -> str:
+_FIELDS = (("text", _TEXTS, 10), ("seed", _AXIS_VALUES, 10), ("cfg_scale", _SCALES, 10),
+           ("artist", _ARTISTS, 5), ("n", ["[1, 1.0]", "[2, 1]", "0..2"], 3))  # odds in tenths
+
+
+@st.composite
+def clashing_specs(draw: st.DrawFn) -> str:
     """Prompts that each take every choice of the previous one with odds of one half."""
     out = ['tune 7\n\nvars {\n  artist = "Monet"\n  n = 1\n}\n']
-    fields = (("text", _TEXTS, 1.0), ("seed", _AXIS_VALUES, 1.0), ("cfg_scale", _SCALES, 1.0),
-              ("artist", _ARTISTS, 0.5), ("n", ["[1, 1.0]", "[2, 1]", "0..2"], 0.3))
     prev: dict[str, str | None] = {}
-    for p in range(rng.randint(2, 4)):
-        chosen = {name: prev[name] if prev and rng.random() < 0.5 else
-                  (rng.choice(choices) if rng.random() < odds else None)
-                  for name, choices, odds in fields}
+    for p in range(draw(st.integers(2, 4))):
+        chosen: dict[str, str | None] = {}
+        for name, choices, tenths in _FIELDS:
+            if prev and draw(st.booleans()):
+                chosen[name] = prev[name]
+            elif draw(st.integers(0, 9)) < tenths:
+                chosen[name] = draw(st.sampled_from(choices))
+            else:
+                chosen[name] = None
         prev = chosen
         body: list[str] = []
         sweep: list[str] = []
@@ -289,70 +209,64 @@ def _expanded_clashes(path: Path) -> dict[str, str]:
     return found
 
 
-def test_duplicate_prompts_match_full_expansion(tmp_path: Path) -> None:
-    rng = random.Random(404)
-    clashes = 0
-    for i in range(150):
-        path = write(tmp_path, f"r{i}.pspec", _random_spec(rng))
-        found = lint(path)
-        within = {d.prompt for d in found if d.code == "PS404" and ": " in d.message
-                  and "yields" not in d.message}
-        across = {d.prompt: d.message.split("prompt ")[2].split("'")[1] for d in found
-                  if d.code == "PS404" and "yields the same request" in d.message}
-        want = {p: o for p, o in _expanded_clashes(path).items() if p not in within}
-        assert across == want, path.read_text()
-        clashes += len(want)
-    assert clashes > 20  # the generator makes real duplicates, not only near misses
+def _clash_findings(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(prompt -> earlier prompt) by lint's PS404, and by expanding every prompt."""
+    found = lint(path)
+    within = {d.prompt for d in found if d.code == "PS404" and ": " in d.message
+              and "yields" not in d.message}
+    across = {str(d.prompt): d.message.split("prompt ")[2].split("'")[1] for d in found
+              if d.code == "PS404" and "yields the same request" in d.message}
+    want = {p: o for p, o in _expanded_clashes(path).items() if p not in within}
+    return across, want
 
 
-def test_prompts_that_cannot_collide_are_not_expanded(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from promptspec.lint.rules import _duplicates
-
-    expanded: list[str] = []
-    real = _duplicates._ids
-
-    def counting(ctx: object, view: object) -> list[str] | None:
-        expanded.append(view.name)  # type: ignore[attr-defined]
-        return real(ctx, view)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_duplicates, "_ids", counting)
-    prompts = "".join(f'prompt p{i} {{\n  text = "a {{{{ artist }}}}, no. {i}"\n  sweep {{\n'
-                      f'    seed = 1..{i + 2}\n    artist = ["Monet", "Goya"]\n  }}\n}}\n'
-                      for i in range(8))
-    path = write(tmp_path, "many.pspec", "tune 7\n" + prompts)
-    assert not [d for d in lint(path) if d.code == "PS404"]
-    assert expanded == []
-    path = write(tmp_path, "two.pspec", 'tune 7\nprompt a {\n  text = "x"\n  seed = 3\n}\n'
-                                        'prompt b {\n  text = "x"\n  sweep {\n'
-                                        "    seed = 1..9 step 2\n  }\n}\n")
-    assert only(lint(path), "PS404").prompt == "b"
-    assert expanded == ["b", "a"]
+CLASH = ('tune 7\nprompt p0 {\n  text = "a Monet"\n  sweep {\n    seed = [1, 2]\n  }\n}\n'
+         'prompt p1 {\n  text = "a {{ artist }}"\n  sweep {\n    seed = 2..8 step 3\n'
+         '    artist = ["Monet", "Goya"]\n  }\n}\n')
 
 
-def test_plain_templates_render_as_jinja_does() -> None:
+@settings(max_examples=80, deadline=None)
+@example(text=CLASH)
+@given(text=clashing_specs())
+def test_duplicate_prompts_match_full_expansion(text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = spec_file(Path(folder), "r.pspec", text)
+        across, want = _clash_findings(path)
+    assert across == want
+
+
+def test_the_clash_generator_makes_real_duplicates() -> None:
+    """The property above is not vacuous: such specs do share requests across prompts."""
+    with tempfile.TemporaryDirectory() as folder:
+        across, want = _clash_findings(spec_file(Path(folder), "r.pspec", CLASH))
+    assert want == {"p1": "p0"} and across == want
+
+
+_PIECES = ["a", " ", "\n", "\r\n", "{{ x }}", "{{x}}", "{{- x }}", "{{ x -}}", "{{ y }}",
+           "{# c #}", "{% raw %}{{ q }}{% endraw %}", "\t", "{{ x }}\n", "é", "{{ prompt }}",
+           "{%- if true %}t{% endif %}", "{{ range }}", "{{ 'lit' }}", "\n\n"]
+_VALUES = st.sampled_from(["s", "", " a ", 1, 0, -1, 1.0, -0.0, 7.5, 1e20, True, False, None,
+                           float("inf")])
+_SOURCES = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=_SOURCES, ctx=st.fixed_dictionaries({"prompt": st.just("p")},
+                                                  optional={"x": _VALUES, "y": _VALUES}))
+def test_plain_templates_render_as_jinja_does(source: str, ctx: dict[str, object]) -> None:
     from promptspec.lint.rules import _render
     from promptspec.templates import compile_template
 
-    pieces = ["a", " ", "\n", "\r\n", "{{ x }}", "{{x}}", "{{- x }}", "{{ x -}}", "{{ y }}",
-              "{# c #}", "{% raw %}{{ q }}{% endraw %}", "\t", "{{ x }}\n", "é", "{{ prompt }}",
-              "{%- if true %}t{% endif %}", "{{ range }}", "{{ 'lit' }}", "\n\n"]
-    values = ["s", "", " a ", 1, 0, -1, 1.0, -0.0, 7.5, 1e20, True, False, None,
-              float("inf")]
-    rng = random.Random(8)
-    plain = 0
-    for _ in range(3000):
-        source = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
-        ctx: dict[str, object] = {"prompt": "p"}
-        for name, odds in (("x", 0.9), ("y", 0.7)):
-            if rng.random() < odds:
-                ctx[name] = rng.choice(values)
-        try:
-            want: str | None = compile_template(source).render(ctx)
-        except Exception:
-            want = None
-        assert _render.render({}, source, ctx) == want, (source, ctx)
-        plain += _render._plain_parts(source) is not None
-    assert plain > 1000  # most of them take the path without jinja
+    try:
+        want: str | None = compile_template(source).render(ctx)
+    except Exception:
+        want = None
+    assert _render.render({}, source, ctx) == want
 
 
+def test_most_templates_take_the_path_without_jinja() -> None:
+    from promptspec.lint.rules import _render
+
+    plain = [s for s in _PIECES if _render._plain_parts(s) is not None]
+    assert len(plain) > len(_PIECES) // 2
+    assert _render._plain_parts("a {{ x }} b") is not None

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from promptspec.cli.run_command import default_out_dir
 from promptspec.errors import RunError
@@ -31,7 +33,7 @@ def req(prompt: str, index: int, params: dict[str, Any], tune: int = 1,
                    files or {})
 
 
-# -- wire -------------------------------------------------------------------------------
+# -- wire --------------------------------------------------------------------------------------
 
 def test_form_fields_types() -> None:
     fields = form_fields({"text": "a", "cfg_scale": 7.0, "super_resolution": True,
@@ -65,15 +67,26 @@ def test_retry_after_forms() -> None:
     assert retry_after("soon") is None
 
 
-def test_backoff_is_capped_jittered_and_honours_retry_after() -> None:
+@given(attempt=st.integers(1, 200), seed=st.integers(0, 2**32),
+       after=st.none() | st.floats(0, 1000))
+def test_backoff_is_capped_jittered_and_honours_retry_after(
+    attempt: int, seed: int, after: float | None
+) -> None:
+    b = Backoff(base=0.5, cap=60.0)
+    delay = b.delay(attempt, after=after, rng=random.Random(seed))
+    ceiling = min(60.0, 0.5 * 2 ** (attempt - 1))
+    assert 0 <= delay <= 60.0
+    if after is None:
+        assert delay <= ceiling  # full jitter under the exponential ceiling
+    else:
+        assert delay >= min(after, 60.0)  # Retry-After is a floor, under the cap
+
+
+def test_backoff_grows_and_allows_ten_retries() -> None:
     b = Backoff(base=0.5, cap=60.0)
     rng = random.Random(1)
-    delays = [b.delay(n, rng=rng) for n in range(1, 40)]
-    assert all(0 <= d <= 60.0 for d in delays)
-    assert max(delays[10:]) > 5  # grows
-    assert b.delay(1, after=7.0, rng=rng) >= 7.0
-    assert b.delay(1, after=600.0, rng=rng) == 60.0
-    assert b.attempts >= 10
+    assert max(b.delay(n, rng=rng) for n in range(11, 40)) > 5  # grows
+    assert b.attempts >= 11  # at least ten retries after the first try
 
 
 def test_redactor_scrubs_key_and_url_credentials() -> None:
@@ -85,7 +98,7 @@ def test_redactor_scrubs_key_and_url_credentials() -> None:
     assert "pw9" not in r.safe_base_url
 
 
-# -- matching -----------------------------------------------------------------------------
+# -- matching ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("mine", "theirs", "same"), [
     (7.0, 7, True), (7, 7.0, True), (7.0, "7", True), (7.5, 7.0, False), (True, "true", True),
@@ -121,7 +134,7 @@ def test_pick_prefers_the_object_without_extra_fields() -> None:
     assert pick(rw, [loose, exact], set()) == exact
 
 
-# -- ledger ---------------------------------------------------------------------------------
+# -- ledger ------------------------------------------------------------------------------------
 
 def test_ledger_round_trip_and_resume(tmp_path: Path) -> None:
     reqs = [req("p", i, {"text": f"t{i}", "seed": i}) for i in range(3)]
@@ -153,7 +166,7 @@ def test_ledger_refuses_one_remote_id_for_two_rows(tmp_path: Path) -> None:
             led.mark_created(rows[1], 7, None)
 
 
-# -- plan, uploads, output names ------------------------------------------------------------------
+# -- plan, uploads, output names ---------------------------------------------------------------
 
 def test_plan_counts_and_bounds_memory() -> None:
     reqs = [req("a", i, {"text": "x", "seed": i, "num_images": 2}) for i in range(5)]
@@ -198,26 +211,36 @@ def test_default_out_dir(spec: str, out: str) -> None:
     assert default_out_dir(spec) == Path(out)
 
 
-def test_token_bucket_spaces_creates_and_pauses() -> None:
+def test_token_bucket_spaces_creates_and_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a fake clock that moves only when the bucket sleeps: creates at 20 per second
+    start 50 ms apart, and a pause (a 429's Retry-After) holds the next one back."""
     import asyncio
 
     from promptspec.runner._api import TokenBucket
 
-    async def main() -> tuple[float, float]:
+    clock = [100.0]
+
+    async def sleep(delay: float, result: object = None) -> object:
+        clock[0] += delay
+        return result
+
+    async def main() -> tuple[list[float], float]:
         loop = asyncio.get_running_loop()
+        monkeypatch.setattr(loop, "time", lambda: clock[0])
+        monkeypatch.setattr(asyncio, "sleep", sleep)
         bucket = TokenBucket(20.0)
-        start = loop.time()
+        starts = []
         for _ in range(5):
             await bucket.take()
-        spaced = loop.time() - start
-        bucket.pause(0.1)
-        start = loop.time()
+            starts.append(clock[0])
+        bucket.pause(3.0)
+        paused_at = clock[0]
         await bucket.take()
-        return spaced, loop.time() - start
+        return starts, clock[0] - paused_at
 
-    spaced, paused = asyncio.run(main())
-    assert spaced >= 4 / 20 - 0.01  # the first is free, then one every 50 ms
-    assert paused >= 0.1 - 0.01
+    starts, paused = asyncio.run(main())
+    assert starts == pytest.approx([100.0, 100.05, 100.1, 100.15, 100.2])
+    assert paused == pytest.approx(3.0)
 
 
 def test_progress_is_plain_off_a_terminal_and_under_pre_commit(

@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from conftest import invoke
 from ruamel.yaml import YAML
 
 from promptspec.cli import cli
@@ -139,3 +140,8 @@ def test_single_field_errors_are_rejected(where: list[str], value: Any,
                                           validator: jsonschema.Draft7Validator) -> None:
     doc = _set(load(CONTRACT), where, value)
     assert list(validator.iter_errors(doc)) != []
+
+
+def test_schema_is_draft_07(project: Path) -> None:
+    r = invoke("schema")
+    assert json.loads(r.stdout)["$schema"] == "http://json-schema.org/draft-07/schema#"

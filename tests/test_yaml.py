@@ -541,7 +541,7 @@ def test_duplicate_keys(text: str, line: int, col: int) -> None:
         ("prompts:\n  p:\n    [a]: 1\n", [(3, 5)]),
         ("prompts:\n  p:\n    <<: {text: x}\n", [(3, 5)]),  # merge keys
         ("tune: 1\n---\ntune: 2\n", [(3, 1)]),  # more than one document
-        ("prompts:\n  p:\n    seed: [[1, 2]]\n", [(3, 12)]),  # nested collections
+        ("prompts:\n  p:\n    seed: [[[1, 2]]]\n", [(3, 13)]),  # lists nested twice
         ("prompts:\n  p:\n    seed: [{a: 1}]\n", [(3, 12)]),
         ("prompts:\n  p:\n    seed: {a: 1}\n", [(3, 11)]),
         ("prompts:\n  p:\n    input_image: {file: [a]}\n", [(3, 25)]),

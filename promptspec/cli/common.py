@@ -12,7 +12,7 @@ import click
 
 from promptspec.errors import PromptspecError
 
-__all__ = ["DEFAULT_BASE_URL", "choose_base_url", "one_line_errors"]
+__all__ = ["DEFAULT_BASE_URL", "api_option", "choose_base_url", "one_line_errors"]
 
 DEFAULT_BASE_URL = "https://api.astria.ai"
 
@@ -43,3 +43,11 @@ def choose_base_url(option: str | None, configured: str | None = None) -> str:
     """`--base-url`, then `ASTRIA_BASE_URL`, then the configuration, then the API's own."""
     url = option or os.environ.get("ASTRIA_BASE_URL") or configured or DEFAULT_BASE_URL
     return url.rstrip("/")
+
+
+def api_option(fn: F) -> F:
+    """`--api current|reference`: the API profile (else `api` in [tool.promptspec])."""
+    return click.option(
+        "--api", "profile", type=click.Choice(["current", "reference"]), default=None,
+        help="API profile: current (default) or reference (the 2023 parameter table).",
+    )(fn)

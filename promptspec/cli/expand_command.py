@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import click
 
 from promptspec.api import Request
-from promptspec.cli.common import choose_base_url, one_line_errors
+from promptspec.cli.common import api_option, choose_base_url, one_line_errors
 from promptspec.output.requests import curl_command, jsonl_line
 
 __all__ = ["expand"]
@@ -51,15 +51,16 @@ def _limited(requests: Iterator[Request], limit: int | None) -> Iterator[Request
 @click.option("--count", "count_only", is_flag=True,
               help="Print how many requests, without expanding them.")
 @click.option("--base-url", metavar="URL", help="API base URL for --format curl.")
+@api_option
 @one_line_errors
 def expand(specs: tuple[str, ...], prompt: str | None, fmt: str, limit: int | None,
-           count_only: bool, base_url: str | None) -> None:
+           count_only: bool, base_url: str | None, profile: str | None) -> None:
     """Print the requests SPEC... expand to (one JSON object per line by default)."""
     from promptspec import api
 
     out = sys.stdout
     if count_only:
-        counts = api.count(specs, prompt)
+        counts = api.count(specs, prompt, profile)
         total = sum(n for _, _, n in counts)
         if fmt == "json":
             out.write(json.dumps({"total": total, "prompts": [
@@ -69,7 +70,7 @@ def expand(specs: tuple[str, ...], prompt: str | None, fmt: str, limit: int | No
             click.echo(f"{s} :: {p}: {n}", err=True)
         out.write(f"{total}\n")
         return
-    requests = _limited(api.expand(specs, prompt), limit)
+    requests = _limited(api.expand(specs, prompt, profile), limit)
     if fmt == "jsonl":
         write = out.write
         for r in requests:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import click
 
 from promptspec.api import Diagnostic
-from promptspec.cli.common import one_line_errors
+from promptspec.cli.common import api_option, one_line_errors
 from promptspec.errors import UsageError
 
 __all__ = ["lint", "rules", "schema"]
@@ -36,9 +36,11 @@ def _fails(diagnostics: Sequence[Diagnostic], strict: bool) -> bool:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
 @click.option("--fix", is_flag=True, help="Apply the fixes of fixable findings.")
 @click.option("--statistics", is_flag=True, help="Print counts per code instead of findings.")
+@api_option
 @one_line_errors
 def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: str | None,
-         strict: bool, exit_zero: bool, fix: bool, statistics: bool) -> None:
+         strict: bool, exit_zero: bool, fix: bool, statistics: bool,
+         profile: str | None) -> None:
     """Check PATH... (spec files or folders; default: the current folder)."""
     from promptspec import api
     from promptspec.output import write
@@ -52,10 +54,10 @@ def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: st
         click.echo("warning: no spec files found (*.pspec, *.pspec.yaml, *.pspec.yml)",
                    err=True)
     if fix:
-        fixed = api.fix(files, selection)
+        fixed = api.fix(files, selection, profile)
         result = fixed.result
     else:
-        result = api.lint(files, selection)
+        result = api.lint(files, selection, profile)
     diagnostics = result.diagnostics
     if statistics:
         write_statistics(diagnostics, sys.stdout, fmt)
@@ -74,16 +76,18 @@ def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: st
 @click.argument("code", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@api_option
 @one_line_errors
-def rules(code: str | None, fmt: str) -> None:
-    """List every rule, or explain rule CODE."""
+def rules(code: str | None, fmt: str, profile: str | None) -> None:
+    """List every rule of the API profile, or explain rule CODE."""
     from promptspec import api
 
-    ordered = api.rules()
+    ordered = api.rules(profile)
     if code is not None:
         rule = next((r for r in ordered if r.code == code.strip().upper()), None)
         if rule is None:
-            raise UsageError(f"no rule {code!r} (see `promptspec rules`)")
+            raise UsageError(f"no rule {code!r} under the {api.profile(profile)!r} API profile "
+                             "(see `promptspec rules`)")
         if fmt == "json":
             click.echo(json.dumps(rule.to_dict(), indent=2, ensure_ascii=False))
             return
@@ -103,9 +107,10 @@ def rules(code: str | None, fmt: str) -> None:
 
 
 @click.command()
+@api_option
 @one_line_errors
-def schema() -> None:
+def schema(profile: str | None) -> None:
     """Print the JSON Schema (draft-07) of the YAML syntax, for editors."""
     from promptspec import api
 
-    click.echo(json.dumps(api.schema(), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(api.schema(profile), indent=2, ensure_ascii=False))

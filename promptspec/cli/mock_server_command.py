@@ -28,6 +28,10 @@ _RATE = click.FloatRange(0.0, 1.0)
               help="Share of creates made, then cut off before the response.")
 @click.option("--create-delay", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
               help="Seconds before answering each create.")
+@click.option("--user-error-rate", type=_RATE, default=0.0, show_default=True,
+              help="Share of prompts that settle failed, with user_error set.")
+@click.option("--api", "profile", type=click.Choice(["current", "reference"]), default=None,
+              help="API profile whose parameter table validates creates (default current).")
 @click.option("--seed", type=int, default=None, help="Seed of the fault randomness.")
 @click.option("--allow-non-loopback", is_flag=True,
               help="Allow listening on an address reachable from other machines.")
@@ -39,6 +43,8 @@ def mock_server(
     rate_limit: float | None,
     drop_rate: float,
     create_delay: float,
+    user_error_rate: float,
+    profile: str | None,
     seed: int | None,
     allow_non_loopback: bool,
 ) -> None:
@@ -49,7 +55,8 @@ def mock_server(
         api.serve(
             host=host, port=port, latency=latency, fail_rate=fail_rate, rate_limit=rate_limit,
             drop_rate=drop_rate, create_delay=create_delay, seed=seed,
-            allow_non_loopback=allow_non_loopback,
+            allow_non_loopback=allow_non_loopback, user_error_rate=user_error_rate,
+            api=api.profile(profile),
         )
     except PromptspecError as err:
         click.echo(f"promptspec mock-server: {err}", err=True)

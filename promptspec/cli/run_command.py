@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from promptspec.cli.common import choose_base_url, one_line_errors
+from promptspec.cli.common import api_option, choose_base_url, one_line_errors
 from promptspec.errors import RunError, UsageError
 
 __all__ = ["default_out_dir", "run"]
@@ -72,11 +72,12 @@ def _checked_key(key: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Print the plan; send nothing.")
 @click.option("--no-wait", is_flag=True, help="Create every prompt, then stop.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before large runs.")
+@api_option
 @one_line_errors
 def run(
     specs: tuple[str, ...], prompt: str | None, out: str | None, mock: bool,
     base_url: str | None, concurrency: int | None, rate: float | None,
-    max_requests: int | None, dry_run: bool, no_wait: bool, yes: bool,
+    max_requests: int | None, dry_run: bool, no_wait: bool, yes: bool, profile: str | None,
 ) -> None:
     """Submit every request of SPEC... to the Astria API, wait, and download the images."""
     from promptspec import api
@@ -90,7 +91,8 @@ def run(
         raise RunError(f"{KEY_VARIABLE} is not set: export your Astria API key "
                        "(or use --mock to run against the built-in emulator)")
     limit = max_requests or config.max_requests
-    plan = api.plan(list(specs), prompt, limit, collect=not dry_run)
+    profile = profile or config.api
+    plan = api.plan(list(specs), prompt, limit, profile, collect=not dry_run)
     for line in plan.lines():
         click.echo(line, err=True)
     if plan.too_many:
@@ -118,7 +120,7 @@ def run(
         options["concurrency"] = concurrency
     if not mock:
         sys.exit(api.run(plan, **options))
-    with api.emulator(latency=MOCK_LATENCY) as emulator:
+    with api.emulator(latency=MOCK_LATENCY, api=profile) as emulator:
         click.echo(f"Using the built-in emulator at {emulator.url}", err=True)
         code = api.run(plan, **{**options, "base_url": emulator.url, "key": MOCK_KEY})
     sys.exit(code)

@@ -46,6 +46,8 @@ class EmulatorConfig:
     create_delay: float = 0.0  # seconds before answering a create (benchmarks)
     seed: int | None = None  # fault randomness, for reproducible tests
     allow_non_loopback: bool = False
+    user_error_rate: float = 0.0  # share of prompts that settle with user_error set
+    api: str = "current"  # the API profile whose parameter table validates creates
 
 
 class RunningEmulator:

@@ -17,13 +17,27 @@ __all__ = ["media_type", "read_form", "read_json"]
 
 
 def _form_field(
-    name: str,
+    key: str,
     value: str | bytes,
     filename: str | None,
     params: dict[str, Any],
     uploads: dict[str, Upload],
     errors: Errors,
 ) -> None:
+    name, array = (key[:-2], True) if key.endswith("[]") else (key, False)
+    if array:
+        if name not in PARAMS or not PARAMS[name].array:
+            errors.setdefault(name, []).append(f"{name} takes one value, not a list")
+            return
+        items = params.setdefault(name, [])
+        if filename is not None:
+            data = value.encode() if isinstance(value, str) else value
+            digest = hashlib.sha256(data).hexdigest()
+            uploads[f"{name}[{len(items)}]"] = Upload(filename, digest, data)
+            items.append({"file_sha256": digest})
+        else:
+            items.append(value if isinstance(value, str) else value.decode("utf-8", "replace"))
+        return
     if filename is not None:
         data = value.encode() if isinstance(value, str) else value
         if name in PARAMS and PARAMS[name].kind == "file":
@@ -49,8 +63,11 @@ def media_type(request: web.Request) -> str:
 
 
 def _prompt_name(key: str) -> str | None:
-    """`text` for `prompt[text]`; None for fields outside `prompt[...]`, which the API
+    """`text` for `prompt[text]`, `image_reference_urls[]` for an array's
+    `prompt[image_reference_urls][]`; None for fields outside `prompt[...]`, which the API
     ignores."""
+    if key.startswith("prompt[") and key.endswith("][]"):
+        return key[len("prompt[") : -3] + "[]"
     if key.startswith("prompt[") and key.endswith("]"):
         return key[len("prompt[") : -1]
     return None

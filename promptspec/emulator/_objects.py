@@ -49,12 +49,17 @@ def prompt_object(
         if name in obj:
             continue
         if name in PARAMS and PARAMS[name].kind == "file":
-            obj[name] = upload_url(base, record, name)
+            if isinstance(value, list):
+                obj[name] = [upload_url(base, record, f"{name}[{i}]") for i in range(len(value))]
+            else:
+                obj[name] = upload_url(base, record, name)
         else:
             obj[name] = value
+    failed = finished and record.user_error is not None
     obj["images"] = (
-        [image_url(base, record, n) for n in range(1, record.num_images + 1)] if finished else []
+        [image_url(base, record, n) for n in range(1, record.num_images + 1)]
+        if finished and not failed else []
     )
-    obj["user_error"] = None
+    obj["user_error"] = record.user_error if failed else None
     obj["cost_mc"] = COST_PER_IMAGE_MC * record.num_images
     return obj

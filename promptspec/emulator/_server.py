@@ -33,9 +33,10 @@ def check_host(config: EmulatorConfig) -> None:
 
 async def _start(config: EmulatorConfig, state: EmulatorState) -> tuple[web.AppRunner, str]:
     check_host(config)
-    faults = Faults(config.fail_rate, config.rate_limit, config.drop_rate, config.seed)
+    faults = Faults(config.fail_rate, config.rate_limit, config.drop_rate, config.seed,
+                    config.user_error_rate)
     app = build_app(state, latency=config.latency, create_delay=config.create_delay,
-                    faults=faults)
+                    faults=faults, api=config.api)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     host = bind_host(config.host)

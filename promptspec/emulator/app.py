@@ -1,5 +1,6 @@
-"""The emulator's HTTP application (aiohttp): the documented prompt endpoints, images,
-callbacks and injected faults.
+"""The emulator's HTTP application (aiohttp): the documented prompt endpoints (and those
+Astria's own client uses: `GET /prompts`, `GET/DELETE /prompts/:id`), images, callbacks
+and injected faults.
 
 Faults apply to creates only; reads, lists and deletes stay reliable so that a client can
 reconcile what it sent.
@@ -27,10 +28,14 @@ STATE: web.AppKey[EmulatorState] = web.AppKey("state", EmulatorState)
 _MAX_BODY = 64 * 1024 * 1024
 _MAX_LIMIT = 120
 _DEFAULT_LIMIT = 20
+_MAX_OFFSET = 10_000
+USER_ERROR = "The prompt could not be processed (an injected user error)."
 
 
 class _Settings:
-    def __init__(self, latency: float, create_delay: float, faults: Faults) -> None:
+    def __init__(self, latency: float, create_delay: float, faults: Faults,
+                 api: str = "current") -> None:
+        self.api = api
         self.latency = latency
         self.create_delay = create_delay
         self.faults = faults
@@ -49,7 +54,7 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
 @web.middleware
 async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request.app[STATE].saw_request()
-    if request.path.startswith("/tunes/"):
+    if request.path.startswith(("/tunes/", "/prompts")):
         auth = request.headers.get("Authorization", "")
         scheme, _, key = auth.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
@@ -96,11 +101,12 @@ async def create_prompt(request: web.Request) -> web.StreamResponse:
         message = {429: "Too Many Requests", 500: "Internal Server Error",
                    503: "Service Unavailable"}[decision.status]
         return _error(decision.status, message, headers)
-    params, errors = validate(raw, conversion_errors)
+    params, errors = validate(raw, conversion_errors, settings.api)
     if errors:
-        return web.json_response(errors, status=422)
+        return _unprocessable(errors)
     base = _base(request)
-    record = state.create(tune_id, params, settings.latency, base, uploads)
+    user_error = USER_ERROR if settings.faults.user_error() else None
+    record = state.create(tune_id, params, settings.latency, base, uploads, user_error)
     if isinstance(record.params.get("callback"), str):
         _schedule_callback(request.app, record)
     if decision.drop:
@@ -112,8 +118,20 @@ async def create_prompt(request: web.Request) -> web.StreamResponse:
     return web.json_response(prompt_object(record, base, utcnow(), fresh=True), status=201)
 
 
+def _unprocessable(errors: Errors) -> web.Response:
+    """422 with `{"field": ["message"]}` and `"error"`: one line naming the first problem."""
+    field, messages = next(iter(errors.items()))
+    first = messages[0] if messages else "is invalid"
+    line = first if first.startswith(field) else f"{field} {first}"
+    return web.json_response({"error": line, **errors}, status=422)
+
+
+def _tune(request: web.Request) -> int | None:
+    return _int(request, "tune_id") if "tune_id" in request.match_info else None
+
+
 async def get_prompt(request: web.Request) -> web.StreamResponse:
-    record = request.app[STATE].get(_int(request, "tune_id"), _int(request, "prompt_id"))
+    record = request.app[STATE].get(_tune(request), _int(request, "prompt_id"))
     if record is None:
         raise web.HTTPNotFound(reason="Not Found")
     return web.json_response(prompt_object(record, _base(request), utcnow()))
@@ -139,12 +157,19 @@ class _Unprocessable(Exception):
 
 
 async def list_prompts(request: web.Request) -> web.StreamResponse:
+    """A tune's prompts, or (`GET /prompts`) every tune's, newest first, filtered."""
     try:
         offset = _query_int(request, "offset", 0)
         limit = min(_query_int(request, "limit", _DEFAULT_LIMIT), _MAX_LIMIT)
+        before = request.query.get("before_id")
+        before_id = _query_int(request, "before_id", 0) if before else None
     except _Unprocessable as exc:
-        return web.json_response(exc.errors, status=422)
-    records = request.app[STATE].page(_int(request, "tune_id"), offset, limit)
+        return _unprocessable(exc.errors)
+    if offset > _MAX_OFFSET:
+        return _error(400, f"offset above {_MAX_OFFSET} is not supported; page with before_id "
+                           "(the smallest id of the previous page) instead")
+    text = request.query.get("text") or None
+    records = request.app[STATE].page(_tune(request), offset, limit, before_id, text)
     now, base = utcnow(), _base(request)
     return web.json_response([prompt_object(r, base, now) for r in records])
 
@@ -152,9 +177,9 @@ async def list_prompts(request: web.Request) -> web.StreamResponse:
 async def delete_prompt(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     prompt_id = _int(request, "prompt_id")
-    if state.get(_int(request, "tune_id"), prompt_id) is None or not state.delete(prompt_id):
+    if state.get(_tune(request), prompt_id) is None or not state.delete(prompt_id):
         raise web.HTTPNotFound(reason="Not Found")
-    return web.json_response({"id": prompt_id, "deleted": True})
+    return web.json_response({"message": "Prompt successfully deleted"})
 
 
 async def get_image(request: web.Request) -> web.StreamResponse:
@@ -224,17 +249,20 @@ async def _on_cleanup(app: web.Application) -> None:
 
 
 def build_app(
-    state: EmulatorState, *, latency: float, create_delay: float, faults: Faults
+    state: EmulatorState, *, latency: float, create_delay: float, faults: Faults,
+    api: str = "current",
 ) -> web.Application:
     app = web.Application(middlewares=[_middleware], client_max_size=_MAX_BODY)
     app[STATE] = state
-    app[SETTINGS] = _Settings(latency, create_delay, faults)
+    app[SETTINGS] = _Settings(latency, create_delay, faults, api)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)
     tune = r"/tunes/{tune_id:\d+}/prompts"
     app.router.add_post(tune, create_prompt)
     app.router.add_get(tune, list_prompts)
-    for one in (tune + r"/{prompt_id:\d+}", tune + r"/{prompt_id:\d+}.json"):
+    app.router.add_get("/prompts", list_prompts)
+    for one in (tune + r"/{prompt_id:\d+}", tune + r"/{prompt_id:\d+}.json",
+                r"/prompts/{prompt_id:\d+}", r"/prompts/{prompt_id:\d+}.json"):
         app.router.add_get(one, get_prompt)
         app.router.add_delete(one, delete_prompt)
     app.router.add_get(r"/images/{prompt_id:\d+}/{n:\d+}.png", get_image)

@@ -1,4 +1,5 @@
-"""Fault injection for creates: random 500/503 failures, a rate limit, dropped connections.
+"""Fault injection for creates: random 500/503 failures, a rate limit, dropped connections,
+and prompts that fail as the API reports it (`user_error`).
 
 One `Faults` per server. Its randomness comes from one seeded generator so that tests are
 reproducible; the rate limit is a token bucket holding at most one second of creates.
@@ -40,8 +41,10 @@ class Faults:
         rate_limit: float | None = None,
         drop_rate: float = 0.0,
         seed: int | None = None,
+        user_error_rate: float = 0.0,
     ) -> None:
         self.fail_rate = fail_rate
+        self.user_error_rate = user_error_rate
         self.rate_limit = rate_limit
         self.drop_rate = drop_rate
         self._random = random.Random(seed)
@@ -60,6 +63,11 @@ class Faults:
             self._tokens -= 1.0
             return 0.0
         return (1.0 - self._tokens) / self.rate_limit
+
+    def user_error(self) -> bool:
+        """Whether a created prompt is to fail the way the API reports it (`user_error`)."""
+        with self._lock:
+            return bool(self.user_error_rate) and self._random.random() < self.user_error_rate
 
     def decide(self) -> Decision:
         """The fate of one create, decided before anything is created."""

@@ -38,6 +38,8 @@ class PromptRecord:
     base_url: str
     uploads: Mapping[str, Upload] = field(default_factory=dict)
     deleted: bool = False
+    user_error: str | None = None
+    """Set when the prompt is to fail (shown once it settles); it then has no images."""
 
     @property
     def num_images(self) -> int:
@@ -94,6 +96,7 @@ class EmulatorState:
         latency: float,
         base_url: str,
         uploads: Mapping[str, Upload] | None = None,
+        user_error: str | None = None,
     ) -> PromptRecord:
         now = utcnow()
         with self._lock:
@@ -105,6 +108,7 @@ class EmulatorState:
                 ready_at=now + timedelta(seconds=latency),
                 base_url=base_url,
                 uploads=dict(uploads or {}),
+                user_error=user_error,
             )
             self._next_id += 1
             self._prompts[record.id] = record
@@ -144,16 +148,26 @@ class EmulatorState:
             return None
         return record
 
-    def page(self, tune_id: int, offset: int, limit: int) -> list[PromptRecord]:
-        """One page of a tune's live prompts, newest first."""
+    def page(self, tune_id: int | None, offset: int, limit: int, before_id: int | None = None,
+             text: str | None = None) -> list[PromptRecord]:
+        """One page of live prompts, newest first: of one tune, or of every tune (None).
+
+        `before_id`: only prompts with a smaller id; `text`: only prompts whose text holds
+        it, ignoring case."""
         out: list[PromptRecord] = []
         if limit <= 0:
             return out
+        needle = text.casefold() if text else None
         skipped = 0
         with self._lock:
-            for pid in reversed(self._by_tune.get(tune_id, ())):
+            ids: list[int] | dict[int, PromptRecord] = (
+                self._by_tune.get(tune_id, []) if tune_id is not None else self._prompts)
+            for pid in reversed(ids):  # both hold ids in creation order
                 record = self._prompts[pid]
-                if record.deleted:
+                if record.deleted or (before_id is not None and pid >= before_id):
+                    continue
+                if needle is not None and needle not in str(record.params.get("text") or
+                                                            "").casefold():
                     continue
                 if skipped < offset:
                     skipped += 1

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from promptspec.params import PARAMS, check_request, coerce
+from promptspec.params import DEFAULT_PROFILE, PARAMS, check_request, coerce
 
 __all__ = ["Errors", "convert_form_value", "validate"]
 
@@ -27,7 +27,7 @@ _NULLS = ("", "null")
 def convert_form_value(name: str, raw: str) -> tuple[Any, str | None]:
     """A multipart string as its parameter's type: (value, None) or (None, message)."""
     p = PARAMS.get(name)
-    if p is None or p.kind in ("str", "url"):
+    if p is None or p.kind in ("str", "url", "data_url"):
         return raw, None
     text = raw.strip()
     if p.kind == "bool":
@@ -51,7 +51,7 @@ def convert_form_value(name: str, raw: str) -> tuple[Any, str | None]:
         return None, f"{name} must be a number, got {raw!r}"
     if p.kind == "enum":
         assert p.choices is not None
-        if text in _NULLS and p.name in ("backend_version", "style"):
+        if text in _NULLS and p.nullable:
             return None, None
         if all(isinstance(c, int) for c in p.choices) and _INT.fullmatch(text) \
                 and len(text) <= _MAX_DIGITS:
@@ -62,16 +62,17 @@ def convert_form_value(name: str, raw: str) -> tuple[Any, str | None]:
 
 
 def validate(
-    params: Mapping[str, Any], errors: Errors | None = None
+    params: Mapping[str, Any], errors: Errors | None = None, profile: str = DEFAULT_PROFILE
 ) -> tuple[dict[str, Any], Errors]:
-    """Check typed params (None values mean unset and are dropped).
+    """Check typed params (None values mean unset and are dropped) with the table of the
+    API profile.
 
     Returns (params with documented types, errors); errors is empty when the request is
     accepted. Warning-family findings (PS207-PS209) do not refuse a request.
     """
     errors = {k: list(v) for k, v in (errors or {}).items()}
     clean = {k: v for k, v in params.items() if v is not None}
-    for _code, name, message in check_request(clean):
+    for _code, name, message in check_request(clean, profile):
         errors.setdefault(name, []).append(message)
     typed = {k: coerce(PARAMS[k], v) if k in PARAMS else v for k, v in clean.items()}
     return typed, errors

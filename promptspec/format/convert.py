@@ -72,6 +72,7 @@ def signature(spec: SpecFile) -> object:
     return (
         tuple(i.path for i in spec.imports),
         None if spec.tune is None else _value_sig(spec.tune.value),
+        None if spec.family is None else _value_sig(spec.family.value),
         _fields_sig(spec.vars),
         tuple(
             (p.name, tuple(r.name for r in p.extends), _fields_sig(p.fields), _fields_sig(p.vars))

@@ -148,8 +148,8 @@ class TreeLayout:
             name_node, value = item.children
             name = name_node if isinstance(name_node, Token) else name_node.children[0]
             prefix = f"{pad}{name} = "
-        elif kind == "tune_stmt":
-            prefix, value = f"{pad}tune ", item.children[1]
+        elif kind in ("tune_stmt", "family_stmt"):
+            prefix, value = f"{pad}{item.children[0]} ", item.children[1]
         elif kind == "import_stmt":
             prefix, value = f"{pad}import ", item.children[0]
         elif kind in ("vars_block", "sweep_block", "zip_block"):

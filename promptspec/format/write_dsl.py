@@ -69,7 +69,7 @@ def value_lines(value: Value, indent: int) -> list[str]:
     if isinstance(value, FileRef):
         return [f"file({quote(value.path)})"]
     if isinstance(value, ListValue):
-        items = [value_lines(item, indent)[0] if isinstance(item, FileRef) else _one_line(item)
+        items = [_one_line(item) if isinstance(item, Literal) else value_lines(item, indent)[0]
                  for item in value.items]
         return ["[" + ", ".join(items) + "]"]
     if isinstance(value, RangeValue):
@@ -138,6 +138,8 @@ def dsl_lines(spec: SpecFile) -> list[OutLine]:
         w.add("import " + quote(imp.path), 0, (imp.span.line, imp.span.end_line))
     if spec.tune is not None:
         w.field(spec.tune, 0, "tune ")
+    if spec.family is not None:
+        w.field(spec.family, 0, "family ")
     if spec.vars:
         w.block("vars", spec.vars, 0)
     for preset in spec.presets:

@@ -238,6 +238,8 @@ def yaml_lines(spec: SpecFile) -> list[OutLine]:
         w.add("imports: [" + ", ".join(paths) + "]", 0, src)
     if spec.tune is not None:
         w.field(spec.tune, 0)
+    if spec.family is not None:
+        w.field(spec.family, 0)
     if spec.vars:
         w.add("vars:", 0)
         w.fields(spec.vars, 2)

@@ -203,9 +203,12 @@ def _severity(d: Diagnostic) -> Diagnostic:
 
 
 def lint_paths(paths: Sequence[str], selection: Selection | None = None,
-               max_requests: int | None = None, reader: FileReader = DISK) -> LintResult:
+               max_requests: int | None = None, reader: FileReader = DISK,
+               api: str | None = None) -> LintResult:
     """Lint the given spec files (already discovered), read through `reader` (the
-    configuration always comes from the disk). Raises SpecReadError, ConfigError."""
+    configuration always comes from the disk). Raises SpecReadError, ConfigError.
+
+    `api`: the API profile (`--api`); else each file's configured `api`."""
     selection = selection or Selection()
     configs = _Configs()
     cache: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
@@ -222,7 +225,8 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
         sources[path] = parsed.source
         res = resolve(path, parsed, cache=cache, reader=reader)
         resolutions.append(res)
-        found = rules.check(res, max_requests=max_requests or config.max_requests)
+        found = rules.check(res, max_requests=max_requests or config.max_requests,
+                            profile=api or config.api)
         if not found:
             continue
         sup = suppressions(parsed.source, syntax_of(path))
@@ -271,6 +275,6 @@ def filter_findings(found: Sequence[Diagnostic]) -> list[Diagnostic]:
     return sorted(out, key=sort_key)
 
 
-def lint_files(paths: Sequence[str]) -> list[Diagnostic]:
+def lint_files(paths: Sequence[str], api: str | None = None) -> list[Diagnostic]:
     """Every finding for the given spec files, severities and configuration applied."""
-    return lint_paths(paths).diagnostics
+    return lint_paths(paths, api=api).diagnostics

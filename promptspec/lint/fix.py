@@ -116,10 +116,10 @@ def _fix_file(path: str, source: str, diagnostics: Sequence[Diagnostic]) -> int:
 
 
 def fix_paths(paths: Sequence[str], selection: Selection | None = None,
-              max_requests: int | None = None) -> FixResult:
+              max_requests: int | None = None, api: str | None = None) -> FixResult:
     """Lint, fix what can be fixed, and lint again until nothing more is fixed."""
     fixed = 0
-    result = lint_paths(paths, selection, max_requests)
+    result = lint_paths(paths, selection, max_requests, api=api)
     for _ in range(_MAX_PASSES):
         by_path: dict[str, list[Diagnostic]] = defaultdict(list)
         for d in result.diagnostics:
@@ -131,5 +131,5 @@ def fix_paths(paths: Sequence[str], selection: Selection | None = None,
         if not done:
             break
         fixed += done
-        result = lint_paths(paths, selection, max_requests)
+        result = lint_paths(paths, selection, max_requests, api=api)
     return FixResult(fixed, result)

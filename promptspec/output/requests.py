@@ -36,15 +36,24 @@ def _needs_form_string(text: str) -> bool:
 
 
 def curl_command(r: Request, base_url: str) -> str:
-    """A runnable curl command like the API reference's example; the key stays in the shell."""
+    """A runnable curl command like the API reference's example; the key stays in the shell.
+
+    An array parameter is one `prompt[<name>][]` part per item, in order."""
     url = f"{base_url}/tunes/{r.tune_id}/prompts"
     parts = [f'curl -X POST -H "Authorization: Bearer $ASTRIA_API_KEY" {shlex.quote(url)}']
     for name, value in r.params.items():
-        field = f"prompt[{name}]"
-        if name in r.files:
-            parts.append(f"-F {shlex.quote(field + '=@' + r.files[name])}")
+        if isinstance(value, list):
+            field = f"prompt[{name}][]"
+            for i, item in enumerate(value):
+                parts.append(_curl_part(field, item, r.files.get(f"{name}[{i}]")))
             continue
-        text = _form_value(value)
-        flag = "--form-string" if _needs_form_string(text) else "-F"
-        parts.append(f"{flag} {shlex.quote(field + '=' + text)}")
+        parts.append(_curl_part(f"prompt[{name}]", value, r.files.get(name)))
     return " \\\n     ".join(parts)
+
+
+def _curl_part(field: str, value: Any, upload: str | None) -> str:
+    if upload is not None:
+        return f"-F {shlex.quote(field + '=@' + upload)}"
+    text = _form_value(value)
+    flag = "--form-string" if _needs_form_string(text) else "-F"
+    return f"{flag} {shlex.quote(field + '=' + text)}"

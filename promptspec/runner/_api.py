@@ -16,7 +16,14 @@ from typing import Any
 import httpx
 
 from promptspec.errors import RunError
-from promptspec.runner._wire import Backoff, Redactor, api_message, describe, retry_after
+from promptspec.runner._wire import (
+    Backoff,
+    Redactor,
+    api_message,
+    describe,
+    file_part_name,
+    retry_after,
+)
 
 __all__ = ["NOT_SENT", "UNKNOWN", "Api", "ApiConfig", "ApiError", "TokenBucket"]
 
@@ -105,14 +112,16 @@ class Api:
     # -- creates (the executor decides what each outcome means) ----------------------------
 
     async def post_create(
-        self, tune_id: int, fields: Mapping[str, str], files: Mapping[str, Path]
+        self, tune_id: int, fields: Mapping[str, str | list[str]], files: Mapping[str, Path]
     ) -> httpx.Response:
         """POST one create as multipart/form-data (text fields as parts without a filename,
-        so the body is multipart even without uploads, as the API documents)."""
-        parts: list[tuple[str, tuple[str | None, bytes | str]]] = [
-            (name, (None, value)) for name, value in fields.items()
-        ]
-        parts.extend((f"prompt[{n}]", (p.name, p.read_bytes())) for n, p in files.items())
+        so the body is multipart even without uploads, as the API documents); a list is
+        one part per item, in order."""
+        parts: list[tuple[str, tuple[str | None, bytes | str]]] = []
+        for name, value in fields.items():
+            for item in value if isinstance(value, list) else (value,):
+                parts.append((name, (None, item)))
+        parts.extend((file_part_name(n), (p.name, p.read_bytes())) for n, p in files.items())
         return await self._client.post(
             f"{self._base}/tunes/{tune_id}/prompts", files=parts, headers=self._auth
         )

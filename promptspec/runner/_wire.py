@@ -20,6 +20,7 @@ __all__ = [
     "Redactor",
     "api_message",
     "classify",
+    "file_part_name",
     "form_fields",
     "retry_after",
 ]
@@ -30,23 +31,37 @@ RETRY_STATUSES = frozenset({429, 500, 503})
 UNKNOWN_STATUSES = frozenset({502, 504})
 
 
-def form_fields(params: Mapping[str, Any]) -> dict[str, str]:
+def form_fields(params: Mapping[str, Any]) -> dict[str, str | list[str]]:
     """The multipart text fields of a create: `prompt[<name>]`, booleans as true/false.
 
-    Uploaded files (`{"file_sha256": ...}`) are not fields; the executor sends them as parts.
+    An array parameter (a list) is `prompt[<name>][]` with its items in order, one part
+    each. Uploaded files (`{"file_sha256": ...}`) are not fields; the executor sends them
+    as parts.
     """
-    out: dict[str, str] = {}
+    out: dict[str, str | list[str]] = {}
     for name, value in params.items():
         if value is None or isinstance(value, dict):
             continue
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, list):
-            text = ",".join(str(v) for v in value)
-        else:
-            text = str(value)
-        out[f"prompt[{name}]"] = text
+        if isinstance(value, list):
+            items = [_text(v) for v in value if not isinstance(v, dict)]
+            if items:
+                out[f"prompt[{name}][]"] = items
+            continue
+        out[f"prompt[{name}]"] = _text(value)
     return out
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def file_part_name(name: str) -> str:
+    """The part name of an upload: `prompt[input_image]`, or `prompt[image_references][]`
+    for item `image_references[i]` of an array parameter."""
+    base, bracket, _ = name.partition("[")
+    return f"prompt[{base}][]" if bracket else f"prompt[{name}]"
 
 
 def classify(status: int) -> Outcome:

@@ -1,6 +1,7 @@
 """The rule catalogue and the checks that run it over a resolved spec file.
 
     RULES                                  code -> Rule metadata (every code PS001-PS408)
+    rules_for(profile)                     the rules that run under an API profile
     check(res, *, max_requests) -> list[Diagnostic]
         every finding of the rules for one resolved file (severity not yet applied;
         the engine in `promptspec.lint.engine.engine` attaches severities, suppressions and config)
@@ -17,29 +18,33 @@ from promptspec.diagnostics import Diagnostic
 from promptspec.errors import RuleCrash
 from promptspec.lint.rules import (
     combos,
+    families,
     lockfile,
     parameter_values,
     structure,
     sweeps,
     template_checks,
+    textflags,
 )
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._duplicates import duplicate_prompts
 from promptspec.lint.rules._value_sets import PromptView
-from promptspec.lint.rules.registry import RULES, Rule
+from promptspec.lint.rules.registry import RULES, Rule, rules_for
+from promptspec.params import DEFAULT_PROFILE
 from promptspec.resolve import Resolution
 
-__all__ = ["RULES", "Rule", "check"]
+__all__ = ["RULES", "Rule", "check", "rules_for"]
 
 # each registers its rules on import
-_MODULES = (structure, parameter_values, combos, template_checks, sweeps, lockfile)
+_MODULES = (structure, parameter_values, combos, template_checks, sweeps, lockfile, textflags,
+            families)
 
 _FILE_CHECKS: tuple[Callable[[Context], None], ...] = (
     parameter_values.check_file, template_checks.check_file,
 )
 _PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (
     parameter_values.check_prompt, combos.check_prompt, template_checks.check_prompt,
-    sweeps.check_prompt,
+    sweeps.check_prompt, textflags.check_prompt, families.check_prompt,
 )
 
 
@@ -56,11 +61,14 @@ def _guarded(ctx: Context, what: str, run: Callable[[], None]) -> None:
                         f"{type(err).__name__}: {err} (please report this bug)") from err
 
 
-def check(res: Resolution, *, max_requests: int = 1000) -> list[Diagnostic]:
-    """Every finding for one resolved file: parsing's, resolution's, and the rules'."""
+def check(res: Resolution, *, max_requests: int = 1000, profile: str = DEFAULT_PROFILE
+          ) -> list[Diagnostic]:
+    """Every finding for one resolved file: parsing's, resolution's, and the rules'.
+
+    `profile`: the API profile whose table and rules apply (`current` or `reference`)."""
     if res.spec is None:
         return list(res.diagnostics)
-    ctx = Context(res, res.spec, max_requests)
+    ctx = Context(res, res.spec, max_requests, profile=profile)
     for d in res.diagnostics:
         ctx.report(d.code, d.message, d.span, d.prompt, d.fix)
     memo: dict[object, object] = {}  # renders shared by the prompts of the file

@@ -7,6 +7,7 @@ helpers turn a `Setting` or an axis item into a `Place` that messages can name.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from promptspec.diagnostics import Diagnostic, Edit
 from promptspec.load import DISK
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile
+from promptspec.params import Param, table_for
 from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
 from promptspec.syntax import source_lines
@@ -50,6 +52,8 @@ class Context:
     spec: SpecFile
     max_requests: int
     out: list[Diagnostic] = field(default_factory=list)
+    profile: str = "current"
+    """The API profile: which parameter table and which rules apply."""
     seen: set[tuple[str, Span]] = field(default_factory=set)
     axis_values: dict[int, Any] = field(default_factory=dict)
     """Lint values of each sweep axis field (by identity), computed once per check."""
@@ -57,6 +61,16 @@ class Context:
     @property
     def path(self) -> str:
         return self.res.path
+
+    @cached_property
+    def table(self) -> Mapping[str, Param]:
+        """The profile's parameter table."""
+        return table_for(self.profile)
+
+    @property
+    def current(self) -> bool:
+        """Whether the `current` profile's rules (flags, tokens, families) run."""
+        return self.profile != "reference"
 
     def report(self, code: str, message: str, span: Span, prompt: str | None = None,
                fix: tuple[Edit, ...] | None = None) -> None:

@@ -68,6 +68,9 @@ def _key(view: PromptView, name: str, param: bool, readers: list[tuple[str, str]
          v: Any) -> Any:
     if isinstance(v, FileRef):
         return ("file", v.path)
+    if isinstance(v, tuple):  # a list as a point (array parameter): its items, files by path
+        return ("list", tuple(("file", i.path) if isinstance(i, FileRef) else value_key(i)
+                              for i in v))
     if param:
         return value_key(typed(name, v))
     ctx: dict[str, Any] = dict(view.first_point)

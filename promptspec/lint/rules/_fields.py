@@ -16,9 +16,11 @@ from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._value_sets import RandomInts, lint_axis_values
 from promptspec.model import Field, FileRef, ListValue, Literal, RandomValue, RangeValue, Span
 from promptspec.params import (
+    FAMILY,
     PARAMS,
     TUNE,
     Param,
+    check_item,
     check_value,
     did_you_mean,
     kind_text,
@@ -26,6 +28,7 @@ from promptspec.params import (
     non_finite,
     type_name,
 )
+from promptspec.params.flags import FAMILIES
 
 __all__ = ["judge_axis", "judge_field", "judge_var"]
 
@@ -92,27 +95,81 @@ def _report(ctx: Context, bad: tuple[str, str], span: Span, prompt: str | None,
     ctx.report(code, message, where, prompt, fix if code in ("PS104", "PS105") else None)
 
 
+def _family_problem(value: Any) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return ("PS102", f"family must be a string (one of: {', '.join(FAMILIES)}), got "
+                         f"{type_name(value)} {value!r}")
+    if value not in FAMILIES:
+        hint = did_you_mean(value, list(FAMILIES))
+        return ("PS104", f"family {value!r} is not one of: {', '.join(FAMILIES)}{hint}")
+    return None
+
+
 def _judge_file(ctx: Context, p: Param | None, name: str, ref: FileRef, prompt: str | None
                 ) -> None:
     if p is None or p.kind != "file":
         what = "tune" if p is None else f"{name} must be {kind_text(p)},"
+        files = ", ".join(n for n, q in ctx.table.items() if q.kind == "file")
         ctx.report("PS102", f"{what} got file({ref.path!r}); file(...) is only for "
-                            "input_image and mask_image", ref.span, prompt)
+                            f"{files}", ref.span, prompt)
         return
     why = ctx.is_file_in_root(ref.path)
     if why is not None:
         ctx.report("PS109", why, ref.span, prompt)
 
 
+def _judge_family(ctx: Context, f: Field, prompt: str | None) -> None:
+    v = f.value
+    if isinstance(v, Literal):
+        bad = _family_problem(v.value)
+        if bad is not None:
+            ctx.report(bad[0], bad[1], v.span, prompt)
+    else:
+        ctx.report("PS102", f"family: {_shape(v)} is allowed only as a sweep axis", v.span,
+                   prompt)
+
+
+def _judge_items(ctx: Context, p: Param, v: ListValue, prompt: str | None) -> None:
+    """The items of an array parameter's list, each at its own place."""
+    for item in v.items:
+        if isinstance(item, FileRef):
+            _judge_file(ctx, p, p.name, item, prompt)
+            continue
+        if isinstance(item, ListValue):
+            ctx.report("PS102", f"{p.name}: a list item must be one value, not a list",
+                       item.span, prompt)
+            continue
+        bad = check_item(p, item.value)
+        if bad is None and item.value is None:
+            bad = ("PS102", f"{p.name}: a list item must not be null")
+        if bad is not None:
+            ctx.report(bad[0], bad[1], item.span, prompt)
+
+
 def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
-    """A field of a preset or prompt body (or the file's `tune`)."""
-    if f.name != TUNE and f.name not in PARAMS:
-        hint = did_you_mean(f.name, [*PARAMS, TUNE])
+    """A field of a preset or prompt body (or the file's `tune` or `family`)."""
+    if f.name == FAMILY:
+        _judge_family(ctx, f, prompt)
+        return
+    table = ctx.table
+    if f.name != TUNE and f.name not in table:
+        if f.name in PARAMS:  # known to the current API, not to this profile
+            hint = (f" under the {ctx.profile!r} API profile; it is a parameter of the current "
+                    "API (api = \"current\")")
+        else:
+            hint = did_you_mean(f.name, [*table, TUNE, FAMILY])
         ctx.report("PS101", f"unknown parameter {f.name!r}{hint}", f.name_span, prompt)
         return
-    p = PARAMS.get(f.name)
+    p = table.get(f.name)
     v = f.value
-    if isinstance(v, FileRef):
+    if p is not None and p.array and isinstance(v, ListValue):
+        _judge_items(ctx, p, v, prompt)
+        return
+    if isinstance(v, FileRef) and p is not None and p.array:
+        ctx.report("PS102", f"{f.name} takes a list: write [file(...), ...]", v.span, prompt)
+    elif isinstance(v, FileRef):
         if p is not None and not p.allowed:
             _report(ctx, _refused(p), v.span, prompt, f.name_span)
             return
@@ -151,13 +208,36 @@ def _range_candidates(p: Param | None, values: NumRange | RandomInts) -> list[An
 
 
 def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
-    """The values of one sweep axis that is a parameter (or the tune)."""
-    if f.name != TUNE and f.name not in PARAMS:
+    """The values of one sweep axis that is a parameter (or the tune, or the family)."""
+    if f.name == FAMILY:
+        if isinstance(f.value, ListValue):
+            for i, item in enumerate(f.value.items):
+                value = item.value if isinstance(item, Literal) else (
+                    item.path if isinstance(item, FileRef) else [])
+                bad = _family_problem(value)
+                if bad is not None:
+                    ctx.report(bad[0], bad[1], item_span(f.value, i), prompt)
+        return
+    p = ctx.table.get(f.name)
+    if isinstance(f.value, ListValue) and not (p is not None and p.array):
+        for item in f.value.items:
+            if isinstance(item, ListValue):
+                ctx.report("PS102", f"{f.name}: a list as a sweep point is only for an array "
+                                    "parameter (image_references, image_reference_urls)",
+                           item.span, prompt)
+    if f.name != TUNE and p is None:
         _var_axis(ctx, f, prompt)  # PS406 judges whether a template reads it
         return
-    p = PARAMS.get(f.name)
     if p is not None and not p.allowed:
         _report(ctx, _refused(p), f.value.span, prompt, f.name_span)
+        return
+    if p is not None and p.array and isinstance(f.value, ListValue):
+        for i, item in enumerate(f.value.items):
+            if isinstance(item, ListValue):
+                _judge_items(ctx, p, item, prompt)
+            else:
+                ctx.report("PS102", f"{f.name}: each sweep point of an array parameter is a "
+                                    "list", item_span(f.value, i), prompt)
         return
     values = ctx.axis_values.get(id(f))
     if values is None:
@@ -177,6 +257,8 @@ def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
         if isinstance(v, FileRef):
             _judge_file(ctx, p, f.name, v, prompt)
             continue
+        if isinstance(v, tuple):
+            continue  # a list as a point: reported above
         key = (type(v).__name__, v)
         if key in seen:
             continue

@@ -34,6 +34,7 @@ __all__ = [
     "is_plain",
     "name_lines",
     "names_read",
+    "never_blank",
     "outside_tags",
     "render",
     "render_or_failure",
@@ -191,6 +192,14 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
 def is_plain(source: str) -> bool:
     """Whether the template is only literal text and bare `{{ name }}` outputs."""
     return "{" not in source or _plain_parts(source) is not None
+
+
+def never_blank(source: str) -> bool:
+    """Whether no render of `source` can be white space only, seen without rendering: a
+    template of literal text and bare `{{ name }}` outputs whose literal text is not blank
+    (PS306 then needs no renders, however many values its names take)."""
+    parts = _plain_parts(source)
+    return parts is not None and any(not is_name and piece.strip() for is_name, piece in parts)
 
 
 def _plain_render(source: str, ctx: dict[str, Any]) -> Any:

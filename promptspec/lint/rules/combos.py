@@ -12,7 +12,7 @@ from promptspec.lint.rules._context import Context, Place
 from promptspec.lint.rules._value_sets import OTHER, TRUE, UNSET, PromptView
 from promptspec.lint.rules.registry import Rule, register
 from promptspec.model import Span
-from promptspec.params import REQUIREMENTS, Requirement, requirement_fails
+from promptspec.params import Requirement, requirement_fails, requirements_for
 
 __all__ = ["check_prompt"]
 
@@ -61,8 +61,8 @@ register(Rule(
 register(Rule(
     "PS206", "conflicting-inputs", "error",
     "Both an uploaded image and its URL form are set.",
-    "`input_image` and `input_image_url` (or `mask_image` and `mask_image_url`) are two ways "
-    "to give one input; give one.",
+    "`input_image`, `input_image_url` and `input_image_base64` (or `mask_image` and "
+    "`mask_image_url`) are ways to give one input; give one.",
     bad=_T + '  input_image_url = "https://example.com/s.png"\n'
              '  input_image = file("no-such.png")\n}\n',
     good=_T + '  input_image_url = "https://example.com/s.png"\n}\n',
@@ -84,7 +84,7 @@ register(Rule(
 ))
 register(Rule(
     "PS209", "aspect-ratio-with-size", "warning",
-    "`aspect_ratio` together with `w` or `h`.",
+    "`aspect_ratio` or `ar` together with `w`/`h`, or with each other.",
     "The API sizes the image by either an aspect ratio or an explicit width and height; "
     "giving both leaves one of them ignored.",
     bad=_T + '  aspect_ratio = "2:3"\n  w = 512\n}\n', good=_T + '  aspect_ratio = "2:3"\n}\n',
@@ -108,10 +108,10 @@ def _message(req: Requirement, combo: dict[str, tuple[str, Place | None]]) -> tu
     if req.conflicts:
         others = [n for n in req.needs if combo[n][0] != UNSET]
         both = " and ".join(f"{n} ({_where(combo[n][1])})" for n in others)
-        tail = "; the API uses one of them" if req.code == "PS209" else "; give one"
+        tail = "; the API uses one of them" if req.warning else "; give one"
         return f"{f} ({here}) is set together with {both}{tail}", others
     needs = " or ".join(req.needs)
-    if req.code in ("PS207", "PS208"):
+    if req.warning:
         return f"{f} ({here}) has no effect without {needs}", []
     if len(req.needs) > 1:
         return f"{f} is set ({here}) but neither {' nor '.join(req.needs)} is set", []
@@ -125,7 +125,7 @@ def _active(req: Requirement, view: PromptView) -> bool:
 
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
-    for req in REQUIREMENTS:
+    for req in requirements_for(ctx.profile):
         if not _active(req, view):
             continue
         names = (req.field, *req.needs)

@@ -10,7 +10,7 @@ from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._fields import judge_axis, judge_field, judge_var
 from promptspec.lint.rules._value_sets import UNSET, PromptView
 from promptspec.lint.rules.registry import Rule, register
-from promptspec.params import TUNE
+from promptspec.params import FIRST_FRAMES, TUNE
 
 __all__ = ["check_file", "check_prompt"]
 
@@ -19,8 +19,10 @@ _T = 'tune 7\n\nprompt a {\n  text = "a fox"\n'
 register(Rule(
     "PS101", "unknown-parameter", "error",
     "Not a parameter of the Create-a-prompt API.",
-    "Every field of a preset or prompt (other than vars, sweeps and `extends`) is sent to "
-    "the API as a parameter, so it must be one the API knows. The message suggests the "
+    "Every field of a preset or prompt (other than vars, sweeps, `extends`, `tune` and "
+    "`family`) is sent to the API as a parameter, so it must be one the API knows: one of "
+    "the table of the API profile in force (`current`, the default, or `reference`, the "
+    "2023 table alone; `api` in [tool.promptspec] or --api). The message suggests the "
     "closest name. Template variables belong in `vars`.",
     bad=_T + '  sampler = "euler"\n}\n', good=_T + '  scheduler = "euler"\n}\n',
 ))
@@ -28,8 +30,10 @@ register(Rule(
     "PS102", "wrong-type", "error",
     "A parameter's value has the wrong type.",
     "Each parameter takes one type: `steps` an integer, `super_resolution` a boolean, "
-    "`cfg_scale` a number, `input_image` file(...), `tune` a positive integer. A list, "
-    "range or random() is allowed only as a sweep axis.",
+    "`cfg_scale` a number, `input_image` file(...), `tune` a positive integer, "
+    "`input_image_base64` a data:image/...;base64, URL, `video_model` a non-empty string. "
+    "An array parameter (`image_references`, `image_reference_urls`) takes a list; for any "
+    "other parameter a list, range or random() is allowed only as a sweep axis.",
     bad=_T + '  super_resolution = "yes"\n}\n', good=_T + "  super_resolution = true\n}\n",
 ))
 register(Rule(
@@ -58,14 +62,17 @@ register(Rule(
     "PS106", "missing-text", "error",
     "A prompt has no `text`.",
     "`text` is the one required parameter: set it in the prompt or in a preset it extends. "
-    "A text of null counts as unset.",
+    "A text of null counts as unset. Under the `current` profile, a video prompt "
+    "(`video_model`) with a first frame (`video_first_frame`, its URL, `input_image` or "
+    "`input_image_url`) needs none.",
     bad="tune 7\n\nprompt a {\n  seed = 1\n}\n", good=_T + "  seed = 1\n}\n",
 ))
 register(Rule(
     "PS107", "invalid-url", "error",
-    "`callback`, `input_image_url` or `mask_image_url` is not an http(s) URL.",
-    "These parameters must be http:// or https:// URLs. A callback is a template: it is "
-    "judged on its rendered values.",
+    "A URL parameter is not an http(s) URL.",
+    "`callback`, every `*_url` parameter and each item of `image_reference_urls` must be an "
+    "http:// or https:// URL. A callback is a template: it is judged on its rendered "
+    "values.",
     bad=_T + '  callback = "mailto:me@example.com"\n}\n',
     good=_T + '  callback = "https://example.com/done"\n}\n',
 ))
@@ -111,9 +118,22 @@ def check_file(ctx: Context) -> None:
 def check_prompt(ctx: Context, view: PromptView) -> None:
     """PS106 and PS108: what a whole prompt lacks."""
     rp = view.rp
-    if UNSET in view.class_set("text"):
+    if UNSET in view.class_set("text") and not _video_without_text(ctx, view):
         ctx.report("PS106", f"prompt {rp.name!r} has no text (set `text` in the prompt or a "
                             "preset it extends)", rp.prompt.name_span, rp.name)
     if UNSET in view.class_set(TUNE):
         ctx.report("PS108", f"no tune id reaches prompt {rp.name!r} (set `tune` in the file, "
                             "a preset or the prompt)", rp.prompt.name_span, rp.name)
+
+
+def _video_without_text(ctx: Context, view: PromptView) -> bool:
+    """Whether every way the prompt lacks text is a video prompt with a first frame."""
+    if not ctx.current:
+        return False
+    names = ("text", "video_model", *FIRST_FRAMES)
+    for combo in view.joint(names):
+        if combo["text"][0] != UNSET:
+            continue
+        if combo["video_model"][0] == UNSET or all(combo[n][0] == UNSET for n in FIRST_FRAMES):
+            return False
+    return True

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from promptspec.diagnostics import Severity
 
-__all__ = ["RULES", "Rule", "register"]
+__all__ = ["RULES", "Rule", "register", "rules_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,8 @@ class Rule:
     good: str
     """The same spec, mended (the meta-test runs it and expects no finding of this code)."""
     fixable: bool = False
+    profiles: tuple[str, ...] = ("current", "reference")
+    """The API profiles under which the rule runs (and `promptspec rules` lists it)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -45,3 +47,8 @@ def register(rule: Rule) -> Rule:
         raise ValueError(f"rule {rule.code} registered twice")
     RULES[rule.code] = rule
     return rule
+
+
+def rules_for(profile: str) -> dict[str, Rule]:
+    """The rules that run under an API profile, by code."""
+    return {c: r for c, r in RULES.items() if profile in r.profiles}

@@ -13,7 +13,7 @@ from promptspec.lint.rules._duplicates import duplicate_points
 from promptspec.lint.rules._render import names_read
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.lint.rules.registry import Rule, register
-from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE, did_you_mean
+from promptspec.params import FAMILY, PARAMS, TEMPLATE_FIELDS, TUNE, did_you_mean
 
 __all__ = ["check_prompt", "prompt_count", "template_names"]
 
@@ -119,14 +119,14 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
     swept = {m.field.name for ms in view.axis_members for m in ms
              if not isinstance(m.values, AxisError)}
     for f in rp.prompt.fields:
-        if f.name in swept and (f.name in PARAMS or f.name == TUNE):
+        if f.name in swept and (f.name in PARAMS or f.name in (TUNE, FAMILY)):
             ctx.report("PS405", f"{f.name} is set here and also swept by the prompt; the "
                                 "sweep wins, so this value is never sent", f.span, prompt)
     read = template_names(view)
     for ms in view.axis_members:
         for m in ms:
             n = m.field.name
-            if n in PARAMS or n == TUNE or n in read:
+            if n in PARAMS or n in (TUNE, FAMILY) or n in read:
                 continue
             hint = did_you_mean(n, [*PARAMS, TUNE])
             ctx.report("PS406", f"axis {n!r} is neither an API parameter nor a var that a "

@@ -17,13 +17,15 @@ from promptspec.lint.rules._render import (
     is_plain,
     name_lines,
     names_read,
+    never_blank,
     renders,
     weight_line,
 )
 from promptspec.lint.rules._value_sets import TRUE, PromptView
+from promptspec.lint.rules.families import only_flux
 from promptspec.lint.rules.registry import Rule, register
 from promptspec.model import Field, ListValue, Literal, Span
-from promptspec.params import PARAMS, TEMPLATE_FIELDS, check_value, did_you_mean
+from promptspec.params import TEMPLATE_FIELDS, check_value, did_you_mean
 from promptspec.resolve import Setting
 from promptspec.templates import template_info
 
@@ -156,6 +158,8 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
     rp = view.rp
     defined = view.defined
     lpw_off = any(c != TRUE for c in view.class_set("use_lpw"))
+    if lpw_off and ctx.current and only_flux(view):
+        lpw_off = False  # flux ignores weights whatever use_lpw says: PS211, not PS304
     for name in TEMPLATE_FIELDS:
         if name in view.members:
             if name == "text":
@@ -190,15 +194,15 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                 ctx.report("PS304", f"text uses weighted syntax {weighted[1]!r} but use_lpw "
                                     "is not true", _span(ctx, view, lit, weighted[0], s),
                            rp.name)
-            blank = next(((True, c) for out, c in renders(view, name, src) if not out),
-                         (False, {}))
+            blank = (False, {}) if never_blank(src) else next(
+                ((True, c) for out, c in renders(view, name, src) if not out), (False, {}))
             if blank[0]:
                 at = f" at {blank[1]}" if blank[1] else ""
                 ctx.report("PS306", f"text renders to white space only{at}",
                            _span(ctx, view, lit, 1, s), rp.name)
         elif name == "callback" and "{" in src:
             for out, coords in renders(view, name, src):
-                bad = check_value(PARAMS[name], out)
+                bad = check_value(ctx.table[name], out)
                 if bad is not None and bad[0] == "PS107":
                     at = f" at {coords}" if coords else ""
                     ctx.report("PS107", f"callback renders to {out!r}{at}, not an http(s) URL",

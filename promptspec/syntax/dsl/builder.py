@@ -72,6 +72,7 @@ class _Builder:
     def spec_file(self, statements: list[Node]) -> SpecFile:
         imports: list[Import] = []
         tune: Field | None = None
+        family: Field | None = None
         file_vars: list[Field] = []
         presets: list[Preset] = []
         prompts: list[Prompt] = []
@@ -81,19 +82,22 @@ class _Builder:
                 tok = node[1]
                 path = self.values.path_string(tok, "import")
                 imports.append(Import(path, self.span(tok)))
-            elif kind == "tune":
+            elif kind in ("tune", "family"):
                 _, keyword, value, last = node
                 new = Field(
-                    "tune", self.span(keyword), self.values.value(value), self.span(keyword, last)
+                    kind, self.span(keyword), self.values.value(value), self.span(keyword, last)
                 )
-                if tune is None:
-                    tune = new
-                else:
+                first = tune if kind == "tune" else family
+                if first is not None:
                     self.report(
                         "PS002",
-                        f"duplicate tune statement (first on line {tune.span.line})",
+                        f"duplicate {kind} statement (first on line {first.span.line})",
                         new.name_span,
                     )
+                elif kind == "tune":
+                    tune = new
+                else:
+                    family = new
             elif kind == "block":
                 self.body(node[2], "vars", _Body(), file_vars)
             elif kind == "named":
@@ -105,8 +109,9 @@ class _Builder:
             else:  # a `name = value` outside any block
                 f = self.field(node)
                 hint = ""
-                if f.name == "tune":
-                    hint = " (the file's default tune is written 'tune N', without '=')"
+                if f.name in ("tune", "family"):
+                    hint = (f" (the file's {f.name} is written '{f.name} "
+                            f"{'N' if f.name == 'tune' else 'NAME'}', without '=')")
                 self.report(
                     "PS007",
                     f"'{f.name} = ...' outside any preset or prompt{hint}; fields belong "
@@ -122,6 +127,7 @@ class _Builder:
             tuple(file_vars),
             tuple(presets),
             tuple(prompts),
+            family,
         )
 
     def named(self, node: Node) -> Preset | Prompt:

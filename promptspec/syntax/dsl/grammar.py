@@ -28,6 +28,7 @@ keyword | None, bound | None) a range; ("X", first, last, n, seed | None) random
 ("F", first, last, path) file(...).
 Members and statements: ("field", name, value, last); ("block", keyword, members, rbrace);
 ("named", keyword, name, extends, members, rbrace); ("tune", keyword, value, last);
+("family", keyword, value, last);
 ("import", path)."""
 
 __all__ = [
@@ -151,14 +152,16 @@ def _ends(node: lark.Tree[Any]) -> tuple[Tok, Tok]:
     return _tok(_edge(node, False)), _tok(_edge(node, True))
 
 
-def _value(node: lark.Tree[Any] | lark.Token, deep: bool = True) -> Node:
+def _value(node: lark.Tree[Any] | lark.Token, depth: int = 0) -> Node:
+    """A value node; list items are kept two levels deep (a sweep point of an array
+    parameter is a list), deeper lists stay empty (the builder reports them)."""
     if isinstance(node, lark.Token):
         return _tok(node)
     first, last = _ends(node)
     kids = node.children
     kind = node.data
     if kind == "list":
-        items = [_value(c, False) for c in kids[1:-1]] if deep else []
+        items = [_value(c, depth + 1) for c in kids[1:-1]] if depth < 2 else []
         return ("L", first, last, items)
     if kind == "range":
         word = _tok(kids[2]) if len(kids) == 4 else None
@@ -179,6 +182,8 @@ def _member(node: lark.Tree[Any]) -> Node:
         return ("import", _tok(kids[0]))
     if kind == "tune_stmt":
         return ("tune", _tok(kids[0]), _value(kids[1]), last)
+    if kind == "family_stmt":
+        return ("family", _tok(kids[0]), _value(kids[1]), last)
     if kind in ("vars_block", "sweep_block", "zip_block"):
         return ("block", _tok(kids[0]), _members(kids[1]), last)
     extends = [_tok(t) for t in kids[2].children] if len(kids) == 4 else []

@@ -131,8 +131,8 @@ class ValueBuilder:
             return Literal(int(text), span, text)
         return Literal(float(text), span, text)
 
-    def _list(self, node: Node) -> ListValue:
-        items: list[Literal | FileRef] = []
+    def _list(self, node: Node, nested: bool = False) -> ListValue:
+        items: list[Literal | FileRef | ListValue] = []
         for child in node[3]:
             kind = child[0]
             if kind == "S":
@@ -140,8 +140,10 @@ class ValueBuilder:
             elif kind == "F":
                 items.append(FileRef(self.path_string(child[3], "file(...)"),
                                      self.span(child[1], child[2])))
+            elif kind == "L" and not nested:  # a sweep point of an array parameter
+                items.append(self._list(child, nested=True))
             else:
-                what = {"L": "a nested list", "R": "a range", "X": "random(...)"}
+                what = {"L": "a list nested twice", "R": "a range", "X": "random(...)"}
                 self.problems.append(
                     (
                         f"{what[kind]} cannot be a list item; items are strings, "

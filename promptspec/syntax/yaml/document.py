@@ -31,7 +31,7 @@ from promptspec.syntax.yaml.scalars import INT, STR
 
 __all__ = ["TOP_LEVEL_KEYS", "parse_yaml"]
 
-TOP_LEVEL_KEYS = ("version", "imports", "tune", "vars", "presets", "prompts")
+TOP_LEVEL_KEYS = ("version", "imports", "tune", "family", "vars", "presets", "prompts")
 
 
 def parse_yaml(text: str, path: str) -> Parsed:
@@ -111,8 +111,8 @@ class _Builder:
                 parts["version"] = self._version(key, node)
             elif name == "imports":
                 parts["imports"] = self._imports(node)
-            elif name == "tune":
-                parts["tune"] = self._field(name, key, node)
+            elif name in ("tune", "family"):
+                parts[name] = self._field(name, key, node)
             elif name == "vars":
                 parts["vars"] = self._vars(node)
             elif name == "presets":

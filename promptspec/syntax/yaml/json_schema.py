@@ -8,10 +8,12 @@ templates and imports are the linter's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from promptspec import __version__, model
-from promptspec.params import PARAMS, TUNE, Param
+from promptspec.params import DEFAULT_PROFILE, FAMILY, TUNE, Param, table_for
+from promptspec.params.flags import FAMILIES
 
 __all__ = ["NAME_PATTERN", "RANDOM_PATTERN", "RANGE_PATTERN", "SCHEMA_ID", "build_schema"]
 
@@ -36,7 +38,16 @@ def _file_ref() -> Schema:
 
 def _value(p: Param) -> Schema:
     """One value of parameter `p` (null always allowed: it means unset)."""
+    if p.array:
+        return {"anyOf": [{"type": "array", "items": _item(p)}, {"type": "null"}]}
+    return _item(p)
+
+
+def _item(p: Param) -> Schema:
+    """One value of `p`'s kind (an item, for an array parameter)."""
     s: Schema
+    if p.kind == "data_url":
+        return {"type": ["string", "null"], "pattern": r"^data:image/[^,;]+;base64,"}
     if p.kind == "file":
         return {"anyOf": [{"$ref": "#/definitions/file"}, {"type": "null"}]}
     if p.kind == "enum":
@@ -79,9 +90,14 @@ def _axis(item: Schema | None) -> Schema:
     }
 
 
-def _sweep(zip_: bool) -> Schema:
-    props: dict[str, Schema] = {TUNE: _axis({"type": "integer", "minimum": 1})}
-    for p in PARAMS.values():
+_FAMILY: Schema = {"enum": [*FAMILIES, None],
+                   "description": "The model family (never sent; picks the family rules)."}
+
+
+def _sweep(zip_: bool, table: Mapping[str, Param]) -> Schema:
+    props: dict[str, Schema] = {TUNE: _axis({"type": "integer", "minimum": 1}),
+                                FAMILY: _axis(_FAMILY)}
+    for p in table.values():
         if p.allowed:
             props[p.name] = {"description": p.doc, **_axis(_value(p))}
     what = ("Axes walked in lock-step (one combined axis)." if zip_
@@ -95,16 +111,17 @@ def _sweep(zip_: bool) -> Schema:
     }
 
 
-def _body(prompt: bool) -> Schema:
+def _body(prompt: bool, table: Mapping[str, Param]) -> Schema:
     props: dict[str, Schema] = {
         "extends": {"$ref": "#/definitions/extends"},
         "vars": {"$ref": "#/definitions/vars"},
         TUNE: {"$ref": "#/definitions/tune"},
+        FAMILY: {"$ref": "#/definitions/family"},
     }
-    props.update({p.name: _param(p) for p in PARAMS.values()})
+    props.update({p.name: _param(p) for p in table.values()})
     if prompt:
-        props["sweep"] = _sweep(False)
-        props["zip"] = _sweep(True)
+        props["sweep"] = _sweep(False, table)
+        props["zip"] = _sweep(True, table)
     return {
         "type": ["object", "null"],
         "description": "A prompt." if prompt else "A preset: a named, partial set of parameters.",
@@ -113,8 +130,9 @@ def _body(prompt: bool) -> Schema:
     }
 
 
-def build_schema() -> Schema:
-    """The whole schema, as a JSON-ready dict."""
+def build_schema(profile: str = DEFAULT_PROFILE) -> Schema:
+    """The whole schema of an API profile's parameters, as a JSON-ready dict."""
+    table = table_for(profile)
     named = {"type": "string", "pattern": NAME_PATTERN}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -126,6 +144,7 @@ def build_schema() -> Schema:
             "scalar": {"type": ["string", "number", "boolean", "null"]},
             "file": _file_ref(),
             "tune": {"type": "integer", "minimum": 1, "description": "A tune id."},
+            "family": _FAMILY,
             "extends": {
                 "description": "A preset name or a list of names.",
                 "anyOf": [named, {"type": "array", "items": named}],
@@ -136,8 +155,8 @@ def build_schema() -> Schema:
                 "propertyNames": {"pattern": NAME_PATTERN},
                 "additionalProperties": {"$ref": "#/definitions/scalar"},
             },
-            "preset": _body(prompt=False),
-            "prompt": _body(prompt=True),
+            "preset": _body(False, table),
+            "prompt": _body(True, table),
         },
         "properties": {
             "version": {"const": 1, "description": "The spec format version."},
@@ -146,6 +165,7 @@ def build_schema() -> Schema:
                 "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
             },
             "tune": {"$ref": "#/definitions/tune"},
+            "family": {"$ref": "#/definitions/family"},
             "vars": {"$ref": "#/definitions/vars"},
             "presets": {
                 "type": ["object", "null"],

@@ -147,22 +147,30 @@ class NodeReader:
                 return self._axis_form(node, lit)
             return lit
         if kind == SEQ:
-            items: list[Literal | FileRef] = []
-            for item in node.items:
-                if item.kind == SCALAR:
-                    items.append(self.literal(item))
-                elif item.kind == MAP:
-                    ref = self.file_ref(item)
-                    if ref is not None:
-                        items.append(ref)
-                else:
-                    self.error(
-                        "PS007",
-                        "a list item must be a scalar or {file: path}, not a nested list",
-                        self.span(item),
-                    )
-            return ListValue(tuple(items), self.span(node))
+            return self._list(node, nested=False)
         return self.file_ref(node)
+
+    def _list(self, node: YNode, nested: bool) -> ListValue:
+        """A list; a list item may itself be a list (one level deep: the points of a sweep
+        axis over an array parameter)."""
+        items: list[Literal | FileRef | ListValue] = []
+        for item in node.items:
+            if item.kind == SCALAR:
+                items.append(self.literal(item))
+            elif item.kind == MAP:
+                ref = self.file_ref(item)
+                if ref is not None:
+                    items.append(ref)
+            elif not nested:
+                items.append(self._list(item, nested=True))
+            else:
+                self.error(
+                    "PS007",
+                    "a list item must be a scalar, {file: path} or a list of those, not a "
+                    "list nested twice",
+                    self.span(item),
+                )
+        return ListValue(tuple(items), self.span(node))
 
     def file_ref(self, node: YNode) -> FileRef | None:
         entries = self.entries(node)
