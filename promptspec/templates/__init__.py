@@ -27,6 +27,7 @@ __all__ = ["ENV", "TemplateBoundError", "TemplateInfo", "compile_template", "par
 
 ENV = BoundedEnvironment()
 
+_LOOPING = (nodes.For, nodes.Macro, nodes.CallBlock)
 _OPEN = frozenset({"lparen", "lbracket", "lbrace"})
 _CLOSE = frozenset({"rparen", "rbracket", "rbrace"})
 
@@ -166,7 +167,10 @@ def compile_template(source: str) -> jinja2.Template:
     info = template_info(source)
     if info.error is not None:
         raise TemplateBoundError(info.error)
-    return ENV.from_string(source)
+    template = ENV.from_string(source)
+    # loops, macros and call blocks can output without end; other templates cannot
+    template.ps_loops = any(True for _ in _parsed(source).find_all(_LOOPING))  # type: ignore[attr-defined]
+    return template
 
 
 def render_template(source: str, context: dict[str, Any]) -> str:

@@ -10,9 +10,9 @@ report as PS301 at the template.
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -54,14 +54,18 @@ class _Budget:
         self.depth = 0
 
 
-_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("budget", default=None)
+class _PerThread(threading.local):
+    """The budget of the render running in this thread (renders never nest)."""
+
+    def __init__(self) -> None:
+        self.budget = _Budget()
+
+
+_HERE = _PerThread()
 
 
 def _step() -> _Budget:
-    budget = _BUDGET.get()
-    if budget is None:  # rendered outside render_bounded: still bounded, per call
-        budget = _Budget()
-        _BUDGET.set(budget)
+    budget = _HERE.budget
     budget.steps += 1
     if budget.steps > MAX_STEPS:
         raise TemplateBoundError(f"the template takes more than {MAX_STEPS:,} loop steps")
@@ -198,18 +202,16 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
 
 def render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
     """`template` rendered with `context`, within the bounds (else TemplateBoundError)."""
-    token = _BUDGET.set(_Budget())
+    budget = _HERE.budget
+    budget.steps = budget.depth = 0
     try:
-        parts: list[str] = []
-        size = 0
-        # jinja's own render loop, measured as it goes (`generate` less its traceback rewrite)
-        for piece in template.root_render_func(template.new_context(context)):
-            size += len(piece)
-            if size > MAX_OUTPUT:
-                raise TemplateBoundError(f"the template renders more than {MAX_OUTPUT:,} "
-                                         "characters")
-            parts.append(piece)
-        return "".join(parts)
+        # jinja's own render loop (`render` less its traceback rewrite); a template that can
+        # loop is measured piece by piece, any other has few pieces and is measured whole
+        pieces = template.root_render_func(template.new_context(context))
+        out = _measured(pieces) if getattr(template, "ps_loops", True) else "".join(pieces)
+        if len(out) > MAX_OUTPUT:
+            raise TemplateBoundError(f"the template renders more than {MAX_OUTPUT:,} characters")
+        return out
     except RecursionError:
         raise TemplateBoundError(f"the template nests more than {MAX_DEPTH} levels") from None
     except MemoryError:
@@ -219,5 +221,15 @@ def render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
             raise TemplateBoundError(f"an int in the template has more than {MAX_DIGITS:,} "
                                      "digits") from None
         raise
-    finally:
-        _BUDGET.reset(token)
+
+
+def _measured(pieces: Iterable[str]) -> str:
+    parts: list[str] = []
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            raise TemplateBoundError(f"the template renders more than {MAX_OUTPUT:,} "
+                                     "characters")
+        parts.append(piece)
+    return "".join(parts)
