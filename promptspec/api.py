@@ -1,8 +1,8 @@
 """The public Python API: the one surface the command line calls, and a Python user too.
 
     discover(paths)                       -> list[str]  the spec files under the paths
-    lint(paths, selection, api)           -> LintResult (findings with severities, sorted)
-    fix(paths, selection, api)            -> FixResult  (`lint --fix`: edits applied, re-linted)
+    lint(paths, selection, api, cache, jobs) -> LintResult (findings with severities, sorted)
+    fix(paths, selection, api, cache, jobs)  -> FixResult  (`lint --fix`: edits applied, re-linted)
     expand(paths, prompt=None, api)       -> Iterator[Request] (raises SpecError on errors)
     count(paths, prompt=None, api)        -> list[(spec, prompt, n)], without enumerating
     format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import SpecError, UsageError
 from promptspec.paths import spec_stem
-from promptspec.request import Request
 
 if TYPE_CHECKING:
     from promptspec.emulator import RunningEmulator
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
     from promptspec.load import FileReader
     from promptspec.params import Param
     from promptspec.params.flags import Flag
+    from promptspec.request import Request
     from promptspec.review.diff import Review
     from promptspec.review.lock import LockWritten
     from promptspec.runner.plan import Plan
@@ -49,9 +49,17 @@ if TYPE_CHECKING:
 __all__ = [
     "Diagnostic", "Request", "check_lock", "convert", "count", "diff", "discover", "emulator",
     "expand", "fix", "flags", "format_file", "lint", "lock", "parameters", "plan", "prepared",
-    "profile", "rules", "run",
-    "schema", "selection", "serve", "spec_stem", "write_formatted", "write_text",
+    "profile", "rules", "run", "schema", "selection", "serve", "spec_stem", "usable_cpus",
+    "write_formatted", "write_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Request":  # loaded when asked for: `lint` needs no request ids
+        from promptspec.request import Request
+
+        return Request
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def discover(paths: Sequence[str] = ()) -> list[str]:
@@ -69,21 +77,30 @@ def selection(select: str | None = None, ignore: str | None = None) -> Selection
 
 
 def lint(paths: Sequence[str], selection: Selection | None = None,
-         api: str | None = None) -> LintResult:
+         api: str | None = None, *, cache: bool = False, jobs: int = 1) -> LintResult:
     """Every finding for the given spec files, severities and suppressions applied, sorted.
 
-    `api`: the API profile (`current` or `reference`); else each file's configuration."""
+    `api`: the API profile (`current` or `reference`); else each file's configuration.
+    `cache`: reuse and keep findings in the project's `.promptspec_cache/`; `jobs`: check
+    in up to that many processes (see `usable_cpus`). The findings are the same either way."""
     from promptspec.lint.engine import lint_paths
 
-    return lint_paths(paths, selection, api=api)
+    return lint_paths(paths, selection, api=api, cache=cache, jobs=jobs)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: the default of `lint --jobs`."""
+    from promptspec.lint.workers import usable_cpus as count
+
+    return count()
 
 
 def fix(paths: Sequence[str], selection: Selection | None = None,
-        api: str | None = None) -> FixResult:
+        api: str | None = None, *, cache: bool = False, jobs: int = 1) -> FixResult:
     """Apply the edits of fixable findings (atomically, file by file), then lint again."""
     from promptspec.lint.fix import fix_paths
 
-    return fix_paths(paths, selection, api=api)
+    return fix_paths(paths, selection, api=api, cache=cache, jobs=jobs)
 
 
 def prepared(paths: Sequence[str], prompt: str | None = None,

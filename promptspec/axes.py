@@ -11,10 +11,18 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, overload
 
-from promptspec.model import FileRef, ListValue, Literal, RandomValue, RangeValue, Span, Value
+from promptspec.model import (
+    FileRef,
+    ListValue,
+    Literal,
+    RandomValue,
+    RangeValue,
+    Span,
+    Value,
+    record,
+)
 from promptspec.params import Param
 
 __all__ = ["AxisError", "NumRange", "axis_values", "decimals_of", "random_range"]
@@ -26,7 +34,7 @@ MAX_RANDOM_VALUES = 1_000_000
 """The most values one `random(n)` may draw (they are drawn whole)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AxisError:
     """Why an axis has no values: a PS code, a message and the place."""
 

@@ -3,31 +3,31 @@
 Keys: `select`, `ignore` (rule codes or prefixes: `PS2` selects PS201-PS209),
 `per-file-ignores` (glob relative to the pyproject's folder -> codes), `max-requests`,
 `base-url`, `cost-per-image-mc` (the estimated cost of one image, in the unit of the API's
-`cost_mc`, for `diff`), `api` (the API profile: `current`, the default, or `reference`).
-Command-line options override it. A malformed table is one `ConfigError` naming the file
-(exit 2).
+`cost_mc`, for `diff`), `api` (the API profile: `current`, the default, or `reference`),
+`cache-dir` (the lint cache's folder, relative to the pyproject's folder; default
+`.promptspec_cache` at the project root). Command-line options override it. A malformed
+table is one `ConfigError` naming the file (exit 2).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tomllib
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from promptspec.errors import ConfigError
+from promptspec.model import record
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
 
 DEFAULT_MAX_REQUESTS = 1000
 _CODE = re.compile(r"^PS\d{0,3}$")
 _KEYS = {"select", "ignore", "per-file-ignores", "max-requests", "base-url",
-         "cost-per-image-mc", "api"}
+         "cost-per-image-mc", "api", "cache-dir"}
 _PROFILES = ("current", "reference")
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     path: str | None = None
     """The pyproject.toml it came from (None: defaults)."""
@@ -40,7 +40,8 @@ class Config:
     cost_per_image_mc: int | None = None
     api: str = "current"
     """The API profile whose parameter table and rules apply."""
-    extra: dict[str, object] = field(default_factory=dict)
+    cache_dir: str | None = None
+    """`cache-dir` as written (None: `.promptspec_cache` at the project root)."""
 
 
 def find_pyproject(start: str) -> str | None:
@@ -89,6 +90,11 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
         raise ConfigError(str(err)) from None
     if len(raw) > MAX_SPEC_BYTES:
         raise ConfigError(f"{path}: larger than {MAX_SPEC_BYTES:,} bytes")
+    root = os.path.dirname(path)
+    if b"promptspec" not in raw:  # no table of ours: not worth tomllib's import (2 ms)
+        return Config(path=None, root=root)
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as err:
@@ -98,7 +104,6 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: arrays or tables nest too deeply") from None
-    root = os.path.dirname(path)
     tool = data.get("tool", {})
     table = tool.get("promptspec") if isinstance(tool, dict) else None
     if table is None:
@@ -133,4 +138,9 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
     if api not in _PROFILES:
         raise ConfigError(f"{path}: [tool.promptspec] api must be one of: "
                           f"{', '.join(_PROFILES)} (got {api!r})")
-    return Config(path, root, select, ignore, pfi, max_requests, base_url, cost, api)
+    cache_dir = table.get("cache-dir")
+    if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir.strip()
+                                  or "\0" in cache_dir):
+        raise ConfigError(f"{path}: [tool.promptspec] cache-dir must be a folder path")
+    return Config(path, root, select, ignore, pfi, max_requests, base_url, cost, api,
+                  cache_dir=cache_dir)

@@ -7,17 +7,17 @@ severity from the rule catalogue and configuration. Diagnostics sort by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
 
-from promptspec.model import Span
+from promptspec.model import Span, record
 
 __all__ = ["Diagnostic", "Edit", "Severity", "sort_key"]
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """Replace the source text between two 1-based (line, column) places with `text`.
 
@@ -32,7 +32,7 @@ class Edit:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     code: str
     message: str

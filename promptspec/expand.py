@@ -8,18 +8,16 @@ so a template is rendered again only when a value it reads changes.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import AxisError, axis_values
 from promptspec.errors import SpecError
 from promptspec.load import DISK, FileReader
-from promptspec.model import FileRef, ListValue, Literal
+from promptspec.model import FileRef, ListValue, Literal, record
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
 from promptspec.request import Request
@@ -49,7 +47,7 @@ def _file_digest(path: str, reader: FileReader) -> str:
     return digest
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Slot:
     """One axis member: its name, whether it is an API parameter, and how to type it."""
 
@@ -58,7 +56,7 @@ class _Slot:
     tune: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PreparedPrompt:
     """Everything expansion needs, computed once per prompt."""
 
@@ -101,34 +99,6 @@ def _file_param(rp: ResolvedPrompt, ref: FileRef, root: str,
         return {"file_sha256": digest}, os.path.abspath(path)
     except OSError as err:
         raise _fail(ref, f"cannot read file {ref.path!r}: {err.strerror or err}") from None
-
-
-def _why(name: str, err: Exception) -> str:
-    """A render failure as one line: PS301 for a template that reaches past a bound."""
-    if isinstance(err, TemplateBoundError):
-        return f"PS301 {name}: {err}"
-    return f"{name}: {err}"
-
-
-def _uniform(values: Sequence[Any]) -> bool:
-    """Whether equal values of this axis always render alike (one type, no float zeros of
-    two signs), so that the values themselves can key the render cache. A range is."""
-    if not isinstance(values, list | tuple):
-        return True  # a range (floats never -0.0) or random ints
-    kinds = {type(v) for v in values}
-    if len(kinds) > 1:
-        return False
-    return float not in kinds or sum(1 for v in values if v == 0) < 2
-
-
-def _typed_key(value: Any) -> Any:
-    """A cache key that tells apart values that are equal but render differently."""
-    t = type(value)
-    if t is str or t is int:
-        return value if t is str else (t, value)
-    if t is float:
-        return (t, repr(value))
-    return (t, value)
 
 
 def _array_param(rp: ResolvedPrompt, name: str, items: Sequence[Any], root: str,
@@ -225,8 +195,30 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str,
                           tuple(slots), tuple(axes), tuple(templates), root, reader)
 
 
-_EAGER_AXIS = 100_000
-"""Axes up to this long go to `itertools.product`, which copies each one whole."""
+_Entry = tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...], Any,
+               tuple[str | None, ...], tuple[Any, ...], tuple[tuple[str, str], ...]]
+"""One value of one axis, worked out once: (its coords as JSON members, its coords, the
+params it sets (None: unset), the tune id it sets (_KEEP: none), each member's canonical
+`"name":value` or None, each member's value, the files it uploads)."""
+
+_KEEP = object()
+
+
+def _why(name: str, err: Exception) -> str:
+    """A render failure as one line: PS301 for a template that reaches past a bound."""
+    if isinstance(err, TemplateBoundError):
+        return f"PS301 {name}: {err}"
+    return f"{name}: {err}"
+
+
+def _typed_key(value: Any) -> Any:
+    """A render-cache key that tells apart values that are equal but render differently."""
+    t = type(value)
+    if t is str:
+        return value
+    if t is float:
+        return (t, repr(value))
+    return (t, value)
 
 
 class _Zipped(Sequence[tuple[Any, ...]]):
@@ -247,98 +239,237 @@ class _Zipped(Sequence[tuple[Any, ...]]):
         return zip(*self.columns, strict=True)
 
 
-def _product(axes: Sequence[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
-    """The cartesian product, last axis fastest; a long axis is walked, never copied, so
-    the first points of a sweep of any size come at once."""
-    if all(len(a) <= _EAGER_AXIS for a in axes):
-        return itertools.product(*axes)
-    return _walk(axes, 0)
+_MEMO_LIMIT = 1 << 16
+"""Axes up to this long keep each value's entry; longer ones work each out when reached
+(memory stays flat, and `--limit` answers at once on a sweep of any size)."""
 
 
-def _walk(axes: Sequence[Sequence[Any]], at: int) -> Iterator[tuple[Any, ...]]:
-    if at == len(axes):
-        yield ()
-        return
-    if all(len(a) <= _EAGER_AXIS for a in axes[at:]):
-        yield from itertools.product(*axes[at:])
-        return
-    for value in axes[at]:
-        for rest in _walk(axes, at + 1):
-            yield (value, *rest)
+class _Values:
+    """One axis's values as entries, each worked out on first use: typed, encoded, its
+    files digested. A file given to a member that is no parameter (lint refuses it) sets
+    `odd[0]`, and requests are then encoded whole."""
+
+    def __init__(self, pp: PreparedPrompt, ai: int, odd: list[bool]) -> None:
+        self.pp = pp
+        self.slots = pp.slots[ai]
+        self.values = pp.axes[ai]
+        self.odd = odd
+        self.memo: dict[int, _Entry] | None = {} if len(self.values) <= _MEMO_LIMIT else None
+        self._all: list[_Entry] | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i: int) -> _Entry:
+        memo = self.memo
+        if memo is None:
+            return self._entry(self.values[i])
+        found = memo.get(i)
+        if found is None:
+            found = memo[i] = self._entry(self.values[i])
+        return found
+
+    def all(self) -> Iterator[_Entry]:
+        """Every entry in order (the last axis is walked once per point of the others)."""
+        if self.memo is None:
+            return (self._entry(v) for v in self.values)
+        if self._all is None:
+            self._all = [self[i] for i in range(len(self.values))]
+        return iter(self._all)
+
+    def _entry(self, value: Any) -> _Entry:
+        pp, slots = self.pp, self.slots
+        values = (value,) if len(slots) == 1 else value
+        coords: list[tuple[str, Any]] = []
+        params: list[tuple[str, Any]] = []
+        frags: list[str | None] = []
+        files: list[tuple[str, str]] = []
+        tune: Any = _KEEP
+        keys: list[Any] = []
+        for slot, raw in zip(slots, values, strict=True):
+            if isinstance(raw, tuple) and slot.param:  # a point of an array parameter
+                named: dict[str, str] = {}
+                items = _array_param(pp.rp, slot.name, raw, pp.root, named, pp.reader)
+                coords.append((slot.name, [v.path if isinstance(v, FileRef) else v
+                                           for v in raw]))
+                keys.append(_typed_key(raw))  # 1, 1.0, True render apart
+                params.append((slot.name, items))
+                files.append((slot.name + "[", ""))  # drops an earlier point's items first
+                files.extend(named.items())
+                frags.append(_dumps(slot.name) + ":" + _dumps(items))
+                continue
+            keys.append(_typed_key(raw))  # 1, 1.0, True render apart
+            if isinstance(raw, FileRef):
+                sent, path = _file_param(pp.rp, raw, pp.root, pp.reader)
+                coords.append((slot.name, raw.path))
+                params.append((slot.name, sent))
+                files.append((slot.name, path))
+                if slot.param and not slot.tune:
+                    frags.append(_dumps(slot.name) + ":" + _dumps(sent))
+                else:
+                    self.odd[0] = True
+                continue
+            typed = _typed(slot.name, raw)
+            coords.append((slot.name, typed))
+            if slot.tune:
+                tune = typed
+            elif slot.param:
+                params.append((slot.name, typed))
+                frags.append(None if typed is None else _dumps(slot.name) + ":" + _dumps(typed))
+        coords_json = ", ".join(_dumps_pair(n, v) for n, v in coords)
+        return (coords_json, tuple(coords), tuple(params), tune, tuple(frags), tuple(keys),
+                tuple(files))
 
 
-def _point_values(slots: tuple[tuple[_Slot, ...], ...], point: tuple[Any, ...]
-                  ) -> Iterator[tuple[_Slot, Any]]:
-    for axis_slots, value in zip(slots, point, strict=True):
-        if len(axis_slots) == 1:
-            yield axis_slots[0], value
+def _with_files(files: dict[str, str], added: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """`files` with an axis value's uploads; `("name[", "")` first drops the items an
+    array parameter had before."""
+    out = dict(files)
+    for key, path in added:
+        if not path:
+            for stale in [k for k in out if k.startswith(key)]:
+                del out[stale]
         else:
-            yield from zip(axis_slots, value, strict=True)
+            out[key] = path
+    return out
+
+
+def _odometer(axes: list[_Values]) -> Iterator[list[_Entry]]:
+    """The points of the axes in product order (the last varies fastest), looked up by
+    index so that no axis is enumerated ahead."""
+    sizes = [len(a) for a in axes]
+    if 0 in sizes:
+        return
+    index = [0] * len(axes)
+    while True:
+        yield [a[i] for a, i in zip(axes, index, strict=True)]
+        k = len(axes) - 1
+        while k >= 0:
+            index[k] += 1
+            if index[k] < sizes[k]:
+                break
+            index[k] = 0
+            k -= 1
+        if k < 0:
+            return
+
+
+def _dumps_pair(name: str, value: Any) -> str:
+    return f"{_dumps_plain(name)}: {_dumps_plain(value)}"
+
+
+_dumps_plain = json.JSONEncoder(ensure_ascii=False).encode
+"""`json.dumps` with its default separators, as `expand --format jsonl` writes coords."""
+
+
+def _layout(pp: PreparedPrompt) -> list[str | int]:
+    """The canonical JSON of params, key by key in sorted order: a constant `"name":value`,
+    or the index of the point's own fragment (axis members first, then templates)."""
+    refs: dict[str, int] = {}
+    for slot in (s for axis in pp.slots for s in axis):
+        if slot.param and not slot.tune:
+            refs[slot.name] = len(refs)
+    members = len(refs)
+    for i, (name, _, _) in enumerate(pp.templates):
+        refs[name] = members + i
+    names = sorted(set(pp.base_params) | set(refs))
+    return [refs[n] if n in refs else _dumps(n) + ":" + _dumps(pp.base_params[n])
+            for n in names]
+
+
+_NO_AXIS: _Entry = ("", (), (), _KEEP, (), (), ())
 
 
 def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
-    """Stream the prompt's requests in expansion order (the last axis varies fastest)."""
+    """Stream the prompt's requests in expansion order (the last axis varies fastest).
+
+    Each axis value is typed and encoded once, what the other axes give is merged once per
+    run of the last axis, each distinct template context is rendered once (while it
+    recurs), and a request's canonical JSON is put together from encoded parts in key
+    order: per point there is no JSON encoding and no coercion left."""
     rp = pp.rp
     prompt = rp.prompt.name
-    base_params, base_ctx = pp.base_params, pp.base_ctx
-    caches: list[dict[tuple[Any, ...], str]] = [{} for _ in pp.templates]
-    uniform = [[_uniform(c) for c in (a.columns if isinstance(a, _Zipped) else [a])]
-               for a in pp.axes]
-    typed_keys = [not all(uniform[a][m] for a, m in reads) for _, _, reads in pp.templates]
-    slots = pp.slots
+    odd = [False]
+    axes = [_Values(pp, ai, odd) for ai in range(len(pp.axes))]
+    outer_axes = axes[:-1]
+    last = len(axes) - 1
+    layout = _layout(pp)
+    templates = [(name, source, [(a, m) for a, m in reads if a != last],
+                  [m for a, m in reads if a == last])
+                 for name, source, reads in pp.templates]
+    caches: list[dict[tuple[Any, ...], tuple[str, str]]] = [{} for _ in templates]
     sha = _sha256
-    dumps = _dumps
-    for index, point in enumerate(_product(pp.axes)):
-        params = dict(base_params)
-        coords: dict[str, Any] = {}
-        tune_id = pp.tune_id
-        ctx: dict[str, Any] | None = None
-        for slot, raw in _point_values(slots, point):
-            if isinstance(raw, FileRef):
-                params[slot.name], pp.files[slot.name] = _file_param(rp, raw, pp.root,
-                                                                     pp.reader)
-                coords[slot.name] = raw.path
-                continue
-            if isinstance(raw, tuple) and slot.param:  # a point of an array parameter
-                params[slot.name] = _array_param(rp, slot.name, raw, pp.root, pp.files,
-                                                 pp.reader)
-                coords[slot.name] = [v.path if isinstance(v, FileRef) else v for v in raw]
-                continue
-            value = _typed(slot.name, raw)
-            coords[slot.name] = value
-            if slot.tune:
-                tune_id = value
-            elif slot.param:
-                if value is None:
-                    params.pop(slot.name, None)
-                else:
-                    params[slot.name] = value
-        for (name, source, reads), cache, typed in zip(pp.templates, caches, typed_keys,
-                                                       strict=True):
-            key = tuple(point[a] if len(slots[a]) == 1 else point[a][m] for a, m in reads)
-            if typed:  # 1, 1.0 and True are equal keys but render apart
-                key = tuple(map(_typed_key, key))
-            rendered = cache.get(key)
-            if rendered is None:
-                if ctx is None:
-                    ctx = {**base_ctx, **params, **coords}
-                try:
-                    rendered = render_template(source, ctx)
-                except Exception as err:
-                    raise SpecError(f"{rp.params[name].field.value.span}: "
-                                    f"{_why(name, err)} at point {index} ({coords})") from None
-                if name in STRIPPED_FIELDS:
-                    rendered = rendered.strip()
-                if len(cache) >= _RENDER_CACHE_LIMIT:
-                    cache.clear()
-                cache[key] = rendered
-            params[name] = rendered
-            if ctx is not None:
-                ctx[name] = rendered
-        if tune_id is None:
-            raise SpecError(f"{rp.prompt.name_span}: no tune id reaches prompt {prompt!r}")
-        canon = dumps(params)
-        blob = '{"params":' + canon + ',"tune_id":' + str(tune_id) + "}"
-        rid = "ps_" + sha(blob.encode()).hexdigest()[:16]
-        yield Request(rid, pp.spec_label, prompt, index, coords, tune_id, params, dict(pp.files),
-                      canon)
+    label = pp.spec_label
+    index = 0
+    if any(len(a) == 0 for a in axes):
+        return
+    for outer in _odometer(outer_axes):
+        o_params = pp.base_params.copy()
+        o_coords: dict[str, Any] = {}
+        o_frags: list[str | None] = []
+        o_files = pp.files
+        o_tune = pp.tune_id
+        for e in outer:
+            o_coords.update(e[1])
+            o_params.update(e[2])
+            o_frags.extend(e[4])
+            if e[3] is not _KEEP:
+                o_tune = e[3]
+            if e[6]:
+                o_files = _with_files(o_files, e[6])
+        o_json = ", ".join([e[0] for e in outer])
+        o_keys = [tuple([outer[a][5][m] for a, m in reads]) for _, _, reads, _ in templates]
+        for e in (axes[-1].all() if axes else iter([_NO_AXIS])):
+            params = o_params.copy()
+            params.update(e[2])
+            coords = o_coords.copy()
+            coords.update(e[1])
+            frags = o_frags + list(e[4])
+            tune_id = o_tune if e[3] is _KEEP else e[3]
+            files = _with_files(o_files, e[6]) if e[6] else o_files.copy()
+            if None in frags:  # an axis value that unsets its parameter
+                for name in [n for n, v in params.items() if v is None]:
+                    del params[name]
+            ctx: dict[str, Any] | None = None
+            for ti, (name, source, _, inner_reads) in enumerate(templates):
+                key = (o_keys[ti], *[e[5][m] for m in inner_reads])
+                cache = caches[ti]
+                hit = cache.get(key)
+                if hit is None:
+                    if ctx is None:
+                        ctx = {**pp.base_ctx, **params, **coords}
+                    hit = _render(pp, name, source, ctx, index, coords)
+                    if len(cache) >= _RENDER_CACHE_LIMIT:
+                        cache.clear()
+                    cache[key] = hit
+                params[name] = hit[0]
+                frags.append(hit[1])
+                if ctx is not None:
+                    ctx[name] = hit[0]
+            if tune_id is None:
+                raise SpecError(f"{rp.prompt.name_span}: no tune id reaches prompt {prompt!r}")
+            if odd[0]:
+                canon = _dumps(params)
+            else:
+                parts = [x if x.__class__ is str else frags[x]  # type: ignore[index]
+                         for x in layout]
+                canon = "{" + ",".join([x for x in parts if x is not None]) + "}"
+            blob = '{"params":' + canon + ',"tune_id":' + str(tune_id) + "}"
+            rid = "ps_" + sha(blob.encode()).hexdigest()[:16]
+            coords_json = (o_json + ", " + e[0] if o_json else e[0]) if e[0] else o_json
+            yield Request(rid, label, prompt, index, coords, tune_id, params, files, canon,
+                          "{" + coords_json + "}")
+            index += 1
+
+
+def _render(pp: PreparedPrompt, name: str, source: str, ctx: dict[str, Any], index: int,
+            coords: dict[str, Any]) -> tuple[str, str]:
+    """A template rendered at one point, and its canonical `"name":value`."""
+    try:
+        rendered = render_template(source, ctx)
+    except Exception as err:
+        raise SpecError(f"{pp.rp.params[name].field.value.span}: {_why(name, err)} at point "
+                        f"{index} ({coords})") from None
+    if name in STRIPPED_FIELDS:
+        rendered = rendered.strip()
+    return rendered, _dumps(name) + ":" + _dumps(rendered)

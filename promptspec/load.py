@@ -29,7 +29,7 @@ from promptspec.paths import is_spec_path, syntax_of, work_tree_top
 from promptspec.syntax import Parsed
 
 __all__ = ["DISK", "MAX_SPEC_BYTES", "DiskReader", "FileReader", "Parsed", "decode", "discover",
-           "load", "parse_source", "read_bytes", "strip_bom"]
+           "load", "load_bytes", "parse_source", "read_bytes", "strip_bom"]
 
 MAX_SPEC_BYTES = 10 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -128,7 +128,11 @@ def read_bytes(path: str, reader: FileReader = DISK) -> bytes:
 
 def load(path: str, reader: FileReader = DISK) -> Parsed:
     """Read, decode and parse one spec file. Raises SpecReadError if it cannot be read."""
-    data = read_bytes(path, reader)
+    return load_bytes(read_bytes(path, reader), path)
+
+
+def load_bytes(data: bytes, path: str) -> Parsed:
+    """Decode and parse the bytes `read_bytes` returned for `path`."""
     if len(data) > MAX_SPEC_BYTES:
         span = Span(path, 1, 1, 1, 1)
         too_big = f"the file is larger than {MAX_SPEC_BYTES:,} bytes (10 MiB)"

@@ -106,14 +106,16 @@ def _mode_for(target: str) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, sync: bool = True) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, sync: bool = True,
+                 mode: int | None = None) -> None:
     """Replace `path` with `data` whole, or leave it as it was.
 
     The bytes go to a temporary file in the same folder, are flushed to disk and renamed
     over `path`; on any failure (a full disk, a size limit) the temporary file is removed
     and the error raised, the old file intact. A string is written as UTF-8. `sync=False`
-    skips the fsync, for files that can be fetched again (images): a kill still never leaves
-    half a file, only a power cut could.
+    skips the fsync, for files that can be fetched again (images, cache entries): a kill
+    still never leaves half a file, only a power cut could. `mode` sets the new file's
+    permission bits (default: the old file's, else what `open()` would give).
     """
     target = os.fspath(path)
     folder = os.path.dirname(target) or "."
@@ -126,7 +128,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, sync: bool 
             f.flush()
             if sync:
                 os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(target))
+        os.chmod(tmp, _mode_for(target) if mode is None else mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from promptspec.model import record
 
 __all__ = ["Request", "canonical_json", "request_id"]
 
@@ -20,7 +21,7 @@ def request_id(tune_id: int, params: dict[str, Any]) -> str:
     return "ps_" + hashlib.sha256(blob).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Request:
     """One request. `params` holds uploaded files as `{"file_sha256": hex}`; `files` maps
     those parameter names to the local path to upload."""
@@ -35,3 +36,5 @@ class Request:
     files: dict[str, str]
     params_json: str = ""
     """The canonical JSON of `params`, when the producer already computed it."""
+    coords_json: str = ""
+    """`coords` as `json.dumps` writes it (default separators, axis order), when computed."""

@@ -9,12 +9,12 @@ can name the other place.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import SpecReadError
 from promptspec.load import DISK, FileReader, Parsed, load
-from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile
+from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, record
 from promptspec.params import did_you_mean
 from promptspec.paths import inside, project_root
 
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Setting:
     """A value that reaches a prompt, and where it was set (`origin`, e.g. "preset base")."""
 
@@ -39,7 +39,7 @@ class Setting:
         return self.field.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AxisDef:
     """One axis of the expansion: a sweep axis (one member) or a zip (several members)."""
 
@@ -48,7 +48,7 @@ class AxisDef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolvedPrompt:
     spec: SpecFile
     prompt: Prompt
@@ -70,7 +70,7 @@ class ResolvedPrompt:
         return [m.name for a in self.axes for m in a.members]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolution:
     path: str
     root: str
@@ -86,17 +86,16 @@ class Resolution:
     """Where the file and its imports were read from (the disk, or a git revision)."""
 
 
-@dataclass(slots=True)
 class _Frame:
-    """One file on the import walk's stack, and which of its imports comes next."""
+    """One file on the import walk's stack, and which of its imports comes next. `via`,
+    for an imported file: the import its findings land on, and the path as written."""
 
-    spec: SpecFile
-    stack: tuple[str, ...]
-    chain: tuple[str, ...]
-    top: Import | None
-    via: tuple[Import, str] | None = None
-    """For an imported file: the import its findings land on, and the path as written."""
-    next: int = 0
+    __slots__ = ("chain", "next", "spec", "stack", "top", "via")
+
+    def __init__(self, spec: SpecFile, stack: tuple[str, ...], chain: tuple[str, ...],
+                 top: Import | None, via: tuple[Import, str] | None = None) -> None:
+        self.spec, self.stack, self.chain, self.top, self.via = spec, stack, chain, top, via
+        self.next = 0
 
 
 class _Imports:

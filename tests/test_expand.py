@@ -336,3 +336,41 @@ def test_expand_of_a_failing_spec_keeps_stdout_empty(project: Path) -> None:
     clean = invoke("lint", "a.pspec", "--format", "json", "--select",
                    "PS001")
     assert (clean.exit_code, clean.stdout.strip()) == (0, "[]")
+
+
+def test_encoded_parts_agree_with_plain_encoding(project: Path) -> None:
+    """Expansion assembles each request's JSON from parts encoded once per axis value; every
+    request must read as if encoded whole: zips, a tune axis, an unset value, files on an
+    axis, a template reading another template, an axis in the middle."""
+    (project / "refs").mkdir()
+    for name in ("a.png", "b.png"):
+        (project / "refs" / name).write_bytes(name.encode())
+    (project / "m.pspec").write_text(
+        'tune 5\nvars {\n  who = "fox"\n}\nprompt m {\n'
+        '  text = "{{ who }} {{ mood }} {{ seed }}"\n'
+        '  negative_prompt = "not {{ text }}, é"\n  controlnet = "pose"\n'
+        '  sweep {\n    tune = [5, 6]\n    steps = [null, 20]\n'
+        '    input_image = [file("refs/a.png"), file("refs/b.png")]\n'
+        '    seed = 1..3\n  }\n'
+        '  zip {\n    mood = ["calm", "wild"]\n    cfg_scale = [5, 7.5]\n  }\n}\n')
+    requests = list(api.expand(["m.pspec"]))
+    assert len(requests) == 2 * 2 * 2 * 3 * 2
+    from promptspec.output.requests import jsonl_line
+    from promptspec.request import canonical_json
+
+    for i, r in enumerate(requests):
+        assert r.index == i
+        assert r.params_json == canonical_json(r.params)
+        assert r.id == request_id(r.tune_id, r.params)
+        line = json.loads(jsonl_line(r))
+        assert line["coords"] == r.coords and list(line["coords"]) == list(r.coords)
+        assert r.coords_json == json.dumps(r.coords, ensure_ascii=False)
+        assert r.params["text"] == f"fox {r.coords['mood']} {r.coords['seed']}"
+        assert r.params["negative_prompt"] == f"not {r.params['text']}, é"
+        assert ("steps" in r.params) == (r.coords["steps"] is not None)
+        assert r.files["input_image"].endswith(r.coords["input_image"])  # type: ignore[arg-type]
+    first = requests[0]
+    assert first.coords == {"tune": 5, "steps": None, "input_image": "refs/a.png", "seed": 1,
+                            "mood": "calm", "cfg_scale": 5.0}
+    assert first.tune_id == 5 and requests[-1].tune_id == 6
+    assert len({r.id for r in requests}) == len(requests)

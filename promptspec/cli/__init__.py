@@ -1,22 +1,24 @@
 """The command line: click parses options and calls the public `api`; nothing else here.
 
 Commands live in their own modules and load lazily, so `promptspec lint` never imports
-what `run` or `mock-server` need.
+what `run` or `mock-server` need; `promptspec --version` imports nothing at all (not even
+click, which costs as much again as starting Python).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from typing import Any
-
-import click
 
 from promptspec import __version__
-from promptspec.errors import PromptspecError
 
-__all__ = ["main"]
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs `--version` 5 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+    import click
+
+__all__ = ["COMMANDS", "cli", "main"]
 
 # command name -> "module:attribute" (a click.Command)
 COMMANDS: dict[str, str] = {
@@ -33,35 +35,30 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, attr = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name == module_name:
-                return None  # not built yet
-            raise
-        command = getattr(module, attr)
-        assert isinstance(command, click.Command)
-        return command
+_GROUP: list[click.Group] = []
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="promptspec")
-def cli() -> None:
-    """Compile, lint and run image-generation prompt specs for the Astria API."""
+def __getattr__(name: str) -> Any:
+    if name == "cli":  # the click group, built on first use
+        if not _GROUP:
+            from promptspec.cli.group import make_group
+
+            _GROUP.append(make_group(COMMANDS))
+        return _GROUP[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> Any:
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        sys.stdout.write(f"promptspec, version {__version__}\n")
+        return 0
+    import click
+
+    from promptspec.errors import PromptspecError
+
+    group = __getattr__("cli")
     try:
-        return cli.main(args=argv, prog_name="promptspec", standalone_mode=True)
+        return group.main(args=argv, prog_name="promptspec", standalone_mode=True)
     except PromptspecError as err:  # commands normally turn these into exits themselves
         click.echo(f"promptspec: {err}", err=True)
         sys.exit(err.exit_code)

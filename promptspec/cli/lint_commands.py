@@ -36,11 +36,15 @@ def _fails(diagnostics: Sequence[Diagnostic], strict: bool) -> bool:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
 @click.option("--fix", is_flag=True, help="Apply the fixes of fixable findings.")
 @click.option("--statistics", is_flag=True, help="Print counts per code instead of findings.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the lint cache (.promptspec_cache/).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Check files in up to N processes (default: the usable CPUs).")
 @api_option
 @one_line_errors
 def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: str | None,
-         strict: bool, exit_zero: bool, fix: bool, statistics: bool,
-         profile: str | None) -> None:
+         strict: bool, exit_zero: bool, fix: bool, statistics: bool, no_cache: bool,
+         jobs: int | None, profile: str | None) -> None:
     """Check PATH... (spec files or folders; default: the current folder)."""
     from promptspec import api
     from promptspec.output import write
@@ -53,11 +57,14 @@ def lint(paths: tuple[str, ...], fmt: str | None, select: str | None, ignore: st
     if not files:
         click.echo("warning: no spec files found (*.pspec, *.pspec.yaml, *.pspec.yml)",
                    err=True)
+    cache = not no_cache
+    if jobs is None:
+        jobs = api.usable_cpus()
     if fix:
-        fixed = api.fix(files, selection, profile)
+        fixed = api.fix(files, selection, profile, cache=cache, jobs=jobs)
         result = fixed.result
     else:
-        result = api.lint(files, selection, profile)
+        result = api.lint(files, selection, profile, cache=cache, jobs=jobs)
     diagnostics = result.diagnostics
     if statistics:
         write_statistics(diagnostics, sys.stdout, fmt)

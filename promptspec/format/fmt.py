@@ -13,6 +13,7 @@ formatter (prettier, yamllint). `fmt` names them as skipped and never rewrites t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -89,3 +90,7 @@ def write_file(outcome: FileOutcome) -> None:
         atomic_write(outcome.path, outcome.formatted.encode("utf-8"))
     except OSError as err:
         raise SpecReadError(f"{outcome.path}: cannot write: {err.strerror or err}") from None
+    from promptspec.config import load_config
+    from promptspec.lint.cache import forget
+
+    forget(outcome.path, load_config(os.path.dirname(os.path.abspath(outcome.path))))

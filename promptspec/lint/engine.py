@@ -22,9 +22,12 @@ from promptspec.config import Config, load_config
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import ConfigError, SpecReadError, UsageError
 from promptspec.lint import rules
-from promptspec.load import DISK, FileReader, Parsed, decode, load, read_bytes
+from promptspec.lint.cache import Digests, LintCache
+from promptspec.lint.file_check import Task, check, check_and_store, lookup, severity
+from promptspec.lint.workers import check_in_workers, workers_for
+from promptspec.load import DISK, MAX_SPEC_BYTES, FileReader, Parsed, decode, load, read_bytes
 from promptspec.paths import is_spec_path, syntax_of
-from promptspec.resolve import Resolution, resolve
+from promptspec.resolve import Resolution
 from promptspec.syntax import source_lines
 
 __all__ = [
@@ -197,56 +200,118 @@ class _Configs:
         return cfg
 
 
-def _severity(d: Diagnostic) -> Diagnostic:
-    rule = rules.RULES.get(d.code)
-    return d if rule is None or rule.severity == d.severity else d.with_severity(rule.severity)
+class _Select:
+    """The rule selection, per-file-ignores and suppression comments, applied to one file's
+    findings; each (code, configuration) decided once."""
 
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
+        self.decided: dict[tuple[str, int], bool] = {}  # configs live as long as the run
 
-def lint_paths(paths: Sequence[str], selection: Selection | None = None,
-               max_requests: int | None = None, reader: FileReader = DISK,
-               api: str | None = None) -> LintResult:
-    """Lint the given spec files (already discovered), read through `reader` (the
-    configuration always comes from the disk). Raises SpecReadError, ConfigError.
-
-    `api`: the API profile (`--api`); else each file's configured `api`."""
-    selection = selection or Selection()
-    configs = _Configs()
-    cache: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
-    out: list[Diagnostic] = []
-    sources: dict[str, str] = {}
-    resolutions: list[Resolution] = []
-    decided: dict[tuple[str, int], bool] = {}  # (code, config) -> enabled, configs live on
-    for path in paths:
-        config = configs.of(path)
-        real = os.path.realpath(path)
-        parsed = cache.get(real)
-        if parsed is None or parsed.path != path:
-            parsed = load(path, reader)
-        sources[path] = parsed.source
-        res = resolve(path, parsed, cache=cache, reader=reader)
-        resolutions.append(res)
-        found = rules.check(res, max_requests=max_requests or config.max_requests,
-                            profile=api or config.api)
+    def keep(self, path: str, source: str, config: Config,
+             found: Sequence[Diagnostic]) -> Iterable[Diagnostic]:
         if not found:
-            continue
-        sup = suppressions(parsed.source, syntax_of(path))
+            return ()
+        sup = suppressions(source, syntax_of(path))
         ignores = _file_ignores(path, config)
+        out = []
         for d in found:
             code = d.code
             key = (code, id(config))
-            on = decided.get(key)
+            on = self.decided.get(key)
             if on is None:
-                on = decided[key] = enabled(code, config, selection)
+                on = self.decided[key] = enabled(code, config, self.selection)
             if (
                 on
                 and not (ignores and any(code.startswith(c) for c in ignores))
                 and not (sup and _is_suppressed(d, sup))
             ):
-                out.append(_severity(d))
+                out.append(d)
+        return out
+
+
+def _source_of(data: bytes, path: str) -> str:
+    """The decoded text `load` would give (empty when the file does not decode)."""
+    return decode(data, path)[0] if len(data) <= MAX_SPEC_BYTES else ""
+
+
+def lint_paths(paths: Sequence[str], selection: Selection | None = None,
+               max_requests: int | None = None, reader: FileReader = DISK, *,
+               cache: bool = False, jobs: int = 1, api: str | None = None) -> LintResult:
+    """Lint the given spec files (already discovered), read through `reader` (the
+    configuration always comes from the disk). Raises SpecReadError, ConfigError.
+
+    With `cache`, findings come from `.promptspec_cache/` where it holds them and are kept
+    there otherwise; with `jobs` above 1, files are checked by up to that many worker
+    processes when there are enough of them. Either way the result is the same, except
+    that `resolutions` is filled only by a plain run (no cache, one job). Text from another
+    `reader` (an editor's unsaved buffers) is never cached nor sent to workers. `api`: the
+    API profile asked for on the command line (part of each cache entry's key; the
+    configured one is part of the configuration's)."""
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    selection = selection or Selection()
+    if (cache or jobs > 1) and reader is DISK:
+        return _lint_through_cache(paths, _Select(selection), max_requests, cache, jobs,
+                                   api)
+    configs = _Configs()
+    select = _Select(selection)
+    loaded: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
+    out: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    resolutions: list[Resolution] = []
+    for path in paths:
+        config = configs.of(path)
+        parsed = loaded.get(os.path.realpath(path))
+        if parsed is None or parsed.path != path:
+            parsed = load(path, reader)
+        sources[path] = parsed.source
+        res, found = check(path, parsed, config, max_requests, loaded, reader, api)
+        resolutions.append(res)
+        out.extend(select.keep(path, parsed.source, config, found))
     out.sort(key=sort_key)
     result = LintResult(out, len(paths), sources)
     result.resolutions = resolutions
     return result
+
+
+def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int | None,
+                        use_cache: bool, jobs: int, profile: str | None) -> LintResult:
+    configs = _Configs()
+    digests = Digests()
+    caches: dict[str, LintCache] | None = {} if use_cache else None
+    loaded: dict[str, Parsed] = {}
+    sources: dict[str, str] = {}
+    found: list[list[Diagnostic] | None] = []
+    todo: list[int] = []
+    datas: dict[int, bytes] = {}
+    for i, path in enumerate(paths):
+        config = configs.of(path)
+        data = read_bytes(path)
+        sources[path] = _source_of(data, path)
+        hit = None
+        if caches is not None:
+            hit = lookup(Task(path, max_requests, profile), data, config, digests, caches)
+        found.append(hit)
+        if hit is None:
+            todo.append(i)
+            datas[i] = data
+    tasks = [Task(paths[i], max_requests, profile) for i in todo]
+    workers = workers_for(len(tasks), jobs)
+    if workers:
+        checked = check_in_workers(tasks, workers, use_cache)
+    else:
+        checked = [check_and_store(t, datas[i], configs.of(t.path), digests, caches, loaded,
+                                   looked=True)
+                   for t, i in zip(tasks, todo, strict=True)]
+    for i, result in zip(todo, checked, strict=True):
+        found[i] = result
+    out: list[Diagnostic] = []
+    for path, raw in zip(paths, found, strict=True):
+        assert raw is not None
+        out.extend(select.keep(path, sources[path], configs.of(path), raw))
+    out.sort(key=sort_key)
+    return LintResult(out, len(paths), sources)
 
 
 def filter_findings(found: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -271,7 +336,7 @@ def filter_findings(found: Sequence[Diagnostic]) -> list[Diagnostic]:
                     sups[path] = {}
             if _is_suppressed(d, sups[path]):
                 continue
-        out.append(_severity(d))
+        out.append(severity(d))
     return sorted(out, key=sort_key)
 
 

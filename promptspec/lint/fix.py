@@ -10,14 +10,17 @@ identical edits proposed by two findings (both PS201 and PS202 setting
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from promptspec.config import load_config
 from promptspec.diagnostics import Diagnostic, Edit
 from promptspec.errors import SpecReadError
+from promptspec.lint.cache import forget
 from promptspec.lint.engine import LintResult, Selection, lint_paths
 from promptspec.load import BOM, read_bytes, strip_bom
+from promptspec.model import record
 from promptspec.paths import atomic_write, syntax_of
 from promptspec.syntax import line_starts
 
@@ -27,7 +30,7 @@ _MAX_PASSES = 10
 _BREAKS = "\r\n\x85\u2028\u2029"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FixResult:
     fixed: int
     result: LintResult
@@ -112,14 +115,21 @@ def _fix_file(path: str, source: str, diagnostics: Sequence[Diagnostic]) -> int:
         atomic_write(path, (BOM if bom else b"") + new.encode("utf-8"))
     except OSError as err:
         raise SpecReadError(f"{path}: cannot write: {err.strerror or err}") from None
+    forget(path, load_config(os.path.dirname(os.path.abspath(path))))
     return fixed
 
 
 def fix_paths(paths: Sequence[str], selection: Selection | None = None,
-              max_requests: int | None = None, api: str | None = None) -> FixResult:
-    """Lint, fix what can be fixed, and lint again until nothing more is fixed."""
+              max_requests: int | None = None, api: str | None = None, *,
+              cache: bool = False, jobs: int = 1) -> FixResult:
+    """Lint, fix what can be fixed, and lint again until nothing more is fixed. A file
+    written loses its lint cache entry."""
     fixed = 0
-    result = lint_paths(paths, selection, max_requests, api=api)
+
+    def lint() -> LintResult:
+        return lint_paths(paths, selection, max_requests, api=api, cache=cache, jobs=jobs)
+
+    result = lint()
     for _ in range(_MAX_PASSES):
         by_path: dict[str, list[Diagnostic]] = defaultdict(list)
         for d in result.diagnostics:
@@ -131,5 +141,5 @@ def fix_paths(paths: Sequence[str], selection: Selection | None = None,
         if not done:
             break
         fixed += done
-        result = lint_paths(paths, selection, max_requests, api=api)
+        result = lint()
     return FixResult(fixed, result)

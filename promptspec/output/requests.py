@@ -13,13 +13,27 @@ __all__ = ["curl_command", "jsonl_line"]
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
+_NAMES: dict[str, str] = {}
+"""Spec and prompt names as JSON strings: a sweep repeats them on every line."""
+
+
+def _name(text: str) -> str:
+    found = _NAMES.get(text)
+    if found is None:
+        if len(_NAMES) > 1024:
+            _NAMES.clear()
+        found = _NAMES[text] = _dumps(text)
+    return found
+
+
 def jsonl_line(r: Request) -> str:
     """One request as a JSON object on one line (params in canonical key order)."""
     params = r.params_json or json.dumps(r.params, sort_keys=True, separators=(",", ":"),
                                          ensure_ascii=False)
+    coords = r.coords_json or _dumps(r.coords)
     return (
-        f'{{"id": "{r.id}", "spec": {_dumps(r.spec)}, "prompt": {_dumps(r.prompt)}, '
-        f'"index": {r.index}, "coords": {_dumps(r.coords)}, "tune_id": {r.tune_id}, '
+        f'{{"id": "{r.id}", "spec": {_name(r.spec)}, "prompt": {_name(r.prompt)}, '
+        f'"index": {r.index}, "coords": {coords}, "tune_id": {r.tune_id}, '
         f'"params": {params}}}'
     )
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import Literal
 
+from promptspec.model import record
 from promptspec.params.table import PARAMS
 
 __all__ = [
@@ -50,7 +51,7 @@ CONTROLNET_NAMES: tuple[str, ...] = tuple(map(str, PARAMS["controlnet"].choices 
 """`--controlnets` takes the names of the `controlnet` parameter's choices."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flag:
     """One known flag: its value kind, description, and what it needs.
 
@@ -134,7 +135,7 @@ _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _SPLIT = re.compile(r"[\s,]+")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """A finding inside one text: `start` is the offset of its `--` or `<`; `part` is the
     bad part as written (looked up in the source to place the finding)."""
@@ -145,14 +146,14 @@ class Problem:
     part: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlagUse:
     name: str
     start: int
     known: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scan:
     flags: tuple[FlagUse, ...] = ()
     loras: tuple[int, ...] = ()

@@ -9,8 +9,10 @@ Create-a-prompt documentation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
+
+from promptspec.model import record
 
 __all__ = [
     "CURRENT_SOURCE",
@@ -46,7 +48,7 @@ REFERENCE_SOURCE = "astria-create-prompt.txt (the 2023 Create-a-prompt reference
 CURRENT_SOURCE = "Astria's current Create-a-prompt documentation"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Param:
     name: str
     kind: Kind
@@ -180,7 +182,7 @@ _CURRENT_ADDED: tuple[Param, ...] = (
     _cur("image_reference_urls", "url", "URLs of reference images (a list).", array=True),
 )
 
-@dataclass(frozen=True, slots=True)
+@record
 class Requirement:
     """A cross-field rule as data: when `field` is active, `needs` must hold.
 

@@ -9,10 +9,9 @@ Both build the one model (`promptspec.model`); nothing past this stage imports l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from promptspec.diagnostics import Diagnostic
-from promptspec.model import SpecFile
+from promptspec.model import SpecFile, record
 
 __all__ = ["YAML_BREAK", "Parsed", "line_starts", "source_lines"]
 
@@ -20,7 +19,7 @@ YAML_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 """YAML's own line breaks: libyaml counts lines by these, so the YAML front end's places do."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Parsed:
     """One spec file after its front end: the model (None when it does not parse) and the
     front end's diagnostics (PS001 syntax, PS002 duplicate keys, PS007 structure)."""

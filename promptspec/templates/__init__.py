@@ -3,36 +3,42 @@
 `text`, `negative_prompt` and `callback` render per sweep point in the sandbox of
 `promptspec.templates.sandbox` (`ImmutableSandboxedEnvironment`, `StrictUndefined`, no
 autoescape, no randomness, bounded). A template that nests more than 100 levels is refused
-before jinja's recursive parser sees it.
+before jinja's recursive parser sees it. jinja2 is imported only by a spec that has
+templates (a plain string never needs it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-from jinja2 import meta, nodes
+from promptspec.model import record
+from promptspec.templates.bounds import MAX_DEPTH, TemplateBoundError
 
-from promptspec.templates.sandbox import (
-    MAX_DEPTH,
-    BoundedEnvironment,
-    TemplateBoundError,
-    render_bounded,
-)
+if TYPE_CHECKING:
+    import jinja2
+    from jinja2 import nodes
 
-__all__ = ["ENV", "TemplateBoundError", "TemplateInfo", "compile_template", "parse_template",
-           "render_template", "template_info"]
+    from promptspec.templates.sandbox import BoundedEnvironment
 
-ENV = BoundedEnvironment()
+__all__ = ["MAX_DEPTH", "TemplateBoundError", "TemplateInfo", "compile_template", "env",
+           "parse_template", "render_template", "template_info"]
 
-_LOOPING = (nodes.For, nodes.Macro, nodes.CallBlock)
-_OPEN = frozenset({"lparen", "lbracket", "lbrace"})
-_CLOSE = frozenset({"rparen", "rbracket", "rbrace"})
+@lru_cache(maxsize=1)
+def env() -> BoundedEnvironment:
+    """The one environment, made on first use."""
+    from promptspec.templates.sandbox import BoundedEnvironment
+
+    return BoundedEnvironment()
 
 
-@dataclass(frozen=True, slots=True)
+def __getattr__(name: str) -> Any:
+    if name == "ENV":
+        return env()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@record
 class TemplateInfo:
     """What a template text needs: the names it reads, or why it does not compile.
 
@@ -49,6 +55,8 @@ class TemplateInfo:
 
 
 def _private_access(ast: nodes.Template) -> tuple[tuple[int, str], ...]:
+    from jinja2 import nodes
+
     found: list[tuple[int, str]] = []
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
         name: object
@@ -63,10 +71,21 @@ def _private_access(ast: nodes.Template) -> tuple[tuple[int, str], ...]:
     return tuple(found)
 
 
+class _Refused(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+_OPEN = frozenset({"lparen", "lbracket", "lbrace"})
+_CLOSE = frozenset({"rparen", "rbracket", "rbrace"})
+_DEEP = f"the template nests more than {MAX_DEPTH} levels"
+
+
 def _too_deep_tokens(source: str) -> int | None:
     """The line where brackets inside tags nest past MAX_DEPTH (lexed, not parsed)."""
     depth = 0
-    for lineno, kind, _ in ENV.lex(source):
+    for lineno, kind, _ in env().lex(source):
         if kind in _OPEN:
             depth += 1
             if depth > MAX_DEPTH:
@@ -88,13 +107,9 @@ def _too_deep_tree(ast: nodes.Node) -> int | None:
     return None
 
 
-class _Refused(Exception):
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.message, self.line = message, line
-
-
 def _parse(source: str) -> nodes.Template:
+    import jinja2
+
     try:
         line = _too_deep_tokens(source)
     except jinja2.TemplateSyntaxError:
@@ -102,17 +117,24 @@ def _parse(source: str) -> nodes.Template:
     except ValueError as err:  # an int literal past Python's digit limit
         raise _Refused(f"the template holds a number too long to read: {err}", 1) from None
     if line is not None:
-        raise _Refused(f"the template nests more than {MAX_DEPTH} levels", line)
+        raise _Refused(_DEEP, line)
     try:
-        ast = ENV.parse(source)
+        ast = env().parse(source)
     except RecursionError:
-        raise _Refused(f"the template nests more than {MAX_DEPTH} levels", 1) from None
-    except ValueError as err:  # an int literal past Python's digit limit
+        raise _Refused(_DEEP, 1) from None
+    except ValueError as err:
         raise _Refused(f"the template holds a number too long to read: {err}", 1) from None
     line = _too_deep_tree(ast)
     if line is not None:
-        raise _Refused(f"the template nests more than {MAX_DEPTH} levels", line)
+        raise _Refused(_DEEP, line)
     return ast
+
+
+def _plain(ast: nodes.Template) -> bool:
+    from jinja2 import nodes
+
+    return all(isinstance(n, nodes.Output) and all(
+        isinstance(c, nodes.TemplateData | nodes.Name) for c in n.nodes) for n in ast.body)
 
 
 @lru_cache(maxsize=4096)
@@ -120,21 +142,29 @@ def template_info(source: str) -> TemplateInfo:
     """Parse once: the undeclared names, whether it is plain text, or its syntax error."""
     if "{" not in source:
         return TemplateInfo(source, frozenset(), True)
+    import jinja2
+    from jinja2 import meta, nodes
+
     try:
         ast = _parse(source)
+        plain = _plain(ast)
+        if not plain:  # text and bare names always compile; more may name an unknown filter
+            env().from_string(ast)
     except jinja2.TemplateSyntaxError as err:
         return TemplateInfo(source, frozenset(), False, err.message or str(err), err.lineno or 1)
     except _Refused as err:
         return TemplateInfo(source, frozenset(), False, err.message, err.line)
-    try:
-        if not _plain(ast):  # text and bare names always compile
-            _compiled(ast)
-    except jinja2.TemplateSyntaxError as err:  # an unknown filter or test
-        return TemplateInfo(source, frozenset(), False, err.message or str(err), err.lineno or 1)
     except RecursionError:
-        return TemplateInfo(source, frozenset(), False,
-                            f"the template nests more than {MAX_DEPTH} levels", 1)
-    names = frozenset(meta.find_undeclared_variables(ast))
+        return TemplateInfo(source, frozenset(), False, _DEEP, 1)
+    if plain:
+        # text and bare names only, the common case: the names are those it loads (jinja's
+        # find_undeclared_variables runs its code generator, half a millisecond a template)
+        known = env().globals
+        names = frozenset(c.name for n in ast.body for c in n.nodes  # type: ignore[attr-defined]
+                          if isinstance(c, nodes.Name) and c.name not in known
+                          and c.name != "self")
+    else:
+        names = frozenset(meta.find_undeclared_variables(ast))
     constant = all(isinstance(n, nodes.Output) and all(
         isinstance(c, nodes.TemplateData) for c in n.nodes) for n in ast.body)
     return TemplateInfo(source, names, constant, private=_private_access(ast))
@@ -149,31 +179,27 @@ def parse_template(source: str) -> nodes.Template | None:
 
 @lru_cache(maxsize=4096)
 def _parsed(source: str) -> nodes.Template:
-    return ENV.parse(source)
-
-
-def _plain(ast: nodes.Template) -> bool:
-    return all(isinstance(n, nodes.Output) and all(
-        isinstance(c, nodes.TemplateData | nodes.Name) for c in n.nodes) for n in ast.body)
-
-
-def _compiled(ast: nodes.Template) -> jinja2.Template:
-    return ENV.from_string(ast)
+    return env().parse(source)
 
 
 @lru_cache(maxsize=4096)
 def compile_template(source: str) -> jinja2.Template:
-    """The compiled template (the caller has checked `template_info(source).error`)."""
+    """The compiled template; TemplateBoundError for one that `template_info` refuses."""
+    from jinja2 import nodes
+
     info = template_info(source)
     if info.error is not None:
         raise TemplateBoundError(info.error)
-    template = ENV.from_string(source)
+    template = env().from_string(source)
     # loops, macros and call blocks can output without end; other templates cannot
-    template.ps_loops = any(True for _ in _parsed(source).find_all(_LOOPING))  # type: ignore[attr-defined]
+    looping = (nodes.For, nodes.Macro, nodes.CallBlock)
+    template.ps_loops = any(True for _ in _parsed(source).find_all(looping))  # type: ignore[attr-defined]
     return template
 
 
 def render_template(source: str, context: dict[str, Any]) -> str:
     """`source` rendered with `context` in the bounded sandbox; TemplateBoundError past a
     bound, jinja's own errors otherwise."""
+    from promptspec.templates.sandbox import render_bounded
+
     return render_bounded(compile_template(source), context)

@@ -22,6 +22,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from promptspec.templates.bounds import MAX_DEPTH, TemplateBoundError
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_DIGITS",
@@ -35,15 +37,10 @@ __all__ = [
 
 MAX_RANGE = 10_000
 MAX_OUTPUT = 1_000_000
-MAX_DEPTH = 100
 MAX_DIGITS = 4_300
 MAX_STEPS = 100_000
 _MAX_BITS = int(MAX_DIGITS * math.log2(10))
 _REMOVED = ("range", "lipsum", "cycler", "joiner")
-
-
-class TemplateBoundError(Exception):
-    """A template reached past one of the sandbox's bounds (PS301)."""
 
 
 class _Budget:

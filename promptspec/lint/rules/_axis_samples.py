@@ -7,11 +7,10 @@ ints in the parameter's range, which decides every rule) so the linter never dra
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import MAX_RANDOM_VALUES, AxisError, NumRange, axis_values, random_range
-from promptspec.model import Field, FileRef, RandomValue
+from promptspec.model import Field, FileRef, RandomValue, record
 from promptspec.params import PARAMS, coerce
 
 __all__ = [
@@ -37,7 +36,7 @@ SAMPLES_PER_AXIS = 3
 UNSET, TRUE, OTHER = "unset", "true", "other"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RandomInts:
     """`random(n)` for a large n: n distinct ints in lo..hi, never drawn by the linter."""
 

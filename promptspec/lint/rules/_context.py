@@ -14,7 +14,7 @@ from typing import Any
 
 from promptspec.diagnostics import Diagnostic, Edit
 from promptspec.load import DISK
-from promptspec.model import Literal, Preset, Ref, Span, SpecFile
+from promptspec.model import Literal, Preset, Ref, Span, SpecFile, record
 from promptspec.params import Param, table_for
 from promptspec.paths import syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
@@ -23,7 +23,7 @@ from promptspec.syntax import source_lines
 __all__ = ["Context", "Place", "at", "place_of_setting", "text_span"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Place:
     """Where a value comes from: its span and a phrase naming it for messages."""
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from promptspec.axes import AxisError
 from promptspec.errors import SpecError
-from promptspec.expand import expand_prompt, prepare
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._overlap import Domains, overlap, value_key
 from promptspec.lint.rules._render import render
@@ -98,6 +97,8 @@ def _signature(view: PromptView) -> tuple[Any, ...]:
 
 def _ids(ctx: Context, view: PromptView) -> list[str] | None:
     try:
+        from promptspec.expand import expand_prompt, prepare  # only for duplicate prompts
+
         pp = prepare(view.rp, ctx.path, ctx.res.root)
         return [r.id for r in expand_prompt(pp)]
     except SpecError:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange
 from promptspec.lint.rules._render import render
 from promptspec.lint.rules._value_sets import SAMPLES_PER_AXIS, PromptView, RandomInts, typed
-from promptspec.model import FileRef, Literal
+from promptspec.model import FileRef, Literal, record
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, TUNE
 from promptspec.templates import template_info
 
@@ -40,7 +39,7 @@ def value_key(v: Any) -> Any:
     return ("json", json.dumps(v, sort_keys=True))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interval:
     """Values of one type between two bounds; for ints, `start + k * step` when step is set."""
 

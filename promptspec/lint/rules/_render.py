@@ -13,25 +13,22 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-import jinja2
-from jinja2 import nodes
-
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.params import STRIPPED_FIELDS
 from promptspec.templates import (
-    ENV,
     TemplateBoundError,
+    env,
     parse_template,
     render_template,
     template_info,
 )
 
 __all__ = [
-    "JINJA_NAMES",
     "Failed",
     "bracket_problem",
     "first_failure",
     "is_plain",
+    "jinja_names",
     "name_lines",
     "names_read",
     "never_blank",
@@ -55,12 +52,18 @@ class Failed:
         self.message = message
 
 _SCALARS = (str, int, bool, type(None))
-JINJA_NAMES = frozenset({*ENV.globals, "loop", "self", "varargs", "kwargs", "caller"})
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*\)")
 _BLANK = re.compile(r"[^\n]")
 _BRACKET = re.compile(r"[()\[\]]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # jinja's newline_re
+
+
+@lru_cache(maxsize=1)
+def jinja_names() -> frozenset[str]:
+    """Names a template may read without defining them: jinja's globals and loop names."""
+    return frozenset({*env().globals, "loop", "self", "varargs", "kwargs", "caller"})
 
 
 @lru_cache(maxsize=4096)
@@ -69,6 +72,8 @@ def name_lines(source: str) -> dict[str, int]:
     ast = parse_template(source)
     if ast is None:
         return {}
+    from jinja2 import nodes
+
     out: dict[str, int] = {}
     for node in ast.find_all(nodes.Name):
         if node.ctx == "load":
@@ -172,9 +177,16 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
     The pieces come from jinja's own parse (white-space control, newline handling and
     the dropped trailing newline already applied), so joining them is jinja's render.
     """
+    if "{" not in source:  # plain text: jinja's lexer only makes its newlines "\n" and
+        lines = _NEWLINE.split(source)  # drops one at the end; no need to import it
+        if lines[-1] == "":
+            lines.pop()
+        return ((False, "\n".join(lines)),)
     ast = parse_template(source)
     if ast is None:
         return None
+    from jinja2 import nodes
+
     parts: list[tuple[bool, str]] = []
     for node in ast.body:
         if not isinstance(node, nodes.Output):
@@ -253,6 +265,8 @@ def render_or_failure(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) ->
 
 
 def _why(err: Exception) -> str:
+    import jinja2
+
     if isinstance(err, jinja2.TemplateError | TemplateBoundError):
         return str(err)
     return f"{type(err).__name__}: {err}"

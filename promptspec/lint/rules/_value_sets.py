@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -29,7 +28,7 @@ from promptspec.lint.rules._axis_samples import (
     value_class,
 )
 from promptspec.lint.rules._context import Place, at, place_of_setting
-from promptspec.model import Field, FileRef, Literal
+from promptspec.model import Field, FileRef, Literal, record
 from promptspec.params import TEMPLATE_FIELDS, TUNE
 from promptspec.resolve import ResolvedPrompt
 
@@ -46,7 +45,7 @@ __all__ = [
     "typed",
 ]
 
-@dataclass(frozen=True, slots=True)
+@record
 class Member:
     """One axis member of a prompt: where it sits and the values it takes."""
 

@@ -6,14 +6,13 @@ rule module explicitly. The engine, not the rule, attaches severity to diagnosti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from promptspec.diagnostics import Severity
+from promptspec.model import record
 
 __all__ = ["RULES", "Rule", "register", "rules_for"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     code: str
     name: str

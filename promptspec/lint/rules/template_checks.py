@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 from promptspec.lint.rules._context import Context, place_of_setting, text_span
 from promptspec.lint.rules._render import (
-    JINJA_NAMES,
     bracket_problem,
     first_failure,
     is_plain,
+    jinja_names,
     name_lines,
     names_read,
     never_blank,
@@ -173,7 +173,7 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
         info = template_info(src)
         if info.error is not None:
             continue
-        missing = sorted(info.names - defined - JINJA_NAMES)
+        missing = sorted(info.names - defined - jinja_names()) if info.names else []
         for n in missing:
             hint = did_you_mean(n, sorted(defined))
             ctx.report("PS302", f"{name}: {n!r} is not defined: no var, parameter or axis of "

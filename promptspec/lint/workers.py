@@ -1,0 +1,95 @@
+"""Lint on every core: the files a run must check (cache misses) shared out to worker
+processes, in contiguous slices, their findings put back in the order of the files.
+
+    usable_cpus()                   the CPUs this process may run on (`--jobs` default)
+    workers_for(files, jobs)        how many workers pay for themselves (0: check in process)
+    check_in_workers(tasks, ...)    each task's findings, in task order
+
+Workers read, parse, check and store each file themselves and send back only findings, so
+the output is that of one process: the engine applies the selection and sorts, in order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from promptspec.config import Config, load_config
+from promptspec.diagnostics import Diagnostic
+from promptspec.lint.cache import Digests, LintCache
+from promptspec.lint.file_check import Task, check_and_store
+from promptspec.load import Parsed, read_bytes
+from promptspec.paths import syntax_of
+from promptspec.templates import env
+
+__all__ = ["check_in_workers", "usable_cpus", "workers_for"]
+
+FILES_PER_WORKER = 24
+"""Below this many files a worker costs more to start (a fork, the parsers' imports) than
+it saves: a YAML spec checks in about a millisecond."""
+_SLICES_PER_WORKER = 4
+
+
+def usable_cpus() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def workers_for(files: int, jobs: int) -> int:
+    """How many worker processes to use for `files` files with `--jobs jobs`."""
+    n = min(jobs, files // FILES_PER_WORKER)
+    return n if n >= 2 else 0
+
+
+def _check_slice(tasks: Sequence[Task], use_cache: bool) -> list[list[Diagnostic]]:
+    digests = Digests()
+    caches: dict[str, LintCache] | None = {} if use_cache else None
+    loaded: dict[str, Parsed] = {}
+    configs: dict[str, Config] = {}
+    out = []
+    for task in tasks:
+        folder = os.path.dirname(os.path.abspath(task.path))
+        config = configs.get(folder)
+        if config is None:
+            config = configs[folder] = load_config(folder)
+        out.append(check_and_store(task, read_bytes(task.path), config, digests, caches,
+                                   loaded))
+    return out
+
+
+def _import_front_ends(tasks: Sequence[Task]) -> None:
+    """Import the parsers the files need and jinja2 once, before forking, rather than once
+    in every worker (on a busy machine the CPU time is what counts)."""
+    syntaxes = {syntax_of(t.path) for t in tasks}
+    if "yaml" in syntaxes:
+        import promptspec.syntax.yaml.document  # noqa: F401
+    if "dsl" in syntaxes:
+        from promptspec.syntax.dsl.grammar import get_parser
+
+        get_parser()
+    env()
+
+
+def _slices(tasks: Sequence[Task], n: int) -> list[Sequence[Task]]:
+    size = -(-len(tasks) // n)
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+
+
+def check_in_workers(tasks: Sequence[Task], workers: int, use_cache: bool
+                     ) -> list[list[Diagnostic]]:
+    """Each task's findings (severities applied, selection not), in task order."""
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork shares the parent's imports at no cost; it is safe only with one thread
+    method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+    if method == "fork":
+        _import_front_ends(tasks)
+    context = multiprocessing.get_context(method)
+    slices = _slices(tasks, workers * _SLICES_PER_WORKER)
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        done = pool.map(_check_slice, slices, [use_cache] * len(slices))
+        return [found for part in done for found in part]
