@@ -8,7 +8,7 @@ Wall-clock rates on a shared 2-core machine are noisy, so each figure is the bes
 `--repeat` interleaved runs, printed beside each client's CPU time per request.
 
     .venv/bin/python benchmarks/bench_run.py [--requests 2000] [--concurrency 8 32 128]
-                                             [--repeat 2]
+                                             [--repeat 2] [--baseline OTHER_PYTHON]
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def bare(n: int, concurrency: int) -> tuple[float, float]:
     return n / float(out.stdout.strip()), 1000 * cpu / n
 
 
-def runner(n: int, concurrency: int, folder: Path) -> tuple[float, float]:
+def runner(n: int, concurrency: int, folder: Path,
+           python: str = sys.executable) -> tuple[float, float]:
     spec = folder / "bench.pspec"
     spec.write_text(SPEC % n)
     (folder / "pyproject.toml").write_text("")
@@ -75,10 +76,11 @@ def runner(n: int, concurrency: int, folder: Path) -> tuple[float, float]:
     with start_emulator(EmulatorConfig(create_delay=0.05)) as emu:
         start, cpu = time.perf_counter(), _cpu()
         done = subprocess.run(
-            [sys.executable, "-m", "promptspec", "run", str(spec), "--no-wait", "--yes",
+            [python, "-m", "promptspec", "run", str(spec), "--no-wait", "--yes",
              "--base-url", emu.url, "--out", str(out), "--concurrency", str(concurrency),
              "--max-requests", str(n)],
             capture_output=True, env=env, text=True,
+            cwd=folder,  # not this checkout: `-m promptspec` must find the interpreter's own
         )
         if done.returncode != 0:
             sys.exit(f"run exited {done.returncode}:\n{done.stderr[-2000:]}")
@@ -92,21 +94,27 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 128])
     parser.add_argument("--repeat", type=int, default=2, help="best of this many, interleaved")
+    parser.add_argument("--baseline", metavar="PYTHON",
+                        help="also time `run` with this interpreter (another checkout's venv)")
     args = parser.parse_args()
     print(f"{args.requests} creates, server answers after 50 ms")
+    extra = f"  {'baseline req/s':>14}" if args.baseline else ""
     print(f"{'concurrency':>11}  {'bare req/s':>10}  {'run req/s':>9}  {'ratio':>6}"
-          f"  {'bare cpu ms/req':>15}  {'run cpu ms/req':>14}")
+          f"  {'bare cpu ms/req':>15}  {'run cpu ms/req':>14}{extra}")
     with tempfile.TemporaryDirectory() as tmp:
         for c in args.concurrency:
-            ceiling = ours = 0.0
+            ceiling = ours = theirs = 0.0
             cpu_bare = cpu_ours = float("inf")
             for _ in range(args.repeat):  # interleaved, so that load on the machine hits both
                 rate, cpu = bare(args.requests, c)
                 ceiling, cpu_bare = max(ceiling, rate), min(cpu_bare, cpu)
                 rate, cpu = runner(args.requests, c, Path(tmp))
                 ours, cpu_ours = max(ours, rate), min(cpu_ours, cpu)
+                if args.baseline:
+                    theirs = max(theirs, runner(args.requests, c, Path(tmp), args.baseline)[0])
+            extra = f"  {theirs:>14.1f}" if args.baseline else ""
             print(f"{c:>11}  {ceiling:>10.1f}  {ours:>9.1f}  {ours / ceiling:>6.2f}"
-                  f"  {cpu_bare:>15.2f}  {cpu_ours:>14.2f}", flush=True)
+                  f"  {cpu_bare:>15.2f}  {cpu_ours:>14.2f}{extra}", flush=True)
 
 
 if __name__ == "__main__":

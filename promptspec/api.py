@@ -11,12 +11,14 @@
     profile(api) / parameters(api)        the API profile in force, its parameter table
     flags()                               the flags `text` may carry
     plan(paths, prompt, max_requests, api) -> Plan, what `run` would send
+    admit(paths, prompt, max_requests, ...) -> Admission, the plan after shard, ledger, limits
 
 `api` is the API profile (`current` or `reference`; None: `[tool.promptspec]`'s `api`).
     run(plan, **options)                  -> exit code, the run performed exactly once
     emulator(**s) / serve(**s)            the local API emulator, in a thread or in the foreground
     lock(paths) / check_lock(paths)       write promptspec.lock / its PS408 findings
     diff(args)                            -> Review, `[REV] [PATH]...`: REV against the work tree
+    merge_sheets(outs, dest)              -> merged results lines (`sheet`: outs -> one sheet)
 
 Stage modules load inside each function, so that importing this module stays light and
 `promptspec lint` never imports what `run` needs.
@@ -25,6 +27,7 @@ Stage modules load inside each function, so that importing this module stays lig
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptspec.diagnostics import Diagnostic, sort_key
@@ -44,13 +47,14 @@ if TYPE_CHECKING:
     from promptspec.request import Request
     from promptspec.review.diff import Review
     from promptspec.review.lock import LockWritten
+    from promptspec.runner.admission import Admission
     from promptspec.runner.plan import Plan
 
 __all__ = [
-    "Diagnostic", "Request", "check_lock", "convert", "count", "diff", "discover", "emulator",
-    "expand", "fix", "flags", "format_file", "lint", "lock", "parameters", "plan", "prepared",
-    "profile", "rules", "run", "schema", "selection", "serve", "spec_stem", "usable_cpus",
-    "write_formatted", "write_text",
+    "Diagnostic", "Request", "admit", "check_lock", "convert", "count", "diff", "discover",
+    "emulator", "expand", "fix", "flags", "format_file", "lint", "lock", "merge_sheets",
+    "parameters", "plan", "prepared", "profile", "rules", "run", "schema", "selection", "serve",
+    "spec_stem", "usable_cpus", "write_formatted", "write_text",
 ]
 
 
@@ -225,6 +229,36 @@ def plan(paths: Sequence[str], prompt: str | None, max_requests: int,
     return plan_prompts(prepared(paths, prompt, api=api), max_requests, collect)
 
 
+def admit(paths: Sequence[str], prompt: str | None, max_requests: int, *, out_dir: Path,
+          max_images: int | None = None, shard: str | None = None, ledger: str | None = None,
+          retry_failed: bool = False, api: str | None = None,
+          collect: bool = True) -> Admission:
+    """The plan of `run` after `--shard I/N`, refused (UsageError) when what it would still
+    create (less what the ledger holds) exceeds `max_requests` requests or `max_images`.
+
+    Without a shard and with nothing in the ledger, the sizes are multiplied out, never
+    enumerated, and the requests expanded only when `collect` (a dry run needs none): a
+    sweep of any size is admitted or refused at once."""
+    from promptspec.runner.admission import Admission, held_ids, parse_shard, shard_of, too_many
+    from promptspec.runner.admission import admit as admit_plan
+    from promptspec.runner.ledgers import check_ledger_url
+    from promptspec.runner.plan import plan_prompts
+
+    check_ledger_url(ledger)
+    part = parse_shard(shard) if shard is not None else None
+    if part is None and not held_ids(ledger, out_dir, retry_failed):
+        counted = plan_prompts(prepared(paths, prompt, api=api), max_requests, collect=False)
+        if counted.too_many:
+            raise too_many(counted.total, max_requests, False)
+        if max_images is not None and counted.images > max_images:
+            raise UsageError(f"refusing to create {counted.images} images: more than "
+                             f"--max-images {max_images}")
+        if not collect:
+            return Admission(counted, to_create=counted.total, images=counted.images)
+    return admit_plan(lambda: shard_of(expand(paths, prompt, api), part), max_requests, max_images,
+                      lambda: held_ids(ledger, out_dir, retry_failed))
+
+
 def run(plan: Plan, **options: Any) -> int:
     """Submit the plan exactly once (resuming from the ledger), wait and download.
     `options` are the fields of `promptspec.runner.session.RunOptions`; the exit code."""
@@ -272,3 +306,11 @@ def diff(args: Sequence[str] = ()) -> Review:
     from promptspec.review.diff import diff_revision
 
     return diff_revision(args, prepared)
+
+
+def merge_sheets(outs: Sequence[Path], dest: Path) -> list[dict[str, Any]]:
+    """Merge run folders (shards, or runners of one sweep) into one contact sheet in `dest`;
+    the merged `results.jsonl` lines. An out without `results.jsonl` is a UsageError."""
+    from promptspec.runner.merge import merge_outs
+
+    return merge_outs(list(outs), dest)

@@ -3,10 +3,11 @@
 Keys: `select`, `ignore` (rule codes or prefixes: `PS2` selects PS201-PS209),
 `per-file-ignores` (glob relative to the pyproject's folder -> codes), `max-requests`,
 `base-url`, `cost-per-image-mc` (the estimated cost of one image, in the unit of the API's
-`cost_mc`, for `diff`), `api` (the API profile: `current`, the default, or `reference`),
-`cache-dir` (the lint cache's folder, relative to the pyproject's folder; default
-`.promptspec_cache` at the project root). Command-line options override it. A malformed
-table is one `ConfigError` naming the file (exit 2).
+`cost_mc`, for `diff`, and `run --max-cost-mc`'s estimate before the API reports a cost),
+`api` (the API profile: `current`, the default, or `reference`), `cache-dir` (the lint
+cache's folder, relative to the pyproject's folder; default `.promptspec_cache` at the
+project root). Command-line options override it. A malformed table is one `ConfigError`
+naming the file (exit 2).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from promptspec.load import DISK, FileReader
 from promptspec.model import FileRef, ListValue, Literal, record
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
-from promptspec.request import Request
+from promptspec.request import Request, id_of
 from promptspec.resolve import ResolvedPrompt
 from promptspec.templates import TemplateBoundError, render_template, template_info
 
@@ -28,22 +28,29 @@ __all__ = ["PreparedPrompt", "expand_prompt", "prepare"]
 
 _RENDER_CACHE_LIMIT = 4096
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-_sha256 = hashlib.sha256
 
 
-_DIGESTS: dict[tuple[FileReader, str], str] = {}
-"""sha256 of each uploaded file, once per process and source."""
+_DIGESTS: dict[tuple[Any, ...], str] = {}
+"""sha256 of each uploaded file, once per process and version of the file: a file on disk
+is keyed by its size, inode and modification time too, so an edit is seen."""
 
 
 def _file_digest(path: str, reader: FileReader) -> str:
-    digest = _DIGESTS.get((reader, path))
+    key: tuple[Any, ...] = (reader, path)
+    if reader is DISK:
+        try:
+            st = os.stat(path)
+            key = (reader, path, st.st_size, st.st_ino, st.st_mtime_ns)
+        except OSError:
+            pass  # opening it below reports the error
+    digest = _DIGESTS.get(key)
     if digest is None:
         if reader is DISK:  # streamed: an upload may be large
             with open(path, "rb") as f:
                 digest = hashlib.file_digest(f, "sha256").hexdigest()
         else:
             digest = hashlib.sha256(reader.read(path)).hexdigest()
-        _DIGESTS[(reader, path)] = digest
+        _DIGESTS[key] = digest
     return digest
 
 
@@ -398,7 +405,6 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
                   [m for a, m in reads if a == last])
                  for name, source, reads in pp.templates]
     caches: list[dict[tuple[Any, ...], tuple[str, str]]] = [{} for _ in templates]
-    sha = _sha256
     label = pp.spec_label
     index = 0
     if any(len(a) == 0 for a in axes):
@@ -455,7 +461,7 @@ def expand_prompt(pp: PreparedPrompt) -> Iterator[Request]:
                          for x in layout]
                 canon = "{" + ",".join([x for x in parts if x is not None]) + "}"
             blob = '{"params":' + canon + ',"tune_id":' + str(tune_id) + "}"
-            rid = "ps_" + sha(blob.encode()).hexdigest()[:16]
+            rid = id_of(blob)
             coords_json = (o_json + ", " + e[0] if o_json else e[0]) if e[0] else o_json
             yield Request(rid, label, prompt, index, coords, tune_id, params, files, canon,
                           "{" + coords_json + "}")

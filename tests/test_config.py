@@ -68,6 +68,7 @@ def write(tmp_path: Path, table: str) -> Path:
 def test_load_config_fields(tmp_path: Path) -> None:
     write(tmp_path, '[tool.promptspec]\nselect = ["ps1"]\nignore = ["PS103"]\n'
                     'max-requests = 50\nbase-url = "http://127.0.0.1:9"\n'
+                    'cost-per-image-mc = 12\n'
                     '[tool.promptspec.per-file-ignores]\n"old/*.pspec" = ["PS2"]\n')
     (tmp_path / "sub").mkdir()
     c = load_config(str(tmp_path / "sub"))
@@ -75,6 +76,7 @@ def test_load_config_fields(tmp_path: Path) -> None:
         ("PS1",), ("PS103",), 50, "http://127.0.0.1:9")
     assert c.per_file_ignores == (("old/*.pspec", ("PS2",)),)
     assert c.root == str(tmp_path)
+    assert c.cost_per_image_mc == 12
 
 
 @pytest.mark.parametrize("table", [
@@ -83,6 +85,8 @@ def test_load_config_fields(tmp_path: Path) -> None:
     '[tool.promptspec]\nmax-requests = 0\n',
     '[tool.promptspec]\nbase-url = "ftp://x"\n',
     '[tool.promptspec]\nunknown = 1\n',
+    '[tool.promptspec]\ncost-per-image-mc = -1\n',
+    '[tool.promptspec]\ncost-per-image-mc = "10"\n',
     '[tool.promptspec]\nper-file-ignores = ["x"]\n',
     '[tool.promptspec\n',
 ])

@@ -143,3 +143,17 @@ def test_project_root_is_the_nearest_marker(tmp_path: Path) -> None:
     assert paths.inside(str(tmp_path), str(spec))
     assert not paths.inside(str(deep), str(tmp_path / "a"))
     assert paths.spec_stem("specs/demo.pspec.yaml") == "demo"
+
+
+def test_an_edited_upload_changes_the_request_id(tmp_path: Path) -> None:
+    from promptspec import api
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pose.png").write_bytes(b"one")
+    spec = tmp_path / "s.pspec"
+    spec.write_text('tune 1\nprompt a {\n  text = "hi"\n  input_image = file("pose.png")\n}\n')
+    [first] = api.expand([str(spec)])
+    (tmp_path / "pose.png").write_bytes(b"two, longer")
+    [second] = api.expand([str(spec)])
+    assert first.params["input_image"] != second.params["input_image"]
+    assert first.id != second.id

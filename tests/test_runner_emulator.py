@@ -1,4 +1,5 @@
-"""The runner against the real emulator on loopback with faults injected, and real SQLite."""
+"""The runner against the real emulator on loopback with faults injected, through both
+ledgers: real SQLite and a real PostgreSQL server (the `ledger` fixture runs each twice)."""
 
 from __future__ import annotations
 
@@ -45,11 +46,11 @@ def assert_created_once(emu: RunningEmulator, reqs: list[Request]) -> None:
     assert_exactly_once(emu, [r.params for r in reqs])
 
 
-def test_faults_every_request_created_exactly_once(tmp_path: Path) -> None:
+def test_faults_every_request_created_exactly_once(tmp_path: Path, ledger: str | None) -> None:
     config = EmulatorConfig(fail_rate=0.15, rate_limit=12, drop_rate=0.1, seed=11, latency=0.1)
     reqs = make_requests(24)
     with start_emulator(config) as emu:
-        code, err = run(reqs, options(tmp_path / "out", emu.url))
+        code, err = run(reqs, options(tmp_path / "out", emu.url, ledger=ledger))
         assert code == 0, err
         assert_created_once(emu, reqs)
         faults = emu.state.faults
@@ -66,53 +67,74 @@ def test_faults_every_request_created_exactly_once(tmp_path: Path) -> None:
     assert "Done: 24 requests" in err
 
 
-def test_resume_sends_nothing_and_downloads_nothing(tmp_path: Path,
-                                                    emulator: RunningEmulator) -> None:
+def test_resume_sends_nothing_and_downloads_nothing(tmp_path: Path, emulator: RunningEmulator,
+                                                    ledger: str | None) -> None:
     reqs = make_requests(6)
     out = tmp_path / "out"
-    assert run(reqs, options(out, emulator.url))[0] == 0
+    assert run(reqs, options(out, emulator.url, ledger=ledger))[0] == 0
     images = sorted((out / "images").rglob("*.png"))
     stamps = [p.stat().st_mtime_ns for p in images]
     seen = emulator.state.requests_seen
-    assert run(reqs, options(out, emulator.url))[0] == 0
+    assert run(reqs, options(out, emulator.url, ledger=ledger))[0] == 0
     assert emulator.state.create_count == 6
     assert emulator.state.requests_seen - seen == 1  # the start-up check alone
     assert [p.stat().st_mtime_ns for p in images] == stamps
     # a lost image is downloaded again, nothing else
     images[0].unlink()
-    assert run(reqs, options(out, emulator.url))[0] == 0
+    assert run(reqs, options(out, emulator.url, ledger=ledger))[0] == 0
     assert images[0].is_file() and emulator.state.create_count == 6
 
 
-def test_inflight_rows_left_by_a_crash_are_reconciled(tmp_path: Path,
-                                                      emulator: RunningEmulator) -> None:
+def _sql(out: Path, ledger: str | None, sql: str, *params: Any) -> None:
+    """Change the ledger behind the runner's back (SQLite file or PostgreSQL schema)."""
+    if ledger is None:
+        db = sqlite3.connect(out / "run.sqlite")
+        db.execute(sql, params)
+        db.commit()
+        db.close()
+        return
+    import psycopg
+
+    with psycopg.connect(ledger, autocommit=True) as conn:
+        conn.execute("SET search_path TO promptspec")
+        conn.execute(sql.replace("?", "%s"), params)
+
+
+def test_inflight_rows_left_by_a_crash_are_reconciled(tmp_path: Path, emulator: RunningEmulator,
+                                                      ledger: str | None) -> None:
     """Simulate a crash between the server's create and our record of it."""
     reqs = make_requests(4)
     out = tmp_path / "out"
-    assert run(reqs[:2], options(out, emulator.url, wait=False))[0] == 0
-    db = sqlite3.connect(out / "run.sqlite")
+    # (a shared ledger's claim lapses 0.5 s after its runner stops renewing it)
+    assert run(reqs[:2], options(out, emulator.url, wait=False, ledger=ledger,
+                                 lease=0.5))[0] == 0
     # row 0: created on the server, but the ledger only knows it was in flight
-    db.execute("UPDATE requests SET state='inflight', remote_id=NULL WHERE id=?", (reqs[0].id,))
-    db.commit()
-    db.close()
-    assert run(reqs, options(out, emulator.url))[0] == 0
+    _sql(out, ledger, "UPDATE requests SET state='inflight', remote_id=NULL WHERE id=?",
+         reqs[0].id)
+    assert run(reqs, options(out, emulator.url, ledger=ledger, lease=0.5))[0] == 0
     assert_created_once(emulator, reqs)
     remote = {r["id"]: r["remote_id"] for r in results(out)}
     assert len(set(remote.values())) == 4
 
 
 def test_validation_error_is_reported_with_the_api_message(tmp_path: Path,
-                                                           emulator: RunningEmulator) -> None:
+                                                           emulator: RunningEmulator,
+                                                           ledger: str | None) -> None:
     good = make_requests(2)
     bad = make_requests(1, extra={"steps": 99})
     bad = [Request(bad[0].id, "s.pspec", "bad", 0, {}, 1, bad[0].params, {})]
-    code, err = run(good + bad, options(tmp_path / "out", emulator.url))
+    code, err = run(good + bad, options(tmp_path / "out", emulator.url, ledger=ledger))
     assert code == 1
     line = results(tmp_path / "out")[-1]
     assert line["state"] == "failed" and line["remote_id"] is None
     assert line["error"].startswith("HTTP 422: steps") and "steps: " in line["error"]
     assert "steps" in err and "1 failed" in err
     assert emulator.state.create_count == 2
+    # it stays failed: the next run sends nothing and still exits 1
+    seen = emulator.state.requests_seen
+    code, _ = run(good + bad, options(tmp_path / "out", emulator.url, ledger=ledger))
+    assert code == 1 and emulator.state.requests_seen - seen == 1  # the start-up check
+    assert results(tmp_path / "out")[-1]["error"].startswith("HTTP 422: steps")
 
 
 def test_refused_key_stops_the_run(tmp_path: Path) -> None:

@@ -176,8 +176,11 @@ def test_gives_up_after_the_attempts_and_reports(tmp_path: Path, slept: list[flo
     line = json.loads((tmp_path / "out" / "results.jsonl").read_text())
     assert line["state"] == "failed"
     assert "gave up after 12 attempts: HTTP 503: busy" in line["error"]
-    # a later run tries it again: nothing was created
+    # it stays failed: a later run does not send it again ...
     code, _ = run(tmp_path, api, 1)
+    assert code == 1 and api.posts == 12 and not api.prompts
+    # ... unless asked to, once
+    code, _ = run(tmp_path, api, 1, retry_failed=True)
     assert code == 0 and len(api.prompts) == 1
 
 

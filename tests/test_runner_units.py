@@ -22,7 +22,8 @@ from promptspec.runner._wire import (
     retry_after,
 )
 from promptspec.runner.download import extension
-from promptspec.runner.ledger import Ledger
+from promptspec.runner.ledger import Budget, Ledger, redact_url
+from promptspec.runner.ledgers import open_ledger
 from promptspec.runner.plan import make_plan, upload_files
 from promptspec.runner.reconcile import matches, pick, same_value
 
@@ -136,34 +137,96 @@ def test_pick_prefers_the_object_without_extra_fields() -> None:
 
 # -- ledger ------------------------------------------------------------------------------------
 
-def test_ledger_round_trip_and_resume(tmp_path: Path) -> None:
+def _open(tmp_path: Path, url: str | None) -> Ledger:
+    return open_ledger(url, tmp_path)
+
+
+def test_ledger_round_trip_and_resume(tmp_path: Path, ledger: str | None) -> None:
     reqs = [req("p", i, {"text": f"t{i}", "seed": i}) for i in range(3)]
-    with Ledger(tmp_path / "run.sqlite") as led:
+    with _open(tmp_path, ledger) as led:
         rows = led.plan([*reqs, reqs[0]])  # a repeated id is one request
         assert [r.id for r in rows] == [r.id for r in reqs]
-        led.mark_inflight(rows[0])
+        assert led.claim(rows[0]) == "ok"
         led.mark_created(rows[0], 42, 10)
-        led.mark_inflight(rows[1])
+        assert led.claim(rows[1]) == "ok"
+        assert led.claim(rows[1]) == "taken"  # a claim is taken once
         led.mark_failed(rows[2], "HTTP 422: steps: bad")
-    with Ledger(tmp_path / "run.sqlite") as led:
+    with _open(tmp_path, ledger) as led:
         rows = led.plan(reqs)
         assert [r.state for r in rows] == ["created", "inflight", "failed"]
         assert rows[0].remote_id == 42 and rows[0].cost_mc == 10 and rows[0].attempts == 1
         assert rows[1].inflight_at is not None
         assert rows[2].error == "HTTP 422: steps: bad"
         assert led.claimed_remote_ids() == {42}
+        assert led.held_ids() == {r.id for r in reqs}
+        assert led.held_ids(retry_failed=True) == {reqs[0].id, reqs[1].id}
         assert rows[0].params == {"text": "t0", "seed": 0}
+        led.retry_failed(rows[2])
+        assert next(led.rows([rows[2].id])).state == "planned"
 
 
-def test_ledger_refuses_one_remote_id_for_two_rows(tmp_path: Path) -> None:
-    import sqlite3
-
+def test_ledger_refuses_one_remote_id_for_two_rows(tmp_path: Path, ledger: str | None) -> None:
     reqs = [req("p", i, {"text": f"t{i}"}) for i in range(2)]
-    with Ledger(tmp_path / "run.sqlite") as led:
+    with _open(tmp_path, ledger) as led:
         rows = led.plan(reqs)
         led.mark_created(rows[0], 7, None)
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(Exception, match=r"(?i)unique"):
             led.mark_created(rows[1], 7, None)
+
+
+def test_a_claim_held_by_a_live_runner_is_not_taken_over(tmp_path: Path,
+                                                        postgres_url: str) -> None:
+    from promptspec.runner.ledger_postgres import PostgresLedger
+
+    r = req("p", 0, {"text": "held"})
+    with PostgresLedger(postgres_url, lease=0.3) as a, PostgresLedger(postgres_url) as b:
+        (ra,) = a.plan([r])
+        assert a.claim(ra) == "ok"
+        (rb,) = b.plan([r])
+        assert rb.state == "inflight" and rb.held
+        assert not b.take_over(rb)
+        a._stop.set()  # a stops renewing: as if it had died
+        a._renewer.join()
+        import time
+
+        time.sleep(0.5)
+        b.refresh([rb])
+        assert not rb.held and b.take_over(rb)
+        a.refresh([ra])
+        assert ra.held  # now b holds it
+
+
+def test_budget_decisions() -> None:
+    fin, cre = ("finished", 20, True, 2), ("created", None, False, 1)
+    assert Budget(100).decide([], 2) == "ok"  # nothing pending, no estimate: one at a time
+    assert Budget(100).decide([cre], 1) == "wait"
+    assert Budget(100, per_image_mc=30).decide([cre], 2) == "ok"  # 30 + 60
+    assert Budget(100, per_image_mc=40).decide([cre], 2) == "budget"  # 40 + 80
+    # the mean of what was reported (10 per image) beats the configured estimate
+    assert Budget(50, per_image_mc=99).decide([fin, cre, cre], 1) == "ok"  # 20 + 10 * 3
+    assert Budget(49, per_image_mc=99).decide([fin, cre, cre], 1) == "budget"
+    # failed prompts count as spent but not in the mean
+    failed = ("failed", 500, True, 1)
+    assert Budget(600).decide([fin, failed], 1) == "ok"  # 520 + 10
+
+
+def test_ledger_urls_are_shown_without_password() -> None:
+    assert redact_url("postgresql://ann:s3cret@db:5432/x?sslmode=require") == (
+        "postgresql://ann:***@db:5432/x?sslmode=require")
+    assert redact_url("postgres://db/x?password=s3cret&user=a") == (
+        "postgres://db/x?password=***&user=a")
+
+
+def test_unreachable_ledger_is_one_line_without_password(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(RunError) as info:
+        open_ledger(f"postgresql://ann:pw-SECRET-9@127.0.0.1:{port}/x", tmp_path)
+    assert "pw-SECRET-9" not in str(info.value) and "\n" not in str(info.value)
+    assert "cannot open the ledger at postgresql://ann:***@127.0.0.1" in str(info.value)
 
 
 # -- plan, uploads, output names ---------------------------------------------------------------

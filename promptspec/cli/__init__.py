@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "lint": "promptspec.cli.lint_commands:lint",
     "expand": "promptspec.cli.expand_command:expand",
     "run": "promptspec.cli.run_command:run",
+    "sheet": "promptspec.cli.sheet_command:sheet",
     "fmt": "promptspec.cli.format_commands:fmt",
     "convert": "promptspec.cli.format_commands:convert",
     "schema": "promptspec.cli.lint_commands:schema",

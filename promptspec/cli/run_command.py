@@ -1,8 +1,9 @@
 """`promptspec run`: expand the specs, show the plan, and submit it exactly once.
 
 Exit codes: 0 every request succeeded (or `--dry-run`); 1 a spec has errors, a request
-failed, or the user declined; 2 a usage-level refusal: more than `--max-requests`, a missing
-API key, an unreachable server at start, a refused key.
+failed, the budget stopped the run, or the user declined; 2 a usage-level refusal: more than
+`--max-requests` or `--max-images` still to create, a missing API key, an unreachable server
+or ledger at start, a refused key.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def default_out_dir(spec: str) -> Path:
 
 
 def _env_float(name: str, default: float) -> float:
-    """A finite, positive number of seconds from the environment (else one line, exit 2)."""
+    """A positive, finite number of seconds from the environment (else one line, exit 2)."""
     raw = os.environ.get(name)
     if not raw:
         return default
@@ -69,6 +70,14 @@ def _checked_key(key: str) -> str:
               metavar="PER_SECOND", help="At most this many creates per second.")
 @click.option("--max-requests", type=click.IntRange(min=1), default=None, metavar="N",
               help="Refuse plans larger than this (default 1000).")
+@click.option("--max-images", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Refuse plans that would create more than N images.")
+@click.option("--max-cost-mc", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Stop creating before reported spending could exceed N mc.")
+@click.option("--ledger", metavar="URL",
+              help="Keep the ledger in PostgreSQL (postgresql://...), shared by runners.")
+@click.option("--shard", metavar="I/N", help="Only the requests of shard I of N.")
+@click.option("--retry-failed", is_flag=True, help="Create failed requests again.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; send nothing.")
 @click.option("--no-wait", is_flag=True, help="Create every prompt, then stop.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before large runs.")
@@ -77,44 +86,50 @@ def _checked_key(key: str) -> str:
 def run(
     specs: tuple[str, ...], prompt: str | None, out: str | None, mock: bool,
     base_url: str | None, concurrency: int | None, rate: float | None,
-    max_requests: int | None, dry_run: bool, no_wait: bool, yes: bool, profile: str | None,
+    max_requests: int | None, max_images: int | None, max_cost_mc: int | None,
+    ledger: str | None, shard: str | None, retry_failed: bool, dry_run: bool, no_wait: bool,
+    yes: bool, profile: str | None,
 ) -> None:
     """Submit every request of SPEC... to the Astria API, wait, and download the images."""
     from promptspec import api
     from promptspec.config import load_config
 
     config = load_config(specs[0])
-    backoff_base = _env_float("PROMPTSPEC_BACKOFF_BASE", 0.5)
-    poll_start = _env_float("PROMPTSPEC_POLL_START", 0.5)
+    timing = {"backoff_base": _env_float("PROMPTSPEC_BACKOFF_BASE", 0.5),
+              "poll_start": _env_float("PROMPTSPEC_POLL_START", 5.0),
+              "lease": _env_float("PROMPTSPEC_LEASE", 60.0)}  # checked before anything else
     key = "" if mock else _checked_key(os.environ.get(KEY_VARIABLE, ""))
     if not (mock or dry_run or key.strip()):
         raise RunError(f"{KEY_VARIABLE} is not set: export your Astria API key "
                        "(or use --mock to run against the built-in emulator)")
     limit = max_requests or config.max_requests
     profile = profile or config.api
-    plan = api.plan(list(specs), prompt, limit, profile, collect=not dry_run)
-    for line in plan.lines():
+    out_dir = Path(out) if out else default_out_dir(specs[0])
+    admission = api.admit(list(specs), prompt, limit, out_dir=out_dir, max_images=max_images,
+                          shard=shard, ledger=ledger, retry_failed=retry_failed, api=profile,
+                          collect=not dry_run)
+    plan = admission.plan
+    for line in admission.lines():
         click.echo(line, err=True)
-    if plan.too_many:
-        raise UsageError(
-            f"refusing to send {plan.total} requests: more than the maximum of {limit} "
-            "(raise --max-requests or [tool.promptspec] max-requests)"
-        )
     if dry_run:
         click.echo("Dry run: nothing sent.", err=True)
         return
-    if (plan.total > CONFIRM_ABOVE and not yes and sys.stdin.isatty() and sys.stderr.isatty()
-            and not click.confirm(f"Send {plan.total} requests?", err=True)):
+    if (admission.to_create > CONFIRM_ABOVE and not yes and sys.stdin.isatty()
+            and sys.stderr.isatty()
+            and not click.confirm(f"Send {admission.to_create} requests?", err=True)):
         click.echo("Nothing sent.", err=True)
         sys.exit(1)
     options: dict[str, Any] = {
-        "out_dir": Path(out) if out else default_out_dir(specs[0]),
+        "out_dir": out_dir,
         "base_url": choose_base_url(base_url, config.base_url),
         "key": key,
         "rate": rate,
         "wait": not no_wait,
-        "backoff_base": backoff_base,
-        "poll_start": poll_start,
+        **timing,
+        "ledger": ledger,
+        "max_cost_mc": max_cost_mc,
+        "cost_per_image_mc": config.cost_per_image_mc,
+        "retry_failed": retry_failed,
     }
     if concurrency:
         options["concurrency"] = concurrency

@@ -105,6 +105,10 @@ class Api:
         self.slots = asyncio.Semaphore(config.concurrency)
         self.bucket = TokenBucket(config.rate)
         self.retries = 0
+        self.rate_limited = 0
+        """429s met by reads (polling backs off when it grows)."""
+        self.list_calls = 0
+        self.get_calls = 0
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -129,15 +133,31 @@ class Api:
     # -- reads, retried here -------------------------------------------------------------
 
     async def get_prompt(self, tune_id: int, remote_id: int) -> dict[str, Any]:
-        data = await self._get_json(f"{self._base}/tunes/{tune_id}/prompts/{remote_id}", None)
+        """One prompt: `GET /prompts/:id`, else (a server without that route answers 404)
+        the tune's own route."""
+        self.get_calls += 1
+        try:
+            data = await self._get_json(f"{self._base}/prompts/{remote_id}", None)
+        except ApiError as err:
+            if err.status != 404:
+                raise
+            data = await self._get_json(f"{self._base}/tunes/{tune_id}/prompts/{remote_id}",
+                                        None)
         if not isinstance(data, dict):
             raise ApiError("the API answered a prompt with something that is not an object")
         return data
 
-    async def list_page(self, tune_id: int, offset: int, limit: int) -> list[dict[str, Any]]:
-        data = await self._get_json(
-            f"{self._base}/tunes/{tune_id}/prompts", {"offset": offset, "limit": limit}
-        )
+    async def list_page(self, tune_id: int, offset: int, limit: int,
+                        before_id: int | None = None) -> list[dict[str, Any]]:
+        """One page of the tune's prompts, newest first: after `offset` of them, or (when
+        `before_id` is given) those with a smaller id."""
+        params: dict[str, Any] = {"limit": limit}
+        if before_id is not None:
+            params["before_id"] = before_id
+        elif offset:
+            params["offset"] = offset
+        self.list_calls += 1
+        data = await self._get_json(f"{self._base}/tunes/{tune_id}/prompts", params)
         if not isinstance(data, list):
             raise ApiError("the API answered a prompt list with something that is not a list")
         return [d for d in data if isinstance(d, dict)]
@@ -198,6 +218,8 @@ class Api:
                 problem = self.redact(api_message(status, resp.content))
                 if status < 500 and status != 429:
                     raise ApiError(problem, status)
+                if status == 429:
+                    self.rate_limited += 1
                 after = retry_after(resp.headers.get("retry-after"))
             if attempt >= backoff.attempts:
                 raise ApiError(problem)

@@ -1,10 +1,13 @@
 """The executor: drives every ledger row to created (and, when waiting, finished) exactly once.
 
-Per request: mark inflight and commit, then POST. A 201 records the remote id; 429/500/503
-are retried with backoff; a create whose outcome is unknown (timeout after sending, dropped
-connection, 502, 504) is reconciled with the tune's prompt list before it is sent again;
-422/400 fail the request with the API's message; 401/403 stop the run. Rows found inflight
-at start (a crash) are reconciled before anything is sent.
+Per request: claim it in the ledger (marked inflight and committed), then POST. A 201
+records the remote id; 429/500/503 are retried with backoff; a create whose outcome is
+unknown (timeout after sending, dropped connection, 502, 504) is reconciled with the tune's
+prompt list before it is sent again; 422/400 fail the request with the API's message;
+401/403 stop the run. Rows found inflight at start (a crash, or a dead runner whose lease
+lapsed) are reconciled before anything is sent. A row another runner holds is watched until
+it moves on. Failed rows stay failed unless `retry_failed`. With a budget, each claim is
+decided against the sweep's spending; once refused, nothing more is created.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import httpx
 from promptspec.runner._api import NOT_SENT, UNKNOWN, Api, ApiError
 from promptspec.runner._wire import api_message, classify, describe, form_fields, retry_after
 from promptspec.runner.download import download_images
-from promptspec.runner.ledger import Ledger, Row
+from promptspec.runner.ledger import Budget, Claim, Ledger, Row
+from promptspec.runner.poll import Poller, Watcher
 from promptspec.runner.progress import Progress
 from promptspec.runner.reconcile import Reconciler
 
@@ -38,8 +42,10 @@ class Executor:
         progress: Progress,
         files: dict[str, dict[str, Path]] | None = None,
         wait: bool = True,
-        poll_start: float = 0.5,
-        poll_cap: float = 10.0,
+        poll_start: float = 5.0,
+        poll_cap: float = 30.0,
+        budget: Budget | None = None,
+        retry_failed: bool = False,
     ) -> None:
         self.api = api
         self.ledger = ledger
@@ -47,13 +53,21 @@ class Executor:
         self.progress = progress
         self.files = files or {}
         self.wait = wait
-        self.poll_start = poll_start
-        self.poll_cap = poll_cap
-        self.reconciler = Reconciler(api.list_page, ledger.claimed_remote_ids())
+        self.budget = budget
+        self.retry_failed = retry_failed
+        self.budget_reached = False
+        self.sweep: list[Row] = []
+        self.poller = Poller(api, poll_start, poll_cap)
+        self.watcher = Watcher(ledger, min(1.0, poll_start))
+        self.reconciler = Reconciler(
+            api.list_page, ledger.claimed_remote_ids(),
+            ledger.claimed_remote_ids if ledger.shared else None,
+        )
 
     async def run(self, rows: list[Row]) -> None:
         if not rows:
             return
+        self.sweep = rows
         await self.api.preflight(rows[0].tune_id)
         try:
             await self._recover(rows)
@@ -62,19 +76,21 @@ class Executor:
                     tg.create_task(self._drive(row))
         except BaseExceptionGroup as group:
             raise _first(group) from None
+        finally:
+            self.poller.close()
+            self.watcher.close()
 
-    # -- start: what a previous run left behind ----------------------------------------
+    # -- start: what a previous run (or a dead runner) left behind ------------------------
 
     async def _recover(self, rows: list[Row]) -> None:
-        """Reconcile rows left inflight; let failed rows that never reached the server retry."""
+        """Reconcile rows left inflight; with `retry_failed`, plan failed rows again."""
         async with asyncio.TaskGroup() as tg:
             for row in rows:
-                if row.state == "inflight":
+                if row.state == "inflight" and not row.held and self.ledger.take_over(row):
                     tg.create_task(self._recover_one(row))
         for row in rows:
-            if row.state == "failed" and row.remote_id is None:
-                self.ledger.mark_planned(row, row.error)
-                self.ledger.reset_attempts(row)
+            if row.state == "failed" and self.retry_failed:
+                self.ledger.retry_failed(row)
             if row.state in ("created", "finished"):
                 self.progress.counts.created += 1
         self.progress.update(force=True)
@@ -98,16 +114,41 @@ class Executor:
 
     async def _drive(self, row: Row) -> None:
         try:
-            if row.state == "planned":
-                await self._create(row)
-                if row.state == "created":
-                    self.progress.created()
+            await self._to_created(row)
             if not self.wait:
                 return
             if row.state == "created" or (row.state == "finished" and not self._complete(row)):
                 await self._finish(row)
         except ApiError as err:
             self._fail(row, str(err))
+
+    async def _to_created(self, row: Row) -> None:
+        """Create the row, or see it created by whoever holds it; return once it is
+        created, finished or failed (or left planned: the budget is reached)."""
+        while True:
+            if row.state == "planned":
+                if self.budget_reached:
+                    return
+                verdict = await self._create(row)
+                if verdict == "budget":
+                    self.budget_reached = True
+                    return
+                if verdict == "wait":
+                    await self.watcher.pause()
+                    self.ledger.refresh([row])
+            elif row.state == "inflight":
+                if row.held:
+                    if not self.wait:
+                        return  # its holder creates it
+                    await self.watcher.moved(row)
+                elif self.ledger.take_over(row):
+                    try:
+                        await self._reconcile(row, "left in flight by a runner that stopped")
+                    except ApiError as err:
+                        self._fail(row, f"cannot reconcile with the server: {err}")
+                        return
+            else:
+                return
 
     def _fail(self, row: Row, error: str) -> None:
         error = self.api.redact(error)
@@ -119,7 +160,9 @@ class Executor:
             self.ledger.mark_failed(row, error)
         self.progress.failed(row.id, row.prompt, error)
 
-    async def _create(self, row: Row) -> None:
+    async def _create(self, row: Row) -> Claim | None:
+        """Claim and send the row until it is created or failed; the claim's verdict when
+        the row cannot be claimed (another runner holds it, or the budget says no)."""
         api, backoff = self.api, self.api.config.backoff
         fields = form_fields(row.params)
         files = self.files.get(row.id, {})
@@ -130,7 +173,9 @@ class Executor:
             await api.bucket.take()
             resp_status = 0
             async with api.slots:
-                self.ledger.mark_inflight(row)
+                verdict = self.ledger.claim(row, self.budget, self.sweep)
+                if verdict != "ok":
+                    return verdict
                 try:
                     resp = await api.post_create(row.tune_id, fields, files)
                     resp_status = resp.status_code
@@ -143,7 +188,7 @@ class Executor:
                             self.reconciler.claimed.add(int(obj["id"]))
                             self.ledger.mark_created(row, int(obj["id"]), _cost(obj))
                             _note_images(self.ledger, row, obj)
-                            return
+                            outcome = "created"
                     else:
                         problem = api_message(resp.status_code, resp.content)
                         after = retry_after(resp.headers.get("retry-after"))
@@ -151,6 +196,9 @@ class Executor:
                     outcome, problem = "retry", describe(err)
                 except UNKNOWN as err:
                     outcome, problem = "unknown", describe(err)
+            if outcome == "created":  # progress is drawn once the slot is free
+                self.progress.created()
+                return None
             problem = api.redact(problem)
             if outcome == "auth":
                 self.ledger.mark_planned(row, problem)
@@ -158,12 +206,13 @@ class Executor:
             if outcome in ("invalid", "gone"):
                 self.ledger.mark_failed(row, problem)
                 self.progress.failed(row.id, row.prompt, problem)
-                return
+                return None
             if outcome == "unknown":
                 # the API documents 502/504 as "probably processed anyway": let it settle
                 await asyncio.sleep(backoff.base)
                 if await self._reconcile(row, problem):
-                    return
+                    self.progress.created()
+                    return None
             else:
                 self.ledger.mark_planned(row, problem)
             if resp_status == 429:
@@ -177,7 +226,7 @@ class Executor:
                 tries = attempt + limited
                 self.ledger.mark_failed(row, f"gave up after {tries} attempts: {problem}")
                 self.progress.failed(row.id, row.prompt, row.error or problem)
-                return
+                return None
             self.progress.retried()
             await asyncio.sleep(backoff.delay(limited if resp_status == 429 else attempt, after))
 
@@ -189,23 +238,12 @@ class Executor:
     async def _finish(self, row: Row) -> None:
         assert row.remote_id is not None
         if row.image_urls is None:
-            interval = self.poll_start
-            while True:
-                await asyncio.sleep(interval)
-                interval = min(self.poll_cap, interval * 1.5)
-                try:
-                    obj = await self.api.get_prompt(row.tune_id, row.remote_id)
-                except ApiError as err:
-                    if err.status == 404:
-                        gone = f"prompt {row.remote_id} no longer exists on the server"
-                        raise ApiError(gone) from None
-                    raise
-                if obj.get("user_error"):
-                    self.ledger.mark_failed(row, f"the API reports: {obj['user_error']}")
-                    self.progress.failed(row.id, row.prompt, row.error or "")
-                    return
-                if _note_images(self.ledger, row, obj):
-                    break
+            obj = await self.poller.settled(row)
+            if obj.get("user_error"):
+                self.ledger.mark_failed(row, self.api.redact(str(obj["user_error"])), _cost(obj))
+                self.progress.failed(row.id, row.prompt, row.error or "")
+                return
+            _note_images(self.ledger, row, obj)
         assert row.image_urls is not None
         images = await download_images(
             self.api.download, row.image_urls, self.out_dir, row.prompt, row.id

@@ -1,9 +1,9 @@
 """Reconciliation: find out whether a create whose outcome is unknown reached the server.
 
-The tune's prompts are listed newest first, page by page, until the entries are older than
-the request's in-flight mark minus a clock margin; each prompt object is matched against
-the request's fields. Timestamps only bound the paging; the fields decide. A remote id
-already held by a ledger row is never claimed again.
+The tune's prompts are listed newest first, paging back with `before_id`, until the entries
+are older than the request's in-flight mark minus a clock margin; each prompt object is
+matched against the request's fields. Timestamps only bound the paging; the fields decide.
+A remote id already held by a ledger row is never claimed again.
 
 Listings are shared: requests of one tune waiting to be reconciled are answered by one
 listing that starts after all of them were sent.
@@ -30,8 +30,8 @@ _SERVER_FIELDS = frozenset({
     "images", "user_error", "cost_mc", "status",
 })
 
-ListPage = Callable[[int, int, int], Awaitable[list[dict[str, Any]]]]
-"""(tune_id, offset, limit) -> one page of the tune's prompts, newest first."""
+ListPage = Callable[[int, int, int, int | None], Awaitable[list[dict[str, Any]]]]
+"""(tune_id, offset, limit, before_id) -> one page of the tune's prompts, newest first."""
 
 
 def _as_float(v: object) -> float | None:
@@ -125,12 +125,21 @@ def created_at(obj: Mapping[str, Any]) -> float | None:
 
 
 async def list_since(list_page: ListPage, tune_id: int, since: float) -> list[dict[str, Any]]:
-    """Every prompt of the tune created at or after `since` (server clock, plus margin)."""
+    """Every prompt of the tune created at or after `since` (server clock, plus margin).
+
+    Pages go back with `before_id` (the smallest id seen so far); a server that ignores
+    it (a page holding ids not below it) is paged by offset instead."""
     out: list[dict[str, Any]] = []
     seen: set[object] = set()
-    offset = 0
+    before: int | None = None
+    by_offset = False
     while True:
-        page = await list_page(tune_id, offset, PAGE)
+        page = await list_page(tune_id, len(out) if by_offset else 0, PAGE,
+                               None if by_offset else before)
+        ids = [obj["id"] for obj in page if isinstance(obj.get("id"), int)]
+        if before is not None and not by_offset and any(i >= before for i in ids):
+            by_offset = True  # before_id ignored: page by offset from here
+            continue
         older = False
         for obj in page:
             when = created_at(obj)
@@ -140,17 +149,20 @@ async def list_since(list_page: ListPage, tune_id: int, since: float) -> list[di
             if obj.get("id") not in seen:  # creations while paging shift entries down
                 seen.add(obj.get("id"))
                 out.append(obj)
-        if older or len(page) < PAGE:
+        if older or len(page) < PAGE or not ids:
             return out
-        offset += len(page)
+        before = min(ids) if before is None else min(before, *ids)
 
 
 class Reconciler:
     """Answers "was this row created?" for rows of any tune, sharing listings per tune."""
 
-    def __init__(self, list_page: ListPage, claimed: set[int]) -> None:
+    def __init__(self, list_page: ListPage, claimed: set[int],
+                 also_claimed: Callable[[], set[int]] | None = None) -> None:
         self._list_page = list_page
         self.claimed = claimed
+        self._also_claimed = also_claimed
+        """With a shared ledger: remote ids other runners recorded meanwhile."""
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, list[tuple[Row, asyncio.Future[dict[str, Any] | None]]]] = {}
 
@@ -179,6 +191,8 @@ class Reconciler:
         marks = [r.inflight_at for r, _ in batch if r.inflight_at is not None]
         since = (min(marks) if marks else 0.0) - CLOCK_MARGIN
         candidates = await list_since(self._list_page, tune_id, since)
+        if self._also_claimed is not None:
+            self.claimed |= self._also_claimed()
         for row, fut in batch:
             obj = pick(row, candidates, self.claimed)
             if obj is not None:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from promptspec.paths import atomic_write
-from promptspec.runner.ledger import Ledger, Row
+from promptspec.runner.ledger import Budget, Ledger, Row
+from promptspec.runner.ledgers import open_ledger
 from promptspec.runner.out_lock import hold_out, prepared_out, storage_problem
 from promptspec.runner.plan import Plan, upload_files
 from promptspec.runner.progress import Progress, make_progress, summary_line
@@ -37,14 +38,27 @@ class RunOptions:
     rate: float | None = None
     wait: bool = True
     backoff_base: float = 0.5
-    poll_start: float = 0.5
-    poll_cap: float = 10.0
+    poll_start: float = 5.0
+    poll_cap: float = 30.0
+    ledger: str | None = field(default=None, repr=False)  # may hold a password
+    """A `postgresql://` URL of a shared ledger; None: `OUT/run.sqlite`."""
+    lease: float = 60.0
+    max_cost_mc: int | None = None
+    cost_per_image_mc: float | None = None
+    retry_failed: bool = False
+
+    @property
+    def budget(self) -> Budget | None:
+        if self.max_cost_mc is None:
+            return None
+        return Budget(self.max_cost_mc, self.cost_per_image_mc)
     transport: Any = None
     """An `httpx.AsyncBaseTransport` to use instead of the network (tests)."""
 
 
 def execute(plan: Plan, options: RunOptions, stream: TextIO | None = None) -> int:
-    """Run the plan's requests; the exit code (0, or 1 when any request did not succeed).
+    """Run the plan's requests; the exit code (0, or 1 when any request did not succeed or
+    the budget stopped the run).
 
     One run per OUT: the folder is locked for the whole run. A folder that cannot be
     written (a full disk, a read-only folder, a file in its place) stops the run with one
@@ -65,29 +79,37 @@ def execute(plan: Plan, options: RunOptions, stream: TextIO | None = None) -> in
 def _execute(plan: Plan, options: RunOptions, stream: TextIO,
              files: dict[str, dict[str, Path]]) -> int:
     out_dir = options.out_dir
-    with Ledger(out_dir / "run.sqlite") as ledger:
+    with open_ledger(options.ledger, out_dir, options.lease) as ledger:
         rows = ledger.plan(plan.requests)
         progress = make_progress(len(rows), options.wait, stream)
+        stopped = [False]
         try:
             with progress:
-                asyncio.run(_run(options, ledger, progress, files, rows))
+                asyncio.run(_run(options, ledger, progress, files, rows, stopped))
         finally:
+            if ledger.shared:
+                ledger.refresh(rows)  # what the other runners did: every runner lists all
             write_results(out_dir, rows)
         if options.wait:
             _contact_sheet(out_dir, rows, stream)
         done = ("finished",) if options.wait else ("created", "finished")
         c = progress.counts
-        c.failed = sum(1 for r in rows if r.state not in done)
+        unsent = sum(1 for r in rows if r.state == "planned") if stopped[0] else 0
+        c.failed = sum(1 for r in rows if r.state not in done) - unsent
         c.created = sum(1 for r in rows if r.state in ("created", "finished"))
         c.finished = sum(1 for r in rows if r.state == "finished")
         c.images = sum(len(r.images or []) for r in rows if r.state == "finished")
         c.cost_mc = sum(r.cost_mc or 0 for r in rows)
         print(summary_line(c), file=stream, flush=True)
-        return 1 if c.failed else 0
+        if stopped[0] and options.budget is not None:
+            print(f"promptspec: the budget of {options.budget.max_mc} mc was reached: {unsent} "
+                  f"request{'s' * (unsent != 1)} not sent; run again with a larger "
+                  "--max-cost-mc to resume", file=stream, flush=True)
+        return 1 if c.failed or unsent else 0
 
 
 async def _run(options: RunOptions, ledger: Ledger, progress: Progress,
-               files: dict[str, dict[str, Path]], rows: list[Row]) -> None:
+               files: dict[str, dict[str, Path]], rows: list[Row], stopped: list[bool]) -> None:
     from promptspec.runner._api import Api, ApiConfig
     from promptspec.runner._wire import Backoff
     from promptspec.runner.executor import Executor
@@ -100,9 +122,13 @@ async def _run(options: RunOptions, ledger: Ledger, progress: Progress,
     try:
         executor = Executor(
             api, ledger, options.out_dir, progress, files=files, wait=options.wait,
-            poll_start=options.poll_start, poll_cap=options.poll_cap,
+            poll_start=options.poll_start, poll_cap=options.poll_cap, budget=options.budget,
+            retry_failed=options.retry_failed,
         )
-        await executor.run(rows)
+        try:
+            await executor.run(rows)
+        finally:
+            stopped[0] = executor.budget_reached
     finally:
         progress.counts.retries += api.retries
         await api.aclose()
