@@ -1,8 +1,14 @@
 """The public Python API: the one surface the command line calls, and a Python user too.
 
     discover(paths)                       -> list[str]  the spec files under the paths
-    lint(paths, selection, api, cache, jobs) -> LintResult (findings with severities, sorted)
+    lint(paths, selection, api, cache, jobs, overlay) -> LintResult (findings, sorted)
     fix(paths, selection, api, cache, jobs)  -> FixResult  (`lint --fix`: edits applied, re-linted)
+    Overlay                               texts standing in for files on disk (an editor's)
+    fix_text(path, overlay)               -> str, the overlay's text as `lint --fix` leaves it
+    format_text(text, path)               -> str | None, `fmt`'s layout of a DSL text
+    prompt_counts(resolution)             -> {prompt: (requests, images) | None}, not enumerated
+    suppressions(text, path)              -> {line: codes | None}, `# promptspec: ignore[...]`
+    line_starts(text, path)               -> [offset], lines as the file's parser counts them
     expand(paths, prompt=None, api)       -> Iterator[Request] (raises SpecError on errors)
     count(paths, prompt=None, api)        -> list[(spec, prompt, n)], without enumerating
     format_file(path) / write_formatted   `fmt`: one file formatted in memory, then written
@@ -10,6 +16,7 @@
     rules(api) / schema(api)              the rule catalogue, the YAML syntax's JSON Schema
     profile(api) / parameters(api)        the API profile in force, its parameter table
     flags()                               the flags `text` may carry
+    families()                            the model families `family` may name
     plan(paths, prompt, max_requests, api) -> Plan, what `run` would send
     admit(paths, prompt, max_requests, ...) -> Admission, the plan after shard, ledger, limits
 
@@ -40,21 +47,25 @@ if TYPE_CHECKING:
     from promptspec.format.fmt import FileOutcome
     from promptspec.lint.engine import LintResult, Selection
     from promptspec.lint.fix import FixResult
+    from promptspec.lint.overlay import Overlay
+    from promptspec.lint.request_counts import Counts
     from promptspec.lint.rules.registry import Rule
     from promptspec.load import FileReader
     from promptspec.params import Param
     from promptspec.params.flags import Flag
     from promptspec.request import Request
+    from promptspec.resolve import Resolution
     from promptspec.review.diff import Review
     from promptspec.review.lock import LockWritten
     from promptspec.runner.admission import Admission
     from promptspec.runner.plan import Plan
 
 __all__ = [
-    "Diagnostic", "Request", "admit", "check_lock", "convert", "count", "diff", "discover",
-    "emulator", "expand", "fix", "flags", "format_file", "lint", "lock", "merge_sheets",
-    "parameters", "plan", "prepared", "profile", "rules", "run", "schema", "selection", "serve",
-    "spec_stem", "usable_cpus", "write_formatted", "write_text",
+    "Diagnostic", "Overlay", "Request", "admit", "check_lock", "convert", "count", "diff",
+    "discover", "emulator", "expand", "families", "fix", "fix_text", "flags", "format_file",
+    "format_text", "line_starts", "lint", "lock", "merge_sheets", "parameters", "plan",
+    "prepared", "profile", "prompt_counts", "rules", "run", "schema", "selection", "serve",
+    "spec_stem", "suppressions", "usable_cpus", "write_formatted", "write_text",
 ]
 
 
@@ -63,6 +74,10 @@ def __getattr__(name: str) -> Any:
         from promptspec.request import Request
 
         return Request
+    if name == "Overlay":  # the language server's; the command line never asks for it
+        from promptspec.lint.overlay import Overlay
+
+        return Overlay
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -81,15 +96,22 @@ def selection(select: str | None = None, ignore: str | None = None) -> Selection
 
 
 def lint(paths: Sequence[str], selection: Selection | None = None,
-         api: str | None = None, *, cache: bool = False, jobs: int = 1) -> LintResult:
+         api: str | None = None, *, cache: bool = False, jobs: int = 1,
+         overlay: Overlay | None = None) -> LintResult:
     """Every finding for the given spec files, severities and suppressions applied, sorted.
 
     `api`: the API profile (`current` or `reference`); else each file's configuration.
     `cache`: reuse and keep findings in the project's `.promptspec_cache/`; `jobs`: check
-    in up to that many processes (see `usable_cpus`). The findings are the same either way."""
+    in up to that many processes (see `usable_cpus`). The findings are the same either way.
+    `overlay`: texts that stand in for the files on disk (an editor's), never cached."""
     from promptspec.lint.engine import lint_paths
 
-    return lint_paths(paths, selection, api=api, cache=cache, jobs=jobs)
+    if overlay is None:
+        return lint_paths(paths, selection, api=api, cache=cache, jobs=jobs)
+    parses = overlay.parses()
+    result = lint_paths(paths, selection, reader=overlay, parses=parses, api=api)
+    overlay.keep(parses)
+    return result
 
 
 def usable_cpus() -> int:
@@ -97,6 +119,63 @@ def usable_cpus() -> int:
     from promptspec.lint.workers import usable_cpus as count
 
     return count()
+
+
+def fix_text(path: str, overlay: Overlay) -> str:
+    """The overlay's text of `path` with every fixable finding fixed, as `lint --fix` would
+    leave it (the overlay itself is left as it was)."""
+    from promptspec.lint.fix import MAX_PASSES, fix_source
+
+    original = text = overlay.text(path) or ""
+    try:
+        for _ in range(MAX_PASSES):
+            found = [d for d in lint([path], overlay=overlay).diagnostics
+                     if d.fixable and d.span.path == path]
+            new, fixed = fix_source(text, found)
+            if not fixed or new == text:
+                break
+            text = new
+            overlay.set(path, text)
+    finally:
+        overlay.set(path, original)
+    return text
+
+
+def format_text(text: str, path: str) -> str | None:
+    """`fmt`'s layout of a DSL text; None for YAML (which `fmt` leaves alone) and for a
+    text that does not parse."""
+    from promptspec.format.fmt import format_text as layout
+    from promptspec.paths import syntax_of
+
+    if syntax_of(path) == "yaml":
+        return None
+    formatted, _ = layout(text, path)
+    return formatted
+
+
+def prompt_counts(resolution: Resolution) -> dict[str, Counts | None]:
+    """(requests, images) of each prompt of a resolved file, without enumerating."""
+    from promptspec.lint.request_counts import prompt_counts as counts_of
+
+    return {rp.name: counts_of(rp) for rp in resolution.prompts}
+
+
+
+def line_starts(text: str, path: str) -> list[int]:
+    """Where each line of a spec's text begins, lines counted as its parser counts them
+    (the places of findings and fixes are read against these)."""
+    from promptspec.paths import syntax_of
+    from promptspec.syntax import line_starts as starts
+
+    return starts(text, syntax_of(path))
+
+
+def suppressions(text: str, path: str) -> Mapping[int, frozenset[str] | None]:
+    """The `# promptspec: ignore[...]` comments of a text, by line (None: every code)."""
+    from promptspec.lint.engine import suppressions as found
+    from promptspec.paths import syntax_of
+
+    return found(text, syntax_of(path))
 
 
 def fix(paths: Sequence[str], selection: Selection | None = None,
@@ -218,6 +297,13 @@ def flags() -> Mapping[str, Flag]:
     from promptspec.params.flags import flags_table
 
     return flags_table()
+
+
+def families() -> tuple[str, ...]:
+    """The model families the spec key `family` may name."""
+    from promptspec.params.flags import FAMILIES
+
+    return FAMILIES
 
 
 def plan(paths: Sequence[str], prompt: str | None, max_requests: int,

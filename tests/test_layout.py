@@ -8,7 +8,10 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "promptspec"
 CLI_MAY_IMPORT = ("promptspec.api", "promptspec.errors", "promptspec.config",
-                  "promptspec.output", "promptspec.cli", "promptspec")
+                  "promptspec.output", "promptspec.cli", "promptspec",
+                  # the language server: like the command line, a face of `api` (it calls
+                  # api; api cannot start it without an import cycle)
+                  "promptspec.lsp")
 
 
 def _modules() -> dict[str, Path]:
@@ -116,3 +119,18 @@ def test_cli_reaches_stages_only_through_api() -> None:
         bad = [m for m in _imports(path, known)
                if not (m in CLI_MAY_IMPORT or m.startswith(CLI_MAY_IMPORT[3:5]))]
         assert bad == [], f"{name} imports {bad}"
+
+
+LSP_MAY_IMPORT = ("promptspec.api", "promptspec.model", "promptspec.diagnostics",
+                  "promptspec.paths", "promptspec.errors", "promptspec.params", "promptspec.lsp",
+                  "promptspec")
+
+
+def test_language_server_reaches_the_engine_only_through_api() -> None:
+    """No second parser, resolver or rule engine: the server asks `api` (data types aside)."""
+    known = _modules()
+    for name, path in known.items():
+        if name.startswith("promptspec.lsp"):
+            bad = [m for m in _imports(path, known)
+                   if not (m in LSP_MAY_IMPORT or m.startswith("promptspec.lsp."))]
+            assert bad == [], f"{name} imports {bad}"

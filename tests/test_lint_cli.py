@@ -285,6 +285,7 @@ def test_lint_path_stays_light(tmp_path: Path) -> None:
         "except SystemExit:\n"
         "    pass\n"
         "heavy = [m for m in ('httpx', 'rich', 'PIL', 'aiohttp', 'promptspec.emulator',\n"
+        "         'pygls', 'lsprotocol', 'promptspec.lsp',\n"
         "         'promptspec.runner') if m in sys.modules]\n"
         "sys.stderr.write('HEAVY=' + ','.join(heavy) + '\\n')\n"
     )

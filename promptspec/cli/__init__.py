@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "mock-server": "promptspec.cli.mock_server_command:mock_server",
     "lock": "promptspec.cli.review_commands:lock",
     "diff": "promptspec.cli.review_commands:diff",
+    "lsp": "promptspec.cli.lsp_command:lsp",
 }
 
 

@@ -237,7 +237,8 @@ def _source_of(data: bytes, path: str) -> str:
 
 def lint_paths(paths: Sequence[str], selection: Selection | None = None,
                max_requests: int | None = None, reader: FileReader = DISK, *,
-               cache: bool = False, jobs: int = 1, api: str | None = None) -> LintResult:
+               cache: bool = False, jobs: int = 1, api: str | None = None,
+               parses: dict[str, Parsed] | None = None) -> LintResult:
     """Lint the given spec files (already discovered), read through `reader` (the
     configuration always comes from the disk). Raises SpecReadError, ConfigError.
 
@@ -247,7 +248,9 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
     that `resolutions` is filled only by a plain run (no cache, one job). Text from another
     `reader` (an editor's unsaved buffers) is never cached nor sent to workers. `api`: the
     API profile asked for on the command line (part of each cache entry's key; the
-    configured one is part of the configuration's)."""
+    configured one is part of the configuration's). `parses` (realpath -> Parsed) holds
+    files parsed before (an editor's texts, unchanged imports) for a plain run, and receives
+    every file parsed on the way."""
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     selection = selection or Selection()
@@ -256,7 +259,8 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
                                    api)
     configs = _Configs()
     select = _Select(selection)
-    loaded: dict[str, Parsed] = {}  # realpath -> parsed, shared with resolution's imports
+    # realpath -> parsed, shared with resolution's imports
+    loaded: dict[str, Parsed] = parses if parses is not None else {}
     out: list[Diagnostic] = []
     sources: dict[str, str] = {}
     resolutions: list[Resolution] = []

@@ -26,7 +26,7 @@ from promptspec.syntax import line_starts
 
 __all__ = ["FixResult", "apply_edits", "fix_paths", "fix_source"]
 
-_MAX_PASSES = 10
+MAX_PASSES = 10
 _BREAKS = "\r\n\x85\u2028\u2029"
 
 
@@ -130,7 +130,7 @@ def fix_paths(paths: Sequence[str], selection: Selection | None = None,
         return lint_paths(paths, selection, max_requests, api=api, cache=cache, jobs=jobs)
 
     result = lint()
-    for _ in range(_MAX_PASSES):
+    for _ in range(MAX_PASSES):
         by_path: dict[str, list[Diagnostic]] = defaultdict(list)
         for d in result.diagnostics:
             if d.fixable and d.span.path in result.sources:
