@@ -307,24 +307,40 @@ def families() -> tuple[str, ...]:
 
 
 def plan(paths: Sequence[str], prompt: str | None, max_requests: int,
-         api: str | None = None) -> Plan:
-    """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`)."""
-    from promptspec.runner.plan import make_plan
+         api: str | None = None, collect: bool = True) -> Plan:
+    """What `run` would send, counted per prompt (refusing nothing yet: see `Plan.too_many`);
+    the requests themselves only when `collect` and within `max_requests`."""
+    from promptspec.runner.plan import plan_prompts
 
-    return make_plan(expand(paths, prompt, api), max_requests)
+    return plan_prompts(prepared(paths, prompt, api=api), max_requests, collect)
 
 
 def admit(paths: Sequence[str], prompt: str | None, max_requests: int, *, out_dir: Path,
           max_images: int | None = None, shard: str | None = None, ledger: str | None = None,
-          retry_failed: bool = False, api: str | None = None) -> Admission:
+          retry_failed: bool = False, api: str | None = None,
+          collect: bool = True) -> Admission:
     """The plan of `run` after `--shard I/N`, refused (UsageError) when what it would still
-    create (less what the ledger holds) exceeds `max_requests` requests or `max_images`."""
+    create (less what the ledger holds) exceeds `max_requests` requests or `max_images`.
+
+    Without a shard and with nothing in the ledger, the sizes are multiplied out, never
+    enumerated, and the requests expanded only when `collect` (a dry run needs none): a
+    sweep of any size is admitted or refused at once."""
+    from promptspec.runner.admission import Admission, held_ids, parse_shard, shard_of, too_many
     from promptspec.runner.admission import admit as admit_plan
-    from promptspec.runner.admission import held_ids, parse_shard, shard_of
     from promptspec.runner.ledgers import check_ledger_url
+    from promptspec.runner.plan import plan_prompts
 
     check_ledger_url(ledger)
     part = parse_shard(shard) if shard is not None else None
+    if part is None and not held_ids(ledger, out_dir, retry_failed):
+        counted = plan_prompts(prepared(paths, prompt, api=api), max_requests, collect=False)
+        if counted.too_many:
+            raise too_many(counted.total, max_requests, False)
+        if max_images is not None and counted.images > max_images:
+            raise UsageError(f"refusing to create {counted.images} images: more than "
+                             f"--max-images {max_images}")
+        if not collect:
+            return Admission(counted, to_create=counted.total, images=counted.images)
     return admit_plan(lambda: shard_of(expand(paths, prompt, api), part), max_requests, max_images,
                       lambda: held_ids(ledger, out_dir, retry_failed))
 

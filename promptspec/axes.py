@@ -29,6 +29,10 @@ from promptspec.params import Param
 __all__ = ["AxisError", "NumRange", "axis_values", "decimals_of", "random_range"]
 
 RANDOM_DEFAULT_MAX = 2**32
+MAX_AXIS_VALUES = 10**15
+"""The most values one range may hold (past it, floats no longer tell its values apart)."""
+MAX_RANDOM_VALUES = 1_000_000
+"""The most values one `random(n)` may draw (they are drawn whole)."""
 
 
 @record
@@ -102,7 +106,18 @@ def _number(lit: Literal) -> int | float | None:
     v = lit.value
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
     return v
+
+
+def _sized(r: RangeValue, start: float, step: float, n: float, decimals: int,
+           ints: bool) -> NumRange | AxisError:
+    """The range, unless it holds more values than any sweep could walk."""
+    if not math.isfinite(n) or n > MAX_AXIS_VALUES:
+        return AxisError(Code.INVALID_RANGE,
+                         f"the range holds more than {MAX_AXIS_VALUES:,} values", r.span)
+    return NumRange(start, step, int(n), decimals, ints)
 
 
 def _range_values(r: RangeValue) -> NumRange | AxisError:
@@ -110,7 +125,7 @@ def _range_values(r: RangeValue) -> NumRange | AxisError:
     for lit, num in ((r.start, start), (r.end, end)):
         if num is None:
             return AxisError(Code.INVALID_RANGE,
-                             f"range bound {lit.value!r} is not a number", lit.span)
+                             f"range bound {lit.value!r} is not a finite number", lit.span)
     assert start is not None and end is not None
     decimals = max(decimals_of(r.start), decimals_of(r.end))
     all_ints = isinstance(start, int) and isinstance(end, int)
@@ -121,9 +136,14 @@ def _range_values(r: RangeValue) -> NumRange | AxisError:
                              f"count {count!r} is not a whole number", r.count.span)
         if count < 1:
             return AxisError(Code.INVALID_RANGE, f"count {count} is less than 1", r.count.span)
+        if count > MAX_AXIS_VALUES:
+            return AxisError(Code.INVALID_RANGE, f"count {count} is more than {MAX_AXIS_VALUES:,}",
+                             r.count.span)
         if count == 1:
             return NumRange(start, 0, 1, decimals, all_ints)
         step = (end - start) / (count - 1)
+        if not math.isfinite(step):
+            return AxisError(Code.INVALID_RANGE, "the range is wider than a float can hold", r.span)
         ints = all_ints and (end - start) % (count - 1) == 0
         if ints:
             return NumRange(start, (end - start) // (count - 1), count, 0, True)
@@ -133,8 +153,8 @@ def _range_values(r: RangeValue) -> NumRange | AxisError:
     if r.step is not None:
         step_v = _number(r.step)
         if step_v is None:
-            return AxisError(Code.INVALID_RANGE,
-                             f"step {r.step.value!r} is not a number", r.step.span)
+            return AxisError(Code.INVALID_RANGE, f"step {r.step.value!r} is not a finite number",
+                             r.step.span)
         if step_v == 0:
             return AxisError(Code.INVALID_RANGE, "step is 0", r.step.span)
         if (end - start) * step_v < 0:
@@ -145,11 +165,17 @@ def _range_values(r: RangeValue) -> NumRange | AxisError:
                 r.step.span,
             )
         decimals = max(decimals, decimals_of(r.step))
-        n = math.floor((end - start) / step_v + 1e-9) + 1
-        return NumRange(start, step_v, n, decimals, all_ints and isinstance(step_v, int))
+        if all_ints and isinstance(step_v, int):
+            return _sized(r, start, step_v, (end - start) // step_v + 1, decimals, True)
+        steps = (end - start) / step_v
+        n = math.floor(steps + 1e-9) + 1 if math.isfinite(steps) else math.inf
+        return _sized(r, start, step_v, n, decimals, False)
     step_i = 1 if end >= start else -1
-    n = math.floor(abs(end - start) + 1e-9) + 1
-    return NumRange(start, step_i, n, decimals, all_ints)
+    if all_ints:
+        return _sized(r, start, step_i, abs(end - start) + 1, decimals, True)
+    width = abs(end - start)
+    n = math.floor(width + 1e-9) + 1 if math.isfinite(width) else math.inf
+    return _sized(r, start, step_i, n, decimals, False)
 
 
 def random_range(param: Param | None) -> tuple[int, int]:
@@ -184,6 +210,10 @@ def _random_values(r: RandomValue, param: Param | None, prompt: str, axis: str
                              f"random() seed {s!r} is not a whole number", r.seed.span)
         seed = s
     lo, hi = random_range(param)
+    if n > MAX_RANDOM_VALUES:
+        return AxisError(Code.INVALID_RANGE,
+                         f"random({n}) asks for more than {MAX_RANDOM_VALUES:,} values",
+                         r.n.span)
     if n > hi - lo + 1:
         return AxisError(Code.INVALID_RANGE,
                          f"random({n}) asks for more distinct values than {lo}..{hi} "

@@ -82,11 +82,15 @@ def load_config(start: str = ".") -> Config:
 @lru_cache(maxsize=32)
 def _load(path: str, mtime_ns: int, size: int) -> Config:
     """The parsed table; `mtime_ns` and `size` only key the cache, so an edited file is re-read."""
+    from promptspec.errors import SpecReadError
+    from promptspec.load import MAX_SPEC_BYTES, read_bytes
+
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+        raw = read_bytes(path)  # a regular file only, never a FIFO; bounded
+    except SpecReadError as err:
+        raise ConfigError(str(err)) from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_SPEC_BYTES:,} bytes")
     root = os.path.dirname(path)
     if b"promptspec" not in raw:  # no table of ours: not worth tomllib's import (2 ms)
         return Config(path=None, root=root)
@@ -94,8 +98,13 @@ def _load(path: str, mtime_ns: int, size: int) -> Config:
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset "
+                          f"{err.start})") from None
+    except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nest too deeply") from None
     tool = data.get("tool", {})
     table = tool.get("promptspec") if isinstance(tool, dict) else None
     if table is None:

@@ -7,6 +7,7 @@
     +-- SpecError                a spec that does not parse or resolve (exit 1)
     +-- RunError                 the runner cannot go on: missing key, unreachable server
                                  at start (exit 2)
+    +-- RuleCrash                a rule family failed on a file: a bug to report (exit 2)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "PromptspecError",
+    "RuleCrash",
     "RunError",
     "SpecError",
     "SpecReadError",
@@ -42,4 +44,8 @@ class SpecError(PromptspecError):
 
 
 class RunError(PromptspecError):
+    exit_code = 2
+
+
+class RuleCrash(PromptspecError):
     exit_code = 2

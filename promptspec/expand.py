@@ -22,7 +22,7 @@ from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
 from promptspec.request import Request, id_of
 from promptspec.resolve import ResolvedPrompt
-from promptspec.templates import compile_template, template_info
+from promptspec.templates import TemplateBoundError, render_template, template_info
 
 __all__ = ["PreparedPrompt", "expand_prompt", "prepare"]
 
@@ -172,7 +172,7 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str,
         if axis.is_zip:
             if len({len(c) for c in columns}) > 1:
                 raise SpecError(f"{axis.span}: zip members have different lengths")
-            axes.append(list(zip(*columns, strict=True)))
+            axes.append(_Zipped(columns))
         else:
             axes.append(columns[0])
 
@@ -194,9 +194,9 @@ def prepare(rp: ResolvedPrompt, spec_label: str, root: str,
             templates.append((name, source, tuple(sorted(reads))))
             continue
         try:  # reads no axis: render once
-            rendered = compile_template(source).render({**base_ctx, **base_params})
+            rendered = render_template(source, {**base_ctx, **base_params})
         except Exception as err:
-            raise SpecError(f"{rp.params[name].field.value.span}: {name}: {err}") from None
+            raise SpecError(f"{rp.params[name].field.value.span}: {_why(name, err)}") from None
         base_params[name] = rendered.strip() if name in STRIPPED_FIELDS else rendered
     return PreparedPrompt(rp, spec_label, tune_id, base_params, base_ctx, files,
                           tuple(slots), tuple(axes), tuple(templates), root, reader)
@@ -209,6 +209,41 @@ params it sets (None: unset), the tune id it sets (_KEEP: none), each member's c
 `"name":value` or None, each member's value, the files it uploads)."""
 
 _KEEP = object()
+
+
+def _why(name: str, err: Exception) -> str:
+    """A render failure as one line: PS301 for a template that reaches past a bound."""
+    if isinstance(err, TemplateBoundError):
+        return f"PS301 {name}: {err}"
+    return f"{name}: {err}"
+
+
+def _typed_key(value: Any) -> Any:
+    """A render-cache key that tells apart values that are equal but render differently."""
+    t = type(value)
+    if t is str:
+        return value
+    if t is float:
+        return (t, repr(value))
+    return (t, value)
+
+
+class _Zipped(Sequence[tuple[Any, ...]]):
+    """A `zip` axis: its members' values in lock-step, without building the pairs."""
+
+    def __init__(self, columns: list[Sequence[Any]]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return tuple(c[i] for c in self.columns)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return zip(*self.columns, strict=True)
 
 
 _MEMO_LIMIT = 1 << 16
@@ -264,13 +299,13 @@ class _Values:
                 items = _array_param(pp.rp, slot.name, raw, pp.root, named, pp.reader)
                 coords.append((slot.name, [v.path if isinstance(v, FileRef) else v
                                            for v in raw]))
-                keys.append(raw)
+                keys.append(_typed_key(raw))  # 1, 1.0, True render apart
                 params.append((slot.name, items))
                 files.append((slot.name + "[", ""))  # drops an earlier point's items first
                 files.extend(named.items())
                 frags.append(_dumps(slot.name) + ":" + _dumps(items))
                 continue
-            keys.append(raw)
+            keys.append(_typed_key(raw))  # 1, 1.0, True render apart
             if isinstance(raw, FileRef):
                 sent, path = _file_param(pp.rp, raw, pp.root, pp.reader)
                 coords.append((slot.name, raw.path))
@@ -437,10 +472,10 @@ def _render(pp: PreparedPrompt, name: str, source: str, ctx: dict[str, Any], ind
             coords: dict[str, Any]) -> tuple[str, str]:
     """A template rendered at one point, and its canonical `"name":value`."""
     try:
-        rendered = compile_template(source).render(ctx)
+        rendered = render_template(source, ctx)
     except Exception as err:
-        raise SpecError(f"{pp.rp.params[name].field.value.span}: {name} at point "
-                        f"{index} ({coords}): {err}") from None
+        raise SpecError(f"{pp.rp.params[name].field.value.span}: {_why(name, err)} at point "
+                        f"{index} ({coords})") from None
     if name in STRIPPED_FIELDS:
         rendered = rendered.strip()
     return rendered, _dumps(name) + ":" + _dumps(rendered)

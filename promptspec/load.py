@@ -9,27 +9,24 @@
 
 Discovery walks folders for `*.pspec`, `*.pspec.yaml` and `*.pspec.yml`, skipping hidden
 folders, whatever is not a regular file, links to folders (no loops, no walking outside the
-tree) and what the work tree's `.gitignore` files ignore (read with `pathspec`'s
-`GitIgnoreSpec`, git's own rules; `.git/info/exclude` and global excludes are not read).
+tree) and what the work tree's `.gitignore` files ignore (git's own rules, matched in
+linear time by `promptspec.gitignore`; `.git/info/exclude` and global excludes are not read).
 A path that cannot be opened raises `SpecReadError` (exit 2).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from promptspec.diagnostics import Code, Diagnostic
 from promptspec.errors import SpecReadError
+from promptspec.gitignore import IgnoreFile
 from promptspec.model import Span
 from promptspec.paths import is_spec_path, syntax_of, work_tree_top
 from promptspec.syntax import Parsed
-
-if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec
 
 __all__ = ["DISK", "MAX_SPEC_BYTES", "DiskReader", "FileReader", "Parsed", "decode", "discover",
            "load", "load_bytes", "parse_source", "read_bytes", "strip_bom"]
@@ -149,31 +146,14 @@ def load_bytes(data: bytes, path: str) -> Parsed:
 
 # -- discovery ----------------------------------------------------------------------------
 
-_STARS = re.compile(r"(?:\*\*/)+")  # `**/**/` means `**/`: collapsed, so no pattern backtracks
-
-
-def _spec_of(lines: list[str]) -> GitIgnoreSpec:
-    from pathspec import GitIgnoreSpec
-
-    kept = []
-    for line in lines:
-        line = _STARS.sub("**/", line)
-        try:
-            GitIgnoreSpec.from_lines([line])
-        except (re.error, ValueError):  # git accepts `[z-a]` and matches nothing with it
-            continue
-        kept.append(line)
-    return GitIgnoreSpec.from_lines(kept)
-
-
 class GitIgnore:
     """The `.gitignore` files of one work tree, each read once, deeper ones winning."""
 
     def __init__(self, top: str) -> None:
         self.top = os.path.abspath(top)
-        self._specs: dict[str, GitIgnoreSpec | None] = {}
+        self._specs: dict[str, IgnoreFile | None] = {}
 
-    def _spec(self, folder: str) -> GitIgnoreSpec | None:
+    def _spec(self, folder: str) -> IgnoreFile | None:
         if folder not in self._specs:
             try:
                 with open(os.path.join(folder, ".gitignore"), encoding="utf-8",
@@ -181,7 +161,7 @@ class GitIgnore:
                     lines = f.read(MAX_SPEC_BYTES).splitlines()
             except OSError:
                 lines = []
-            self._specs[folder] = _spec_of(lines) if lines else None
+            self._specs[folder] = IgnoreFile.from_lines(lines) if lines else None
         return self._specs[folder]
 
     def ignored(self, path: str, is_dir: bool) -> bool:
@@ -199,8 +179,7 @@ class GitIgnore:
             spec = self._spec(folder)
             if spec is None:
                 continue
-            rel = "/".join(parts[depth:]) + ("/" if is_dir else "")
-            include = spec.check_file(rel).include
+            include = spec.match("/".join(parts[depth:]), is_dir)
             if include is not None:
                 result = include
         return result

@@ -86,6 +86,18 @@ class Resolution:
     """Where the file and its imports were read from (the disk, or a git revision)."""
 
 
+class _Frame:
+    """One file on the import walk's stack, and which of its imports comes next. `via`,
+    for an imported file: the import its findings land on, and the path as written."""
+
+    __slots__ = ("chain", "next", "spec", "stack", "top", "via")
+
+    def __init__(self, spec: SpecFile, stack: tuple[str, ...], chain: tuple[str, ...],
+                 top: Import | None, via: tuple[Import, str] | None = None) -> None:
+        self.spec, self.stack, self.chain, self.top, self.via = spec, stack, chain, top, via
+        self.next = 0
+
+
 class _Imports:
     """Walks imports depth-first, collecting visible presets and vars, once per file."""
 
@@ -108,48 +120,65 @@ class _Imports:
 
     def walk(self, spec: SpecFile, stack: tuple[str, ...], chain: tuple[str, ...],
              top: Import | None) -> None:
-        """Depth-first over `spec`'s imports. Problems inside an imported file belong to
-        that file's own lint; here only the root's imports and cycles back to it count."""
-        base = os.path.dirname(spec.path)
-        for imp in spec.imports:
-            anchor = top or imp  # findings land in the file being resolved
-            nested = top is not None
-            target = os.path.normpath(os.path.join(base, imp.path))
-            real = os.path.realpath(target)
-            if not inside(self.root, target):
-                if not nested:
-                    self._err(anchor, f"import {imp.path!r} leaves the project root "
-                                      f"({self.root})")
+        """Depth-first over `spec`'s imports, without recursion (a chain of any length).
+        Problems inside an imported file belong to that file's own lint; here only the
+        root's imports and cycles back to it count. An imported file's presets and vars
+        come after those of the files it imports."""
+        frames: list[_Frame] = [_Frame(spec, stack, chain, top)]
+        while frames:
+            frame = frames[-1]
+            if frame.next == len(frame.spec.imports):
+                frames.pop()
+                if frame.via is not None:
+                    for p in frame.spec.presets:
+                        self.presets.append((p, frame.via[0]))
+                    for v in frame.spec.vars:
+                        self.vars.append((v, frame.via[0], frame.via[1]))
                 continue
-            if real in stack:
-                if real == stack[0] or not nested:
-                    cycle = " -> ".join((*chain[stack.index(real):], imp.path))
-                    self._err(anchor, f"import cycle: {cycle}")
-                continue
-            if real in self.seen:
-                continue
-            if not self.reader.is_file(target):
-                if not nested:
-                    self._err(anchor, f"imported file {imp.path!r} not found")
-                continue
-            try:
-                parsed = self._load(real, target)
-            except SpecReadError as err:  # unreadable: a finding; anything else is a bug
-                if not nested:
-                    self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
-                continue
-            self.seen.add(real)
-            if parsed.spec is None:
-                if not nested:
-                    self._err(anchor, f"imported file {imp.path!r} does not parse "
-                                      "(see its own findings)")
-                continue
-            self.paths.append(target)
-            self.walk(parsed.spec, (*stack, real), (*chain, imp.path), anchor)
-            for p in parsed.spec.presets:
-                self.presets.append((p, anchor))
-            for v in parsed.spec.vars:
-                self.vars.append((v, anchor, imp.path))
+            imp = frame.spec.imports[frame.next]
+            frame.next += 1
+            child = self._step(frame, imp)
+            if child is not None:
+                frames.append(child)
+
+    def _step(self, frame: _Frame, imp: Import) -> _Frame | None:
+        """One import of a file: its problem reported, or the frame that walks it."""
+        stack, chain = frame.stack, frame.chain
+        anchor = frame.top or imp  # findings land in the file being resolved
+        nested = frame.top is not None
+        target = os.path.normpath(os.path.join(os.path.dirname(frame.spec.path), imp.path))
+        real = os.path.realpath(target)
+        if not inside(self.root, target):
+            if not nested:
+                self._err(anchor, f"import {imp.path!r} leaves the project root "
+                                  f"({self.root})")
+            return None
+        if real in stack:
+            if real == stack[0] or not nested:
+                cycle = " -> ".join((*chain[stack.index(real):], imp.path))
+                self._err(anchor, f"import cycle: {cycle}")
+            return None
+        if real in self.seen:
+            return None
+        if not self.reader.is_file(target):
+            if not nested:
+                self._err(anchor, f"imported file {imp.path!r} not found")
+            return None
+        try:
+            parsed = self._load(real, target)
+        except SpecReadError as err:  # unreadable: a finding; anything else is a bug
+            if not nested:
+                self._err(anchor, f"cannot read imported file {imp.path!r}: {err}")
+            return None
+        self.seen.add(real)
+        if parsed.spec is None:
+            if not nested:
+                self._err(anchor, f"imported file {imp.path!r} does not parse "
+                                  "(see its own findings)")
+            return None
+        self.paths.append(target)
+        return _Frame(parsed.spec, (*stack, real), (*chain, imp.path), anchor,
+                      via=(anchor, imp.path))
 
     def _err(self, imp: Import, message: str) -> None:
         self.diagnostics.append(Diagnostic(Code.IMPORT_ERROR, message, imp.span))
@@ -189,8 +218,8 @@ def resolve(path: str, parsed: Parsed | None = None,
     file_family = (Setting(spec.family, "the file's family") if spec.family is not None
                    else None)
     chains = _PresetChains(presets, diags)
-    for p in spec.presets:  # cycles and unknown names in presets no prompt uses
-        chains.linearize((Ref(p.name, p.name_span),))
+    # cycles and unknown names in presets no prompt uses: one walk over all (linear time)
+    chains.linearize(tuple(Ref(p.name, p.name_span) for p in spec.presets))
     resolved = [_resolve_prompt(spec, pr, chains.linearize(pr.extends), base_vars, file_tune,
                                 file_family) for pr in prompts]
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
@@ -283,15 +312,30 @@ class _PresetChains:
 
     def _walk(self, refs: tuple[Ref, ...], stack: tuple[str, ...], out: list[Preset],
               done: set[str]) -> None:
-        for ref in refs:
+        """Each preset after its own `extends`, without recursion (chains of any depth)."""
+        path = list(stack)
+        on_path = set(path)
+        frames: list[tuple[tuple[Ref, ...], int, str | None]] = [(refs, 0, None)]
+        while frames:
+            todo, i, owner = frames[-1]
+            if i == len(todo):
+                frames.pop()
+                if owner is not None:
+                    path.pop()
+                    on_path.discard(owner)
+                    done.add(owner)
+                    out.append(self.presets[owner])
+                continue
+            frames[-1] = (todo, i + 1, owner)
+            ref = todo[i]
             preset = self.presets.get(ref.name)
             if preset is None:
                 hint = did_you_mean(ref.name, list(self.presets))
                 self._report(Diagnostic(Code.UNKNOWN_PRESET, f"no preset named {ref.name!r}{hint}",
                                         ref.span))
                 continue
-            if ref.name in stack:
-                members = stack[stack.index(ref.name):]
+            if ref.name in on_path:
+                members = path[path.index(ref.name):]
                 if frozenset(members) in self.cycles:
                     continue
                 self.cycles.add(frozenset(members))
@@ -301,6 +345,6 @@ class _PresetChains:
                 continue
             if ref.name in done:
                 continue
-            self._walk(preset.extends, (*stack, ref.name), out, done)
-            done.add(ref.name)
-            out.append(preset)
+            path.append(ref.name)
+            on_path.add(ref.name)
+            frames.append((preset.extends, 0, ref.name))

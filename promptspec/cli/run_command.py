@@ -42,10 +42,19 @@ def _env_float(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a number") from None
+        raise UsageError(f"{name}={raw[:40]!r} is not a number") from None
     if not math.isfinite(value) or value <= 0:
-        raise UsageError(f"{name}={raw!r} must be a finite positive number")
+        raise UsageError(f"{name} must be a finite positive number of seconds, not {raw[:40]!r}")
     return value
+
+
+def _checked_key(key: str) -> str:
+    """The key, refused (without showing it) if it holds a control character or line break."""
+    key = key.strip()
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029" for c in key):
+        raise RunError(f"{KEY_VARIABLE} holds a control character or a line break; "
+                       "refusing to send it (the key is not shown)")
+    return key
 
 
 @click.command("run")
@@ -86,7 +95,10 @@ def run(
     from promptspec.config import load_config
 
     config = load_config(specs[0])
-    key = os.environ.get(KEY_VARIABLE, "")
+    timing = {"backoff_base": _env_float("PROMPTSPEC_BACKOFF_BASE", 0.5),
+              "poll_start": _env_float("PROMPTSPEC_POLL_START", 5.0),
+              "lease": _env_float("PROMPTSPEC_LEASE", 60.0)}  # checked before anything else
+    key = "" if mock else _checked_key(os.environ.get(KEY_VARIABLE, ""))
     if not (mock or dry_run or key.strip()):
         raise RunError(f"{KEY_VARIABLE} is not set: export your Astria API key "
                        "(or use --mock to run against the built-in emulator)")
@@ -94,7 +106,8 @@ def run(
     profile = profile or config.api
     out_dir = Path(out) if out else default_out_dir(specs[0])
     admission = api.admit(list(specs), prompt, limit, out_dir=out_dir, max_images=max_images,
-                          shard=shard, ledger=ledger, retry_failed=retry_failed, api=profile)
+                          shard=shard, ledger=ledger, retry_failed=retry_failed, api=profile,
+                          collect=not dry_run)
     plan = admission.plan
     for line in admission.lines():
         click.echo(line, err=True)
@@ -109,13 +122,11 @@ def run(
     options: dict[str, Any] = {
         "out_dir": out_dir,
         "base_url": choose_base_url(base_url, config.base_url),
-        "key": key.strip(),
+        "key": key,
         "rate": rate,
         "wait": not no_wait,
-        "backoff_base": _env_float("PROMPTSPEC_BACKOFF_BASE", 0.5),
-        "poll_start": _env_float("PROMPTSPEC_POLL_START", 5.0),
+        **timing,
         "ledger": ledger,
-        "lease": _env_float("PROMPTSPEC_LEASE", 60.0),
         "max_cost_mc": max_cost_mc,
         "cost_per_image_mc": config.cost_per_image_mc,
         "retry_failed": retry_failed,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from aiohttp import web
@@ -108,8 +107,10 @@ async def read_form(request: web.Request) -> tuple[dict[str, Any], dict[str, Upl
 async def read_json(request: web.Request) -> tuple[dict[str, Any], Errors]:
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise web.HTTPBadRequest(reason=f"invalid JSON body: {exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # also ints past Python's digit limit
+        raise web.HTTPBadRequest(reason=f"invalid JSON body: {str(exc)[:200]}") from None
+    except RecursionError:
+        raise web.HTTPBadRequest(reason="invalid JSON body: nested too deeply") from None
     prompt = body.get("prompt") if isinstance(body, dict) else None
     if not isinstance(prompt, dict):
         return {}, {"prompt": ['a JSON object {"prompt": {...}} is required']}

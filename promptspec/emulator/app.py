@@ -71,8 +71,15 @@ def _base(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
+_MAX_ID_DIGITS = 18
+"""Ids are 64-bit: a longer one names nothing (and is never converted, however long)."""
+
+
 def _int(request: web.Request, name: str) -> int:
-    return int(request.match_info[name])
+    text = request.match_info[name]
+    if len(text) > _MAX_ID_DIGITS:
+        raise web.HTTPNotFound(reason="Not Found")
+    return int(text)
 
 
 async def create_prompt(request: web.Request) -> web.StreamResponse:
@@ -135,7 +142,7 @@ def _query_int(request: web.Request, name: str, default: int) -> int:
     if text is None or text == "":
         return default
     try:
-        value = int(text)
+        value = int(text) if len(text) <= _MAX_ID_DIGITS else -1
     except ValueError:
         value = -1
     if value < 0:

@@ -19,6 +19,7 @@ __all__ = ["Errors", "convert_form_value", "validate"]
 
 Errors = dict[str, list[str]]
 
+_MAX_DIGITS = 30  # every integer parameter fits; a longer text is never converted
 _INT = re.compile(r"[+-]?\d+")
 _NULLS = ("", "null")
 
@@ -37,7 +38,7 @@ def convert_form_value(name: str, raw: str) -> tuple[Any, str | None]:
             return False, None
         return None, f"{name} must be a boolean (true/false), got {raw!r}"
     if p.kind == "int":
-        if _INT.fullmatch(text):
+        if _INT.fullmatch(text) and len(text) <= _MAX_DIGITS:
             return int(text), None
         return None, f"{name} must be an integer, got {raw!r}"
     if p.kind == "float":
@@ -52,7 +53,8 @@ def convert_form_value(name: str, raw: str) -> tuple[Any, str | None]:
         assert p.choices is not None
         if text in _NULLS and p.nullable:
             return None, None
-        if all(isinstance(c, int) for c in p.choices) and _INT.fullmatch(text):
+        if all(isinstance(c, int) for c in p.choices) and _INT.fullmatch(text) \
+                and len(text) <= _MAX_DIGITS:
             return int(text), None
         return raw, None
     # kind == "file": a plain field where a file part belongs

@@ -12,6 +12,7 @@ flow collections, while the scan finds each one, with its line, exactly once.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,19 +103,28 @@ def place_comments(lines: list[OutLine], comments: list[Comment]) -> list[str]:
     return text
 
 
-def _scalar_extents(node: Any, out: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+def _scalar_extents(root: Any, out: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """Where each scalar lies. Walked without recursion, each node once: an alias is the
+    node it names, so a chain of aliases (a "billion laughs") costs its size, not its
+    expansion."""
     from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-    if isinstance(node, ScalarNode):
-        s, e = node.start_mark, node.end_mark
-        out.append(((s.line, s.column), (e.line, e.column)))
-    elif isinstance(node, SequenceNode):
-        for item in node.value:
-            _scalar_extents(item, out)
-    elif isinstance(node, MappingNode):
-        for key, value in node.value:
-            _scalar_extents(key, out)
-            _scalar_extents(value, out)
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            s, e = node.start_mark, node.end_mark
+            out.append(((s.line, s.column), (e.line, e.column)))
+        elif isinstance(node, SequenceNode):
+            todo.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                todo.append(key)
+                todo.append(value)
 
 
 def yaml_comments(text: str) -> list[Comment]:
@@ -124,6 +134,13 @@ def yaml_comments(text: str) -> list[Comment]:
     extents: list[tuple[tuple[int, int], tuple[int, int]]] = []
     for doc in YAML(typ="safe", pure=True).compose_all(text):
         _scalar_extents(doc, extents)
+    extents.sort()
+    starts = [s for s, _ in extents]
+
+    def in_scalar(here: tuple[int, int]) -> bool:
+        i = bisect.bisect_right(starts, here) - 1
+        return i >= 0 and here < extents[i][1]
+
     out: list[Comment] = []
     for line0, line in enumerate(text.split("\n")):
         col = 0
@@ -133,7 +150,7 @@ def yaml_comments(text: str) -> list[Comment]:
                 break
             here = (line0, col)
             starts_comment = col == 0 or line[col - 1] in " \t"
-            if starts_comment and not any(s <= here < e for s, e in extents):
+            if starts_comment and not in_scalar(here):
                 own = not line[:col].strip()
                 out.append(Comment(line0 + 1, col + 1, line[col:].rstrip(), own))
                 break

@@ -9,6 +9,8 @@ own line before the next key; nothing is dropped.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Literal as Lit
 
 from promptspec.axes import decimals_of
@@ -98,15 +100,24 @@ def _comments(source: str, syntax: str) -> list[Comment]:
     return comments_of(source, tokens)
 
 
+_YAML_UNPRINTABLE = re.compile(
+    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters YAML does not allow in a stream: a comment carrying one keeps U+FFFD instead."""
+
+
 def convert_text(text: str, path: str, to: Syntax) -> str:
     """The spec `text` (read from `path`) in syntax `to`. Raises SpecError when it cannot."""
     source, _, _ = split_layout(text)
     parsed = parse_source(source, path)
-    bad = [d for d in parsed.diagnostics if d.code == Code.SYNTAX_ERROR]
+    # a wrong shape (PS007: a merge key, a second document, an unknown key) would be dropped
+    bad = [d for d in parsed.diagnostics if d.code in (Code.SYNTAX_ERROR, Code.INVALID_STRUCTURE)]
     if bad or parsed.spec is None:
         raise SpecError(str(bad[0]) if bad else f"{path}: the file does not parse")
     spec = parsed.spec
     comments = _comments(source, syntax_of(path))
+    if to == "yaml":  # YAML cannot hold every character a DSL comment can
+        comments = [dataclasses.replace(c, text=_YAML_UNPRINTABLE.sub("\ufffd", c.text))
+                    for c in comments]
     lines = yaml_lines(spec) if to == "yaml" else dsl_lines(spec)
     out = "\n".join(place_comments(lines, comments)) + "\n"
     label = f"{path} (converted)"

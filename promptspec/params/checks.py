@@ -6,6 +6,7 @@ The linter judges sets of values with these; the emulator judges each request it
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "is_file",
     "kind_text",
     "nearest_multiple",
+    "non_finite",
     "requirement_fails",
     "type_name",
     "video_without_text",
@@ -175,7 +177,9 @@ def _choice_problem(p: Param, value: object) -> tuple[Code, str] | None:
 
 def _bound_problem(p: Param, value: float) -> tuple[Code, str] | None:
     """Numeric bounds; a positive width that is not a multiple of 8 is PS105 (fixable),
-    not PS103."""
+    not PS103; a value that is not finite is PS102 or PS103."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return non_finite(p.name, value)
     if p.multiple_of and isinstance(value, int) and value > 0 and value % p.multiple_of:
         near = nearest_multiple(value, p.multiple_of)
         return (Code.NOT_MULTIPLE_OF_8,
@@ -187,6 +191,13 @@ def _bound_problem(p: Param, value: float) -> tuple[Code, str] | None:
         return (Code.OUT_OF_RANGE,
                 f"{p.name} {_num(float(value))} is out of range (at least {_num(p.minimum)})")
     return (Code.OUT_OF_RANGE, f"{p.name} {_num(float(value))} is out of range {p.range_text()}")
+
+
+def non_finite(name: str, value: float) -> tuple[Code, str]:
+    """NaN is PS102 (not a number), an infinity PS103 (out of every range)."""
+    if value != value:
+        return (Code.WRONG_TYPE, f"{name} is NaN, which is not a number")
+    return (Code.OUT_OF_RANGE, f"{name} {value} is out of range (not a finite number)")
 
 
 def nearest_multiple(value: int, of: int) -> int:

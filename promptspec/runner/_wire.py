@@ -139,21 +139,36 @@ class Backoff:
         return jitter
 
 
+def encodings(secret: str) -> set[str]:
+    """Every form in which a secret could reach a text we show or store: as sent,
+    URL-encoded, escaped in JSON (ASCII or not), as Python's repr, and HTML-escaped."""
+    import html
+    import json
+    from urllib.parse import quote, quote_plus
+
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
+             json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+             repr(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False)}
+    return {f for f in forms if f.strip()}
+
+
 class Redactor:
     """Scrubs the API key, and credentials in the base URL, from any text we show or store."""
 
     def __init__(self, key: str, base_url: str) -> None:
-        self._secrets = [s for s in (key, key.strip()) if s.strip()]
+        raw = [s for s in (key, key.strip()) if s.strip()]
         parts = urlsplit(base_url)
         if parts.username or parts.password:
-            self._secrets.extend(s for s in (parts.username, parts.password) if s and s.strip())
+            raw.extend(s for s in (parts.username, parts.password) if s and s.strip())
+        self._secrets = sorted({form for s in raw for form in encodings(s)}, key=len,
+                               reverse=True)
+        if parts.username or parts.password:
             host = parts.hostname or ""
             if parts.port:
                 host += f":{parts.port}"
             self.safe_base_url = urlunsplit((parts.scheme, host, parts.path, "", ""))
         else:
             self.safe_base_url = base_url
-        self._secrets.sort(key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for s in self._secrets:

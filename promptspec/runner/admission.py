@@ -13,7 +13,8 @@ from promptspec.errors import UsageError
 from promptspec.request import Request
 from promptspec.runner.plan import Plan, make_plan
 
-__all__ = ["Admission", "admit", "held_ids", "in_shard", "parse_shard", "shard_of"]
+__all__ = ["Admission", "admit", "held_ids", "in_shard", "parse_shard", "shard_of",
+           "too_many"]
 
 _SHARD = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,9})\s*$")
 
@@ -69,20 +70,20 @@ def admit(
     held = held_ids()
     if plan.too_many:
         if plan.total - len(held) > max_requests:
-            raise _too_many(plan.total - len(held), max_requests, bool(held))
+            raise too_many(plan.total - len(held), max_requests, bool(held))
         plan = make_plan(requests(), max_requests + len(held))
     todo = [r for r in dict((r.id, r) for r in plan.requests).values() if r.id not in held]
     adm = Admission(plan, held=len({r.id for r in plan.requests}) - len(todo),
                     to_create=len(todo), images=sum(_images(r) for r in todo))
     if adm.to_create > max_requests or plan.too_many:
-        raise _too_many(adm.to_create, max_requests, bool(held))
+        raise too_many(adm.to_create, max_requests, bool(held))
     if max_images is not None and adm.images > max_images:
         raise UsageError(f"refusing to create {adm.images} images: more than --max-images "
                          f"{max_images}")
     return adm
 
 
-def _too_many(n: int, limit: int, held: bool) -> UsageError:
+def too_many(n: int, limit: int, held: bool) -> UsageError:
     still = " still to create" if held else ""
     return UsageError(f"refusing to send {n} requests{still}: more than the maximum of {limit} "
                       "(raise --max-requests or [tool.promptspec] max-requests)")

@@ -1,7 +1,8 @@
 """The plan of a run: what would be sent, counted per prompt, before anything is sent.
 
-The plan keeps at most `max_requests` requests in memory and only counts beyond that, so
-a refused run never holds a huge expansion. Uploads are checked to lie inside their
+Counts come from the axes' sizes (a product, never an enumeration), and the plan holds at
+most `max_requests` requests, so a plan of a sweep of any size answers at once and a
+refused run never holds a huge expansion. Uploads are checked to lie inside their
 spec's project root before any file is opened for sending.
 """
 
@@ -11,12 +12,16 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from promptspec.errors import RunError
 from promptspec.paths import inside, project_root
 from promptspec.request import Request
 
-__all__ = ["Plan", "make_plan", "upload_files"]
+if TYPE_CHECKING:
+    from promptspec.expand import PreparedPrompt
+
+__all__ = ["Plan", "make_plan", "plan_prompts", "upload_files"]
 
 
 @dataclass(slots=True)
@@ -54,6 +59,44 @@ def make_plan(requests: Iterable[Request], max_requests: int) -> Plan:
         plan.images += n_images
         if plan.total <= max_requests:
             plan.requests.append(r)
+    return plan
+
+
+def _images(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1
+
+
+def _prompt_images(pp: PreparedPrompt, count: int) -> int:
+    """Images of all the prompt's requests (`num_images`, 1 when unset), from its axes."""
+    for ai, slots in enumerate(pp.slots):
+        for mi, slot in enumerate(slots):
+            if slot.name == "num_images":
+                axis = pp.axes[ai]
+                per_point = sum(_images(v if len(slots) == 1 else v[mi]) for v in axis)
+                return count // len(axis) * per_point if axis else 0
+    return count * _images(pp.base_params.get("num_images"))
+
+
+def plan_prompts(prompts: Iterable[PreparedPrompt], max_requests: int,
+                 collect: bool = True) -> Plan:
+    """The plan of prepared prompts: sizes multiplied out, never enumerated. The requests
+    are expanded only for a plan within `max_requests`, and only when `collect` (a dry run
+    needs none)."""
+    from promptspec.expand import expand_prompt
+
+    plan = Plan(max_requests)
+    prepared = list(prompts)
+    for pp in prepared:
+        n = pp.count()
+        images = _prompt_images(pp, n)
+        entry = plan.per_prompt.setdefault((pp.spec_label, pp.rp.prompt.name), [0, 0])
+        entry[0] += n
+        entry[1] += images
+        plan.total += n
+        plan.images += images
+    if collect and not plan.too_many:
+        for pp in prepared:
+            plan.requests.extend(expand_prompt(pp))
     return plan
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, TextIO
 from promptspec.paths import atomic_write
 from promptspec.runner.ledger import Budget, Ledger, Row
 from promptspec.runner.ledgers import open_ledger
+from promptspec.runner.out_lock import hold_out, prepared_out, storage_problem
 from promptspec.runner.plan import Plan, upload_files
 from promptspec.runner.progress import Progress, make_progress, summary_line
 
@@ -56,11 +58,27 @@ class RunOptions:
 
 def execute(plan: Plan, options: RunOptions, stream: TextIO | None = None) -> int:
     """Run the plan's requests; the exit code (0, or 1 when any request did not succeed or
-    the budget stopped the run)."""
+    the budget stopped the run).
+
+    One run per OUT: the folder is locked for the whole run. A folder that cannot be
+    written (a full disk, a read-only folder, a file in its place) stops the run with one
+    line (RunError, exit 2); every file is written whole, so the ledger and results stay
+    intact and no temporary file is left behind.
+    """
     stream = stream or sys.stderr
     files = upload_files(plan.requests)
     out_dir = options.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepared_out(out_dir)
+    with hold_out(out_dir):
+        try:
+            return _execute(plan, options, stream, files)
+        except (OSError, sqlite3.OperationalError) as err:  # full, read-only, I/O error
+            raise storage_problem(out_dir, err) from None
+
+
+def _execute(plan: Plan, options: RunOptions, stream: TextIO,
+             files: dict[str, dict[str, Path]]) -> int:
+    out_dir = options.out_dir
     with open_ledger(options.ledger, out_dir, options.lease) as ledger:
         rows = ledger.plan(plan.requests)
         progress = make_progress(len(rows), options.wait, stream)

@@ -12,10 +12,10 @@ sweep, so lint time does not grow with the product of the axes.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 from promptspec.diagnostics import Diagnostic
+from promptspec.errors import RuleCrash
 from promptspec.lint.rules import (
     combos,
     families,
@@ -49,12 +49,16 @@ _PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (
 
 
 def _guarded(ctx: Context, what: str, run: Callable[[], None]) -> None:
-    """Run one family; a crash is reported as a warning and does not hide the others."""
+    """Run one family; a crash is a bug, reported as one line naming the family (exit 2),
+    never swallowed: lint must not pass what it could not check."""
     try:
         run()
+    except RecursionError:
+        raise RuleCrash(f"{ctx.path}: internal error in rule family {what}: the spec nests "
+                        "too deeply to check (please report this bug)") from None
     except Exception as err:
-        warnings.warn(f"{ctx.path}: internal error in {what}: {err!r}", RuntimeWarning,
-                      stacklevel=2)
+        raise RuleCrash(f"{ctx.path}: internal error in rule family {what}: "
+                        f"{type(err).__name__}: {err} (please report this bug)") from err
 
 
 def check(res: Resolution, *, max_requests: int = 1000, profile: str = DEFAULT_PROFILE

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from promptspec.axes import AxisError, NumRange, axis_values, random_range
-from promptspec.diagnostics import Code
+from promptspec.axes import MAX_RANDOM_VALUES, AxisError, NumRange, axis_values, random_range
 from promptspec.model import Field, FileRef, RandomValue, record
 from promptspec.params import PARAMS, coerce
 
@@ -62,10 +61,8 @@ def lint_axis_values(f: Field, prompt: str) -> AxisSet | AxisError:
         valid = isinstance(seed, int) and not isinstance(seed, bool) and not isinstance(n, bool)
         if valid and isinstance(n, int) and n > RANDOM_INLINE_LIMIT:
             lo, hi = random_range(p)
-            if n > hi - lo + 1:
-                return AxisError(Code.INVALID_RANGE,
-                                 f"random({n}) asks for more distinct values than "
-                                 f"{lo}..{hi} holds", v.n.span)
+            if n > hi - lo + 1 or n > MAX_RANDOM_VALUES:
+                return axis_values(v, p, prompt, f.name)  # its AxisError, drawing nothing
             return RandomInts(n, lo, hi)
     return axis_values(v, p, prompt, f.name)
 

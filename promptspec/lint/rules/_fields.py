@@ -7,6 +7,7 @@ last values (a range is uniform in type and monotonic, so these decide every rul
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ from promptspec.params import (
     did_you_mean,
     kind_text,
     nearest_multiple,
+    non_finite,
     type_name,
 )
 from promptspec.params.flags import FAMILIES
@@ -56,6 +58,12 @@ def _refused(p: Param) -> tuple[Code, str]:
     bad = check_value(p, 0.0)
     assert bad is not None
     return bad
+
+
+def _not_finite(name: str, value: Any) -> tuple[Code, str] | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return non_finite(name, value)
+    return None
 
 
 def _judge(p: Param | None, value: Any) -> tuple[Code, str] | None:
@@ -190,6 +198,10 @@ def judge_var(ctx: Context, f: Field, prompt: str | None) -> None:
     elif not isinstance(v, Literal):
         ctx.report(Code.WRONG_TYPE, f"var {f.name!r}: {_shape(v)} is allowed only as a sweep axis",
                    v.span, prompt)
+    else:
+        bad = _not_finite(f"var {f.name!r}", v.value)
+        if bad is not None:
+            ctx.report(bad[0], bad[1], v.span, prompt)
 
 
 def _range_candidates(p: Param | None, values: NumRange | RandomInts) -> list[Any]:
@@ -211,7 +223,8 @@ def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
     if isinstance(f.value, ListValue) and not (p is not None and p.array):
         _report_list_points(ctx, f, f.value, prompt)
     if p is None and f.name != TUNE:
-        return  # a var: PS406 judges whether a template reads it
+        _var_axis(ctx, f, prompt)  # PS406 judges whether a template reads it
+        return
     if p is not None and not p.allowed:
         _report(ctx, _refused(p), f.value.span, prompt, f.name_span)
     elif p is not None and p.array and isinstance(f.value, ListValue):
@@ -288,3 +301,14 @@ def _judge_values(ctx: Context, p: Param | None, f: Field, values: Sequence[Any]
             lit = f.value.items[i] if isinstance(f.value, ListValue) else None
             fix = _fix(ctx, p, lit, bad[0]) if isinstance(lit, Literal) else None
             _report(ctx, bad, item_span(f.value, i), prompt, f.name_span, fix)
+
+
+def _var_axis(ctx: Context, f: Field, prompt: str) -> None:
+    """A var axis takes any value but one that is not a finite number."""
+    if not isinstance(f.value, ListValue):
+        return
+    for item in f.value.items:
+        if isinstance(item, Literal):
+            bad = _not_finite(f"var {f.name!r}", item.value)
+            if bad is not None:
+                ctx.report(bad[0], bad[1], item.span, prompt)

@@ -15,26 +15,47 @@ from typing import Any
 
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.params import STRIPPED_FIELDS
-from promptspec.templates import compile_template, env, template_info
+from promptspec.templates import (
+    TemplateBoundError,
+    env,
+    parse_template,
+    render_template,
+    template_info,
+)
 
 __all__ = [
+    "Failed",
     "bracket_problem",
+    "first_failure",
+    "is_plain",
     "jinja_names",
     "name_lines",
     "names_read",
     "never_blank",
     "outside_tags",
     "render",
+    "render_or_failure",
     "renders",
     "weight_line",
 ]
 
 RENDER_CAP = 1000
 _MISSING = object()
-_FAILED = object()
+
+
+class Failed:
+    """A render that failed, and why (jinja's message, or the sandbox bound it reached)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
 _SCALARS = (str, int, bool, type(None))
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
-_WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*\)")
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*\)")
+_BLANK = re.compile(r"[^\n]")
+_BRACKET = re.compile(r"[()\[\]]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # jinja's newline_re
 
@@ -48,13 +69,11 @@ def jinja_names() -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def name_lines(source: str) -> dict[str, int]:
     """The first line (1-based, of the template) where each read name appears."""
-    import jinja2
+    ast = parse_template(source)
+    if ast is None:
+        return {}
     from jinja2 import nodes
 
-    try:
-        ast = env().parse(source)
-    except jinja2.TemplateSyntaxError:
-        return {}
     out: dict[str, int] = {}
     for node in ast.find_all(nodes.Name):
         if node.ctx == "load":
@@ -69,14 +88,37 @@ def names_read(source: str) -> frozenset[str]:
     if info.error is None:
         return info.names
     found: set[str] = set()
-    for m in _TAG.finditer(source):
-        found.update(_IDENT.findall(m.group(0)))
+    for start, end in tags(source):
+        found.update(_IDENT.findall(source, start, end))
     return frozenset(found)
+
+
+def tags(source: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `{{ }}`, `{% %}`, `{# #}` tag, leftmost first, each ending at
+    its first closer (as a lazy regular expression would), found in linear time: an opener
+    whose closer never comes again is passed over at once."""
+    last = {closer: source.rfind(closer) for closer in _CLOSERS.values()}
+    i = source.find("{")
+    while i >= 0:
+        closer = _CLOSERS.get(source[i:i + 2])
+        if closer is not None and last[closer] >= i + 2:
+            end = source.find(closer, i + 2) + 2
+            yield i, end
+            i = source.find("{", end)
+        else:
+            i = source.find("{", i + 1)
 
 
 def outside_tags(source: str) -> str:
     """The text with jinja's own `{{ }}`, `{% %}`, `{# #}` blanked (line breaks kept)."""
-    return _TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+    out: list[str] = []
+    done = 0
+    for start, end in tags(source):
+        out.append(source[done:start])
+        out.append(_BLANK.sub(" ", source[start:end]))
+        done = end
+    out.append(source[done:])
+    return "".join(out)
 
 
 @lru_cache(maxsize=4096)
@@ -85,19 +127,21 @@ def bracket_problem(source: str) -> tuple[int, str] | None:
     text = outside_tags(source)
     pairs = {")": "(", "]": "["}
     stack: list[tuple[str, int]] = []
-    line = 1
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        elif ch in "([":
+    line, counted = 1, 0
+    for m in _BRACKET.finditer(text):  # only the brackets are visited
+        at = m.start()
+        line += text.count("\n", counted, at)
+        counted = at
+        ch = m.group()
+        if ch in "([":
             stack.append((ch, line))
-        elif ch in pairs:
-            if not stack or stack[-1][0] != pairs[ch]:
-                return line, f"{ch!r} has no matching {pairs[ch]!r}"
+        elif not stack or stack[-1][0] != pairs[ch]:
+            return line, f"{ch!r} has no matching {pairs[ch]!r}"
+        else:
             stack.pop()
     if stack:
-        ch, at = stack[0]
-        return at, f"{ch!r} is never closed"
+        ch, at_line = stack[0]
+        return at_line, f"{ch!r} is never closed"
     return None
 
 
@@ -138,12 +182,13 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
         if lines[-1] == "":
             lines.pop()
         return ((False, "\n".join(lines)),)
-    if template_info(source).error is not None:
+    ast = parse_template(source)
+    if ast is None:
         return None
     from jinja2 import nodes
 
     parts: list[tuple[bool, str]] = []
-    for node in env().parse(source).body:
+    for node in ast.body:
         if not isinstance(node, nodes.Output):
             return None
         for child in node.nodes:
@@ -154,6 +199,11 @@ def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
             else:
                 return None
     return tuple(parts)
+
+
+def is_plain(source: str) -> bool:
+    """Whether the template is only literal text and bare `{{ name }}` outputs."""
+    return "{" not in source or _plain_parts(source) is not None
 
 
 def never_blank(source: str) -> bool:
@@ -184,6 +234,13 @@ def _plain_render(source: str, ctx: dict[str, Any]) -> Any:
 
 def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None:
     """`source` rendered with `ctx` (None when it fails), once per values of the names it reads.
+    """
+    found = render_or_failure(memo, source, ctx)
+    return None if isinstance(found, Failed) else found
+
+
+def render_or_failure(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | Failed:
+    """`source` rendered with `ctx`, or why it fails, once per values of the names it reads.
 
     A template's output depends only on the context names it reads, so renders are keyed
     by the template and those values; `memo` is shared by the prompts of one file.
@@ -199,42 +256,71 @@ def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None
     found = memo.get(key, _MISSING) if key is not None else _MISSING
     if found is _MISSING:
         try:
-            found = compile_template(source).render(ctx)
-        except Exception:
-            found = _FAILED
+            found = render_template(source, ctx)
+        except Exception as err:
+            found = Failed(_why(err))
         if key is not None:
             memo[key] = found
-    return None if found is _FAILED else str(found)
+    return found if isinstance(found, Failed) else str(found)
+
+
+def _why(err: Exception) -> str:
+    import jinja2
+
+    if isinstance(err, jinja2.TemplateError | TemplateBoundError):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
+
+
+def _combos(view: PromptView, source: str) -> Iterator[tuple[dict[str, Any], ...]] | None:
+    """The points a template is rendered at: the product of the axes it reads, or past
+    RENDER_CAP each value of each axis at least once (a diagonal); None for none."""
+    info = template_info(source)
+    if info.error is not None or info.private:
+        return None
+    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+    points = [view.axis_points(a) for a in axes]
+    if any(not p for p in points):
+        return None
+    if math.prod(len(p) for p in points) <= RENDER_CAP:
+        return itertools.product(*points)
+    longest = max(len(p) for p in points)
+    return (tuple(p[i % len(p)] for p in points) for i in range(longest))
 
 
 def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(rendered text, the axis values used) over the axes the template reads, bounded.
 
-    Stops at the first render that fails: undefined names are PS302's concern.
+    Stops at the first render that fails: `first_failure` reports it.
     """
-    info = template_info(source)
-    if info.error is not None or info.private:
+    combos = _combos(view, source)
+    if combos is None:
         return
-    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
-    points = [view.axis_points(a) for a in axes]
-    if any(not p for p in points):
-        return
-    combos: Iterator[tuple[dict[str, Any], ...]]
-    if math.prod(len(p) for p in points) <= RENDER_CAP:
-        combos = itertools.product(*points)
-    else:
-        longest = max(len(p) for p in points)
-        combos = (tuple(p[i % len(p)] for p in points) for i in range(longest))
     base = view.base_context
     memo = view.memo
+    strip = field in STRIPPED_FIELDS
     for combo in combos:
         coords: dict[str, Any] = {}
         for part in combo:
             coords.update(part)
-        text = render(memo, source, {**base, **coords})
-        if text is None:
+        text = render_or_failure(memo, source, {**base, **coords})
+        if isinstance(text, Failed):
             return
-        yield (text.strip() if field in STRIPPED_FIELDS else text), coords
+        yield (text.strip() if strip else text), coords
+
+
+def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[str, Any]] | None:
+    """(why, the axis values used) of the first render that fails, over the same points as
+    `renders`; None when every one succeeds."""
+    combos = _combos(view, source)
+    for combo in combos or ():
+        coords: dict[str, Any] = {}
+        for part in combo:
+            coords.update(part)
+        text = render_or_failure(view.memo, source, {**view.base_context, **coords})
+        if isinstance(text, Failed):
+            return text.message, coords
+    return None
 
 
 def _scalar(v: Any) -> bool:

@@ -13,6 +13,8 @@ from promptspec.diagnostics import Code
 from promptspec.lint.rules._context import Context, place_of_setting, text_span
 from promptspec.lint.rules._render import (
     bracket_problem,
+    first_failure,
+    is_plain,
     jinja_names,
     name_lines,
     names_read,
@@ -183,6 +185,14 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                        f"prompt {rp.name!r} sets it{hint}",
                        _span(ctx, view, lit, name_lines(src).get(n, 1), s), rp.name)
         if missing:
+            continue
+        # text and bare names always render; anything more may fail or reach past a bound
+        failed = first_failure(view, name, src) if not is_plain(src) else None
+        if failed is not None:
+            at = f" at {failed[1]}" if failed[1] else ""
+            ctx.report(Code.TEMPLATE_SYNTAX_ERROR,
+                       f"{name}: the template fails to render{at}: {failed[0]}",
+                       _span(ctx, view, lit, 1, s), rp.name)
             continue
         if name == "text":
             weighted = weight_line(src)

@@ -14,6 +14,7 @@ from typing import Any
 import lark
 
 import promptspec
+from promptspec.syntax.dsl.parser_cache import cache_file
 
 Tok = tuple[str, str, int, int, int, int]
 """(kind, text, line, column, end_line, end_column), 1-based, end column exclusive.
@@ -89,7 +90,8 @@ _LOCK = threading.Lock()
 
 
 def get_parser(positions: bool = False) -> lark.Lark:
-    """The process-wide LALR parser, built on first use (cached on disk by lark).
+    """The process-wide LALR parser, built on first use (its tables cached in the user's
+    own cache folder, see `parser_cache`; never in the shared temporary folder).
 
     Two flavours of the one grammar: with `positions`, every subtree carries its place
     (the formatter's `parse_tree` needs them); without, parsing takes about half the time,
@@ -100,15 +102,17 @@ def get_parser(positions: bool = False) -> lark.Lark:
         with _LOCK:
             parser = _PARSERS.get(positions)
             if parser is None:
+                grammar = grammar_path().read_text(encoding="utf-8")
+                cache = cache_file(grammar, lark.__version__, f"positions={positions}")
                 parser = _PARSERS[positions] = lark.Lark(
-                    grammar_path().read_text(encoding="utf-8"),
+                    grammar,
                     parser="lalr",
                     lexer="contextual",
                     propagate_positions=positions,
                     maybe_placeholders=False,
                     postlex=NewlineFilter(),
                     lexer_callbacks={"COMMENT": _SINK},
-                    cache=True,
+                    cache=cache if cache is not None else False,
                 )
     return parser
 

@@ -18,6 +18,7 @@ __all__ = ["SyntaxProblem", "ValueBuilder", "decode_block", "decode_string"]
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(.)")
 CONSTS: dict[str, bool | None] = {"true": True, "false": False, "null": None}
+MAX_INT_DIGITS = 4300
 _INT_RE = re.compile(r"-?[0-9]+")
 
 
@@ -124,8 +125,11 @@ class ValueBuilder:
             return Literal(decode_string(text, line, tok[3], self.path), span, None, line, False)
         if text in CONSTS:
             return Literal(CONSTS[text], span)
-        number: int | float = int(text) if _INT_RE.fullmatch(text) else float(text)
-        return Literal(number, span, text)
+        if _INT_RE.fullmatch(text):
+            if len(text.lstrip("-")) > MAX_INT_DIGITS:
+                raise SyntaxProblem(f"an integer of more than {MAX_INT_DIGITS:,} digits", span)
+            return Literal(int(text), span, text)
+        return Literal(float(text), span, text)
 
     def _list(self, node: Node, nested: bool = False) -> ListValue:
         items: list[Literal | FileRef | ListValue] = []

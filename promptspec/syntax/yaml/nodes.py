@@ -24,7 +24,41 @@ from promptspec.syntax.yaml.scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, n
 __all__ = ["NodeReader", "describe"]
 
 _RANDOM = re.compile(r"\s*random\(\s*([^,()\s]+)\s*(?:,\s*([^,()\s]+)\s*)?\)\s*")
-_RANGE = re.compile(r"\s*([^\s.]\S*?)\s*\.\.\s*(\S+?)(?:\s+(step|count)\s+(\S+))?\s*")
+_WORD = re.compile(r"\S+")
+
+
+class RangeParts:
+    """The parts of a range string (`1..4`, `5..9 step 0.5`, `0.2..0.8 count 4`): `group(i)`
+    and `start(i)` as a regular expression match would give them (1 start, 2 end, 3 the
+    keyword, 4 its number). Read in one pass, never by a backtracking expression."""
+
+    def __init__(self, parts: list[tuple[str, int] | None]) -> None:
+        self._parts = parts
+
+    def group(self, i: int) -> str | None:
+        part = self._parts[i - 1]
+        return None if part is None else part[0]
+
+    def start(self, i: int) -> int:
+        part = self._parts[i - 1]
+        return -1 if part is None else part[1]
+
+
+def range_parts(text: str) -> RangeParts | None:
+    """`text` read as a range, else None."""
+    dots = text.find("..")
+    if dots < 0:
+        return None
+    left = text[:dots].strip()
+    lead = len(text) - len(text.lstrip())
+    if not left or left[0] == "." or any(c.isspace() for c in left):
+        return None
+    words = [(m.group(), m.start()) for m in _WORD.finditer(text, dots + 2)]
+    if len(words) == 1:
+        return RangeParts([(left, lead), words[0], None, None])
+    if len(words) == 3 and words[1][0] in ("step", "count"):
+        return RangeParts([(left, lead), *words])
+    return None
 
 
 class NodeReader:
@@ -166,18 +200,19 @@ class NodeReader:
             n = self._part(node, lit, m, 1)
             assert n is not None
             return RandomValue(n, self._part(node, lit, m, 2), lit.span)
-        m = _RANGE.fullmatch(text)
-        if m is not None:
-            start = self._part(node, lit, m, 1)
-            end = self._part(node, lit, m, 2)
+        r = range_parts(text)
+        if r is not None:
+            start = self._part(node, lit, r, 1)
+            end = self._part(node, lit, r, 2)
             assert start is not None and end is not None
-            extra = self._part(node, lit, m, 4)
-            step = extra if m.group(3) == "step" else None
-            count = extra if m.group(3) == "count" else None
+            extra = self._part(node, lit, r, 4)
+            step = extra if r.group(3) == "step" else None
+            count = extra if r.group(3) == "count" else None
             return RangeValue(start, end, step, count, lit.span)
         return lit
 
-    def _part(self, node: YNode, lit: Literal, m: re.Match[str], group: int) -> Literal | None:
+    def _part(self, node: YNode, lit: Literal, m: re.Match[str] | RangeParts, group: int
+              ) -> Literal | None:
         text = m.group(group)
         if text is None:
             return None

@@ -17,6 +17,8 @@ _T = "tag:yaml.org,2002:"
 INT, FLOAT, BOOL, MERGE = _T + "int", _T + "float", _T + "bool", _T + "merge"
 
 _BOOLS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
+MAX_INT_DIGITS = 4300
+_MAX_INT_BITS = 14_284  # about 4,300 decimal digits
 _INT_TEXT = re.compile(r"[-+]?[0-9]+")
 _FLOAT_TEXT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 
@@ -52,7 +54,8 @@ def scalar_value(node: YNode) -> Scalar:
             flag = _BOOLS.get(text.lower())
             return text if flag is None else flag
         if tag == INT:
-            return _int(text)
+            value = _int(text)
+            return value if value.bit_length() <= _MAX_INT_BITS else text
         if tag == FLOAT:
             return _float(text)
     except ValueError:
@@ -61,9 +64,10 @@ def scalar_value(node: YNode) -> Scalar:
 
 
 def number(text: str) -> Scalar:
-    """A range or `random` part: int or float when it reads as one, else the text."""
+    """A range or `random` part: int or float when it reads as one, else the text (also
+    for an int of more digits than Python reads, 4,300)."""
     if _INT_TEXT.fullmatch(text):
-        return int(text)
+        return int(text) if len(text) <= MAX_INT_DIGITS else text
     if _FLOAT_TEXT.fullmatch(text):
         return float(text)
     return text
