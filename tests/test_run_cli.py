@@ -166,9 +166,13 @@ def test_no_wait_then_a_plain_run(
     assert_exactly_once(emulator, params_of(spec))
 
 
+# the emulator behind --mock answers after a second; polling need not wait the API's 5 s
+FAST_POLL: dict[str, str | None] = {"PROMPTSPEC_POLL_START": "0.2"}
+
+
 def test_mock_needs_no_key_and_writes_under_runs(project: Path) -> None:
     spec = sweep_spec(project, n=2)
-    r = invoke("run", "demo.pspec", "--mock")
+    r = invoke("run", "demo.pspec", "--mock", env=FAST_POLL)
     assert r.exit_code == 0, r.stderr
     assert r.stdout == ""
     rows = results(project / "runs" / "demo")
@@ -180,7 +184,8 @@ def test_mock_needs_no_key_and_writes_under_runs(project: Path) -> None:
 def test_demo_keeps_axis_order_in_results_and_sheet(tmp_path: Path) -> None:
     """The README's quick start: coords keep the spec's axis order (seed before cfg_scale)."""
     out = tmp_path / "demo"
-    r = invoke("run", str(ROOT / "specs" / "demo.pspec"), "--mock", "--out", str(out))
+    r = invoke("run", str(ROOT / "specs" / "demo.pspec"), "--mock", "--out", str(out),
+               env=FAST_POLL)
     assert r.exit_code == 0, r.stderr
     rows = results(out)
     assert len(rows) == 12 and {x["state"] for x in rows} == {"finished"}
