@@ -64,23 +64,31 @@ def admit(
     held_ids: Callable[[], set[str]],
 ) -> Admission:
     """The plan, refused (UsageError, exit 2) when what it would still create exceeds
-    `max_requests` requests or `max_images` images. `requests` may be called twice: a
-    plan over the limit is expanded again, bounded by the limit plus what the ledger holds."""
-    plan = make_plan(requests(), max_requests)
+    `max_requests` requests or `max_images` images. The requests are walked once and only
+    until the limit is passed: at most `max_requests` to create plus what the ledger holds
+    are kept, so a shard of a sweep of any size is refused at once."""
     held = held_ids()
-    if plan.too_many:
-        if plan.total - len(held) > max_requests:
-            raise too_many(plan.total - len(held), max_requests, bool(held))
-        plan = make_plan(requests(), max_requests + len(held))
-    todo = [r for r in dict((r.id, r) for r in plan.requests).values() if r.id not in held]
-    adm = Admission(plan, held=len({r.id for r in plan.requests}) - len(todo),
-                    to_create=len(todo), images=sum(_images(r) for r in todo))
-    if adm.to_create > max_requests or plan.too_many:
-        raise too_many(adm.to_create, max_requests, bool(held))
+    seen: dict[str, Request] = {}
+    todo: set[str] = set()
+    for r in requests():
+        seen.setdefault(r.id, r)
+        if r.id not in held:
+            todo.add(r.id)
+            if len(todo) > max_requests:
+                raise _over(max_requests, bool(held))
+    plan = make_plan(seen.values(), len(seen))
+    adm = Admission(plan, held=len(seen) - len(todo), to_create=len(todo),
+                    images=sum(_images(seen[i]) for i in todo))
     if max_images is not None and adm.images > max_images:
         raise UsageError(f"refusing to create {adm.images} images: more than --max-images "
                          f"{max_images}")
     return adm
+
+
+def _over(limit: int, held: bool) -> UsageError:
+    still = " still to create" if held else ""
+    return UsageError(f"refusing to send more than {limit} requests{still} "
+                      "(raise --max-requests or [tool.promptspec] max-requests)")
 
 
 def too_many(n: int, limit: int, held: bool) -> UsageError:
