@@ -5,7 +5,7 @@ with it. It is kept rather than aiohttp's parser (`request.multipart()`) because
 is clearly slower here: its `parse_content_disposition` re-escapes a character table on
 every Content-Disposition header, so a three-field create body takes about 1.3 ms to parse
 against about 0.05 ms here. `benchmarks/bench_emulator.py`, run alternately with each
-parser in one session on a busy machine, gave 108 and 158 creates/s in-thread with this one
+parser in one sitting on a busy machine, gave 108 and 158 creates/s in-thread with this one
 against 79 and 88 with aiohttp's (mock-server process: 125 and 96 against 66 and 68), and
 the mock-server spent 0.8-1.3 ms of CPU per create against 1.5-1.6 ms. The tests check this
 parser against aiohttp's on the same bodies.
