@@ -15,33 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-SWEEP = """\
-tune 1234
-vars {{
-  subject = "ohwx man"
-}}
-prompt sweep {{
-  text = "a painting of {{{{ subject }}}} as {{{{ role }}}}, seed {{{{ seed }}}}, {{{{ mood }}}}"
-  negative_prompt = "blurry, {{{{ mood }}}}-looking, lowres"
-  num_images = 1
-  sweep {{
-    seed = 1..{a}
-    cfg_scale = 1..10
-    steps = 11..20
-    role = ["knight", "sailor", "monk", "pilot", "chef", "scribe", "smith", "poet", "bard",
-            "sage"]
-    mood = 1..{e}
-  }}
-}}
-"""
+from bench_expand import run, write_sweep  # the same sweep, measured the same way
 
 PRESETS = """\
 preset base {{
@@ -80,31 +60,14 @@ prompt still_{i} : base {{
 """
 
 
-def run(cmd: list[str], cwd: str) -> tuple[float, float, float]:
-    """Wall time (s), peak RSS (MB) and CPU time (s, user + system) of one child process
-    writing to /dev/null. CPU time is the fairer measure on a busy machine."""
-    with open(os.devnull, "w") as sink:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=sink, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{' '.join(cmd[2:5])} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
-
-
 def git(repo: str, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
 def bench_lock(requests: int, repeat: int) -> None:
-    e = 10
-    a = max(1, requests // (10 * 10 * 10 * e))
-    n = a * 10 * 10 * 10 * e
     ps = [sys.executable, "-m", "promptspec"]
     with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "pyproject.toml").write_text('[project]\nname = "bench"\n')
-        Path(tmp, "sweep.pspec").write_text(SWEEP.format(a=a, e=e))
+        n, _, _ = write_sweep(tmp, requests)
         expand, lock = [], []
         for _ in range(repeat):
             expand.append(run([*ps, "expand", "--format", "jsonl", "sweep.pspec"], tmp))
