@@ -9,12 +9,15 @@
     work_tree_top(folder)   the nearest folder holding `.git`, else the folder itself
     inside(root, path)      whether `path`, links resolved, lies inside `root`
     atomic_write(path, ..)  a temporary file in the same folder, flushed, renamed over the old
+    trusted(st, kind)       a real folder or file of this user that no one else may write
+    private_cache(name)     `$XDG_CACHE_HOME/promptspec/NAME`, made 0700, if it can be trusted
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from functools import lru_cache
 
@@ -26,9 +29,11 @@ __all__ = [
     "folder_root",
     "inside",
     "is_spec_path",
+    "private_cache",
     "project_root",
     "spec_stem",
     "syntax_of",
+    "trusted",
     "work_tree_top",
 ]
 
@@ -134,3 +139,23 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, sync: bool 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def trusted(st: os.stat_result, kind: int) -> bool:
+    """Whether an `lstat` result is a real `kind` (stat.S_IFDIR, S_IFREG; not a link) owned
+    by this user and writable by no one else: the test every cache passes before use."""
+    return (stat.S_IFMT(st.st_mode) == kind and st.st_uid == os.geteuid()
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def private_cache(name: str = "") -> str | None:
+    """The user's own cache folder for promptspec (`$XDG_CACHE_HOME/promptspec`, else
+    `~/.cache/promptspec`), or its subfolder `name`, created with mode 0700; None when it
+    cannot be made or is not to be trusted. Never the shared temporary folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "promptspec", name) if name else os.path.join(base, "promptspec")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return folder if trusted(os.lstat(folder), stat.S_IFDIR) else None
+    except OSError:
+        return None

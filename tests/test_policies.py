@@ -157,3 +157,23 @@ def test_an_edited_upload_changes_the_request_id(tmp_path: Path) -> None:
     [second] = api.expand([str(spec)])
     assert first.params["input_image"] != second.params["input_image"]
     assert first.id != second.id
+
+
+def test_the_private_cache_is_the_users_own_or_nothing(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = paths.private_cache("rules-x")
+    assert folder == str(tmp_path / "promptspec" / "rules-x")
+    assert os.stat(folder).st_mode & 0o777 == 0o700
+    os.chmod(folder, 0o777)  # another user could plant files here: not to be used
+    assert paths.private_cache("rules-x") is None
+    os.rmdir(folder)
+    os.symlink(tmp_path, folder)  # a link is not the folder it claims to be
+    assert paths.private_cache("rules-x") is None
+
+
+def test_no_module_writes_to_the_shared_temporary_folder() -> None:
+    package = Path(paths.__file__).parent
+    users = [p.relative_to(package).as_posix() for p in package.rglob("*.py")
+             if "gettempdir" in p.read_text(encoding="utf-8")]
+    assert users == []

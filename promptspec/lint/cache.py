@@ -34,7 +34,7 @@ from promptspec import __version__
 from promptspec.config import Config
 from promptspec.diagnostics import Code, Diagnostic, Edit
 from promptspec.model import Span
-from promptspec.paths import atomic_write, project_root
+from promptspec.paths import atomic_write, project_root, trusted
 
 __all__ = ["FOLDER_NAME", "Digests", "LintCache", "digest", "folder_for", "forget"]
 
@@ -107,11 +107,9 @@ def _file_state(real: str) -> str:
 def _safe_folder(folder: str) -> bool:
     """A real folder (not a link), owned by this user, that no one else can write to."""
     try:
-        st = os.lstat(folder)
+        return trusted(os.lstat(folder), stat.S_IFDIR)
     except OSError:
         return False
-    return (stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid()
-            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _make_folder(folder: str) -> None:

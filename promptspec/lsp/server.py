@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import tempfile
 from typing import Any
 
 from lsprotocol import types
@@ -20,6 +19,7 @@ from promptspec import __version__, api
 from promptspec.lsp import actions, features
 from promptspec.lsp.open_specs import Linted, OpenSpecs
 from promptspec.lsp.positions import Lines, span_to_range
+from promptspec.paths import atomic_write, private_cache
 
 __all__ = ["SpecServer", "build"]
 
@@ -51,18 +51,16 @@ class SpecServer(LanguageServer):
         rule = self.rules.get(code)
         if rule is None:
             return None
-        folder = os.path.join(tempfile.gettempdir(), f"promptspec-{__version__}-rules")
+        folder = private_cache(f"rules-{__version__}")  # never a shared, predictable path
+        if folder is None:
+            return None
         path = os.path.join(folder, f"{code}.md")
         body = (f"# {rule.code} {rule.name} ({rule.severity}"
                 f"{', fixable' if rule.fixable else ''})\n\n{rule.summary}\n\n"
                 f"{rule.explanation.rstrip()}\n\n## Bad\n\n```\n{rule.bad.rstrip()}\n```\n\n"
                 f"## Good\n\n```\n{rule.good.rstrip()}\n```\n")
         try:
-            os.makedirs(folder, exist_ok=True)
-            tmp = f"{path}.{os.getpid()}"
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(body)
-            os.replace(tmp, path)
+            atomic_write(path, body, sync=False)
         except OSError:
             return None
         self._explained[code] = from_fs_path(path) or path
@@ -118,7 +116,8 @@ def warm_up() -> None:
     """Lint a small spec of each syntax in memory once, before the editor opens a file, so
     that the first file opened is linted as fast as the next (parsers built, rules loaded)."""
     overlay = api.Overlay()
-    folder = os.path.join(tempfile.gettempdir(), "promptspec-warm-up")
+    # texts in memory only, under the user's own folder: nothing read from a shared path
+    folder = os.path.join(private_cache() or os.path.expanduser("~"), "warm-up")
     for name, text in _WARM.items():
         path = os.path.join(folder, name)
         overlay.set(path, text)

@@ -14,28 +14,15 @@ import hashlib
 import os
 import stat
 
-__all__ = ["cache_file", "cache_folder"]
+from promptspec.paths import private_cache, trusted
 
-
-def cache_folder() -> str:
-    """The folder the cache would live in (it may not exist yet)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "promptspec")
-
-
-def _trusted(st: os.stat_result, kind: int) -> bool:
-    uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
-    return stat.S_IFMT(st.st_mode) == kind and st.st_uid == uid and not st.st_mode & 0o022
+__all__ = ["cache_file"]
 
 
 def cache_file(grammar: str, version: str, flavour: str) -> str | None:
     """The cache file for these tables, or None when no trusted place exists."""
-    folder = cache_folder()
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        if not _trusted(os.lstat(folder), stat.S_IFDIR):
-            return None
-    except OSError:
+    folder = private_cache()
+    if folder is None:
         return None
     key = hashlib.sha256(f"{version}\0{flavour}\0{grammar}".encode()).hexdigest()[:24]
     path = os.path.join(folder, f"dsl-parser-{key}.lark")
@@ -45,4 +32,4 @@ def cache_file(grammar: str, version: str, flavour: str) -> str | None:
         return path  # lark writes it, inside a folder no one else may write to
     except OSError:
         return None
-    return path if _trusted(st, stat.S_IFREG) else None
+    return path if trusted(st, stat.S_IFREG) else None
