@@ -60,7 +60,7 @@ class Overlay:
 
     def parses(self) -> dict[str, Parsed]:
         """realpath -> Parsed for every text and every unchanged file parsed before."""
-        from promptspec.load import parse_source
+        from promptspec.load import load_bytes
 
         out: dict[str, Parsed] = {}
         for real, (key, parsed) in list(self._kept.items()):
@@ -73,7 +73,7 @@ class Overlay:
         for real, entry in self._texts.items():
             if real not in out:
                 path, text = entry
-                out[real] = parse_source(text.removeprefix("\ufeff"), path)
+                out[real] = load_bytes(text.encode("utf-8"), path)  # as a file would be
                 self._kept[real] = (("text", entry), out[real])
         return out
 

@@ -54,8 +54,9 @@ def _check_slice(tasks: Sequence[Task], use_cache: bool) -> list[list[Diagnostic
         config = configs.get(folder)
         if config is None:
             config = configs[folder] = load_config(folder)
+        # the parent looked each file up already: only misses come here
         out.append(check_and_store(task, read_bytes(task.path), config, digests, caches,
-                                   loaded))
+                                   loaded, looked=True))
     return out
 
 

@@ -5,7 +5,6 @@ The linter judges sets of values with these; the emulator judges each request it
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -267,6 +266,8 @@ def video_without_text(params: Mapping[str, Any], profile: str = DEFAULT_PROFILE
 
 def did_you_mean(word: str, candidates: list[str]) -> str:
     """`"; did you mean 'x'?"` for the closest candidate, or empty."""
+    import difflib  # only when a name is wrong: not on every lint's import path
+
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     if not close:
         low = {c.lower(): c for c in candidates}

@@ -16,7 +16,7 @@ from promptspec.diagnostics import Code, Diagnostic, Edit
 from promptspec.load import DISK
 from promptspec.model import Literal, Preset, Ref, Span, SpecFile, record
 from promptspec.params import Param, table_for
-from promptspec.paths import syntax_of
+from promptspec.paths import inside, syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
 from promptspec.syntax import source_lines
 
@@ -135,9 +135,8 @@ class Context:
     def is_file_in_root(self, rel: str) -> str | None:
         """Why `file(rel)` is unusable, or None when it names a readable file in the root."""
         path = os.path.normpath(os.path.join(os.path.dirname(self.spec.path), rel))
-        real_root = os.path.realpath(self.res.root)
         real = os.path.realpath(path)
-        if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
+        if not inside(self.res.root, real):
             return f"file {rel!r} is outside the project root ({self.res.root})"
         if not self.res.reader.is_file(real):
             return f"file {rel!r} not found"
