@@ -325,6 +325,7 @@ def admit(paths: Sequence[str], prompt: str | None, max_requests: int, *, out_di
     Without a shard and with nothing in the ledger, the sizes are multiplied out, never
     enumerated, and the requests expanded only when `collect` (a dry run needs none): a
     sweep of any size is admitted or refused at once."""
+    from promptspec.expand import expand_prompt
     from promptspec.runner.admission import Admission, held_ids, parse_shard, shard_of, too_many
     from promptspec.runner.admission import admit as admit_plan
     from promptspec.runner.ledgers import check_ledger_url
@@ -332,8 +333,10 @@ def admit(paths: Sequence[str], prompt: str | None, max_requests: int, *, out_di
 
     check_ledger_url(ledger)
     part = parse_shard(shard) if shard is not None else None
-    if part is None and not held_ids(ledger, out_dir, retry_failed):
-        counted = plan_prompts(prepared(paths, prompt, api=api), max_requests, collect=False)
+    held = held_ids(ledger, out_dir, retry_failed)  # one look at the ledger
+    prompts = list(prepared(paths, prompt, api=api))  # one lint of the specs
+    if part is None and not held:
+        counted = plan_prompts(prompts, max_requests, collect=False)
         if counted.too_many:
             raise too_many(counted.total, max_requests, False)
         if max_images is not None and counted.images > max_images:
@@ -341,8 +344,9 @@ def admit(paths: Sequence[str], prompt: str | None, max_requests: int, *, out_di
                              f"--max-images {max_images}")
         if not collect:
             return Admission(counted, to_create=counted.total, images=counted.images)
-    return admit_plan(lambda: shard_of(expand(paths, prompt, api), part), max_requests, max_images,
-                      lambda: held_ids(ledger, out_dir, retry_failed))
+    return admit_plan(
+        shard_of((r for pp in prompts for r in expand_prompt(pp)), part),
+        max_requests, max_images, held)
 
 
 def run(plan: Plan, **options: Any) -> int:

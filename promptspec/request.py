@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from promptspec.model import record
 
-__all__ = ["Request", "canonical_json", "id_of", "request_id"]
+__all__ = ["Request", "canonical_json", "id_of", "image_count", "images_of", "request_id"]
 
 
 def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def image_count(num_images: Any) -> int:
+    """The images a request with this `num_images` asks for: the int, 1 when unset."""
+    return num_images if isinstance(num_images, int) and not isinstance(num_images, bool) else 1
+
+
+def images_of(params: Mapping[str, Any]) -> int:
+    """The images one request asks for."""
+    return image_count(params.get("num_images"))
 
 
 def id_of(canonical: str) -> str:

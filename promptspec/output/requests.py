@@ -6,7 +6,7 @@ import json
 import shlex
 from typing import Any
 
-from promptspec.request import Request
+from promptspec.request import Request, canonical_json
 
 __all__ = ["curl_command", "jsonl_line"]
 
@@ -28,8 +28,7 @@ def _name(text: str) -> str:
 
 def jsonl_line(r: Request) -> str:
     """One request as a JSON object on one line (params in canonical key order)."""
-    params = r.params_json or json.dumps(r.params, sort_keys=True, separators=(",", ":"),
-                                         ensure_ascii=False)
+    params = r.params_json or canonical_json(r.params)
     coords = r.coords_json or _dumps(r.coords)
     return (
         f'{{"id": "{r.id}", "spec": {_name(r.spec)}, "prompt": {_name(r.prompt)}, '

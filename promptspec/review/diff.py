@@ -14,8 +14,9 @@ from promptspec.errors import SpecError, UsageError
 from promptspec.expand import PreparedPrompt, expand_prompt
 from promptspec.load import discover
 from promptspec.paths import folder_root
+from promptspec.request import images_of
 from promptspec.review.git_revision import Revision, resolve_commit, work_tree
-from promptspec.review.lock import Prepare, images_of, relative_spec
+from promptspec.review.lock import Prepare, relative_spec
 
 __all__ = ["PromptChange", "Review", "compare", "diff_revision", "requests_of"]
 

@@ -21,6 +21,7 @@ from promptspec.lint.engine import filter_findings
 from promptspec.load import DISK, FileReader, discover
 from promptspec.model import Span
 from promptspec.paths import atomic_write, folder_root
+from promptspec.request import images_of
 
 __all__ = [
     "LOCK_NAME",
@@ -68,12 +69,6 @@ class LockLine:
     number: int
     entry: LockEntry | None
     text: str
-
-
-def images_of(params: dict[str, object]) -> int:
-    """The images one request asks for: `num_images`, 1 when unset."""
-    n = params.get("num_images")
-    return n if isinstance(n, int) and not isinstance(n, bool) else 1
 
 
 def entry_of(pp: PreparedPrompt, spec: str) -> LockEntry:

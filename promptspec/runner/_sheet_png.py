@@ -3,10 +3,12 @@ headers, with the axis names and the prompt as title. Pillow is imported only he
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptspec.paths import atomic_write
 from promptspec.runner._sheet_layout import Cell, Grid, PromptSheet, result_images
 
 if TYPE_CHECKING:
@@ -305,7 +307,8 @@ def _draw_cells(canvas: Image.Image, draw: ImageDraw.ImageDraw, page: _Page, n: 
 
 
 def write_grid_png(path: Path, out_dir: Path, sheet: PromptSheet) -> None:
-    """Draw `sheet` into `path`; image paths in the rows are relative to `out_dir`.
+    """Draw `sheet` into `path` (whole or not at all); image paths in the rows are relative
+    to `out_dir`.
     Everything is measured first (`_measure`), so the canvas is allocated once."""
     from PIL import Image, ImageDraw
 
@@ -323,5 +326,7 @@ def write_grid_png(path: Path, out_dir: Path, sheet: PromptSheet) -> None:
     if page.note:
         draw.text((PAD, page.height - PAD - _height(fonts.label)), page.note, font=fonts.label,
                   fill=WAIT)
+    png = io.BytesIO()
+    canvas.save(png, format="PNG", optimize=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(path, format="PNG", optimize=False)
+    atomic_write(path, png.getvalue(), sync=False)  # a half-drawn grid is never left behind

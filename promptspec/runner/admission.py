@@ -5,12 +5,12 @@ what it would still create (`--max-requests`, `--max-images`) after what the led
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from promptspec.errors import UsageError
-from promptspec.request import Request
+from promptspec.request import Request, images_of
 from promptspec.runner.plan import Plan, make_plan
 
 __all__ = ["Admission", "admit", "held_ids", "in_shard", "parse_shard", "shard_of",
@@ -58,19 +58,18 @@ class Admission:
 
 
 def admit(
-    requests: Callable[[], Iterable[Request]],
+    requests: Iterable[Request],
     max_requests: int,
     max_images: int | None,
-    held_ids: Callable[[], set[str]],
+    held: set[str],
 ) -> Admission:
     """The plan, refused (UsageError, exit 2) when what it would still create exceeds
-    `max_requests` requests or `max_images` images. The requests are walked once and only
-    until the limit is passed: at most `max_requests` to create plus what the ledger holds
-    are kept, so a shard of a sweep of any size is refused at once."""
-    held = held_ids()
+    `max_requests` requests or `max_images` images (`held`: the ids the ledger holds). The
+    requests are walked once and only until the limit is passed: at most `max_requests` to
+    create plus what the ledger holds are kept, so a shard of any size is refused at once."""
     seen: dict[str, Request] = {}
     todo: set[str] = set()
-    for r in requests():
+    for r in requests:
         seen.setdefault(r.id, r)
         if r.id not in held:
             todo.add(r.id)
@@ -78,7 +77,7 @@ def admit(
                 raise _over(max_requests, bool(held))
     plan = make_plan(seen.values(), len(seen))
     adm = Admission(plan, held=len(seen) - len(todo), to_create=len(todo),
-                    images=sum(_images(seen[i]) for i in todo))
+                    images=sum(images_of(seen[i].params) for i in todo))
     if max_images is not None and adm.images > max_images:
         raise UsageError(f"refusing to create {adm.images} images: more than --max-images "
                          f"{max_images}")
@@ -95,11 +94,6 @@ def too_many(n: int, limit: int, held: bool) -> UsageError:
     still = " still to create" if held else ""
     return UsageError(f"refusing to send {n} requests{still}: more than the maximum of {limit} "
                       "(raise --max-requests or [tool.promptspec] max-requests)")
-
-
-def _images(r: Request) -> int:
-    n = r.params.get("num_images")
-    return n if isinstance(n, int) and not isinstance(n, bool) else 1
 
 
 def held_ids(ledger_url: str | None, out_dir: Path, retry_failed: bool) -> set[str]:

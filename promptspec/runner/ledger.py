@@ -22,11 +22,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from promptspec.request import Request
+from promptspec.request import Request, images_of
 
-__all__ = ["STATES", "Budget", "Claim", "Ledger", "Row", "redact_url"]
+__all__ = ["Budget", "Claim", "Ledger", "Row", "redact_url"]
 
-STATES = ("planned", "inflight", "created", "finished", "failed")
 
 Claim = Literal["ok", "taken", "budget", "wait"]
 """ok: the row is ours to send; taken: another runner holds it; budget: creating it would
@@ -63,8 +62,7 @@ class Row:
 
     @property
     def num_images(self) -> int:
-        n = self.params.get("num_images")
-        return n if isinstance(n, int) and not isinstance(n, bool) else 1
+        return images_of(self.params)
 
     def result(self) -> dict[str, Any]:
         """The `results.jsonl` line (and contact sheet row) of this request."""
@@ -277,14 +275,6 @@ class Ledger(ABC):
         row.held = False
         return True
 
-    def mark_inflight(self, row: Row) -> None:
-        """Mark and commit *before* the create is sent (unconditional: one runner only)."""
-        row.state = "inflight"
-        row.attempts += 1
-        row.inflight_at = time.time()
-        self._x("UPDATE requests SET state='inflight', attempts=?, inflight_at=? WHERE id=?",
-                (row.attempts, row.inflight_at, row.id))
-
     def _sweep_costs(self, sweep: Sequence[Row]) -> list[tuple[str, int | None, bool, int]]:
         images = {r.id: r.num_images for r in sweep}
         out: list[tuple[str, int | None, bool, int]] = []
@@ -339,10 +329,6 @@ class Ledger(ABC):
         """Record a problem without changing state (an inflight row stays inflight)."""
         row.error = error
         self._x("UPDATE requests SET error=? WHERE id=?", (error, row.id))
-
-    def reset_attempts(self, row: Row) -> None:
-        row.attempts = 0
-        self._x("UPDATE requests SET attempts=0 WHERE id=?", (row.id,))
 
     def retry_failed(self, row: Row) -> None:
         """`--retry-failed`: a failed request becomes planned again, as if never sent."""

@@ -12,11 +12,11 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from promptspec.errors import RunError
 from promptspec.paths import inside, project_root
-from promptspec.request import Request
+from promptspec.request import Request, image_count, images_of
 
 if TYPE_CHECKING:
     from promptspec.expand import PreparedPrompt
@@ -50,8 +50,7 @@ class Plan:
 def make_plan(requests: Iterable[Request], max_requests: int) -> Plan:
     plan = Plan(max_requests)
     for r in requests:
-        n_images = r.params.get("num_images")
-        n_images = n_images if isinstance(n_images, int) and not isinstance(n_images, bool) else 1
+        n_images = images_of(r.params)
         entry = plan.per_prompt.setdefault((r.spec, r.prompt), [0, 0])
         entry[0] += 1
         entry[1] += n_images
@@ -62,19 +61,15 @@ def make_plan(requests: Iterable[Request], max_requests: int) -> Plan:
     return plan
 
 
-def _images(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 1
-
-
 def _prompt_images(pp: PreparedPrompt, count: int) -> int:
     """Images of all the prompt's requests (`num_images`, 1 when unset), from its axes."""
     for ai, slots in enumerate(pp.slots):
         for mi, slot in enumerate(slots):
             if slot.name == "num_images":
                 axis = pp.axes[ai]
-                per_point = sum(_images(v if len(slots) == 1 else v[mi]) for v in axis)
+                per_point = sum(image_count(v if len(slots) == 1 else v[mi]) for v in axis)
                 return count // len(axis) * per_point if axis else 0
-    return count * _images(pp.base_params.get("num_images"))
+    return count * image_count(pp.base_params.get("num_images"))
 
 
 def plan_prompts(prompts: Iterable[PreparedPrompt], max_requests: int,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,4 @@ def write_contact_sheet(out_dir: Path, results: list[dict[str, Any]]) -> None:
     page = render_html(out_dir.resolve().name, sheets, totals(results))
     atomic_write(out_dir / "index.html", page)  # a reloading browser never sees half a page
     for sheet in sheets:
-        target = out_dir / grid_path(sheet.prompt)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        write_grid_png(tmp, out_dir, sheet)
-        os.replace(tmp, target)
+        write_grid_png(out_dir / grid_path(sheet.prompt), out_dir, sheet)
