@@ -16,7 +16,7 @@ from typing import Any
 
 from promptspec.axes import AxisError, axis_values
 from promptspec.errors import SpecError
-from promptspec.load import DISK, FileReader
+from promptspec.load import DISK, FileReader, file_sha256
 from promptspec.model import FileRef, ListValue, Literal, record
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, coerce
 from promptspec.paths import inside
@@ -45,9 +45,8 @@ def _file_digest(path: str, reader: FileReader) -> str:
             pass  # opening it below reports the error
     digest = _DIGESTS.get(key)
     if digest is None:
-        if reader is DISK:  # streamed: an upload may be large
-            with open(path, "rb") as f:
-                digest = hashlib.file_digest(f, "sha256").hexdigest()
+        if reader is DISK:
+            digest = file_sha256(path)
         else:
             digest = hashlib.sha256(reader.read(path)).hexdigest()
         _DIGESTS[key] = digest

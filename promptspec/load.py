@@ -16,6 +16,8 @@ A path that cannot be opened raises `SpecReadError` (exit 2).
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -29,7 +31,7 @@ from promptspec.paths import is_spec_path, syntax_of, work_tree_top
 from promptspec.syntax import Parsed
 
 __all__ = ["DISK", "MAX_SPEC_BYTES", "DiskReader", "FileReader", "Parsed", "decode", "discover",
-           "load", "load_bytes", "parse_source", "read_bytes", "strip_bom"]
+           "file_sha256", "load", "load_bytes", "parse_source", "read_bytes", "strip_bom"]
 
 MAX_SPEC_BYTES = 10 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -92,6 +94,19 @@ def decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as err:
         return "", _decode_error(data, err, path)
+
+
+def file_sha256(path: str) -> str:
+    """The hex SHA-256 of a regular file's bytes, streamed (an upload may be large). Anything
+    else (a FIFO, a device) is an OSError at once, never a read that blocks or never ends."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    finally:
+        os.close(fd)
 
 
 def read_bytes(path: str, reader: FileReader = DISK) -> bytes:

@@ -177,3 +177,26 @@ def test_no_module_writes_to_the_shared_temporary_folder() -> None:
     users = [p.relative_to(package).as_posix() for p in package.rglob("*.py")
              if "gettempdir" in p.read_text(encoding="utf-8")]
     assert users == []
+
+
+def test_a_fifo_named_by_file_is_a_finding_not_a_hang(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    monkeypatch.chdir(tmp_path)
+    Path("pyproject.toml").write_text("")
+    os.mkfifo("pose.png")
+    Path("s.pspec").write_text('tune 1\nprompt a {\n  text = "hi"\n'
+                               '  input_image = file("pose.png")\n}\n')
+
+    def hung(*_: object) -> None:
+        raise TimeoutError("lint blocked on a FIFO")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        found = _lint_json("s.pspec")  # with the lint cache, which digests file(...) targets
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert [f["code"] for f in found] == ["PS109"]

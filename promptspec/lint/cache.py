@@ -33,6 +33,7 @@ from typing import Any
 from promptspec import __version__
 from promptspec.config import Config
 from promptspec.diagnostics import Code, Diagnostic, Edit
+from promptspec.load import file_sha256
 from promptspec.model import Span
 from promptspec.paths import atomic_write, project_root, trusted
 
@@ -94,8 +95,7 @@ class Digests:
 
 def _file_state(real: str) -> str:
     try:
-        with open(real, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
+        return file_sha256(real)
     except FileNotFoundError:
         return "missing"
     except IsADirectoryError:
