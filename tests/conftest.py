@@ -44,8 +44,9 @@ CONFORMANCE = DATA / "conformance"
 KEY = "sk-test-UNMISTAKABLE-KEY-7f3a"
 REQUIRE_POSTGRES = os.environ.get("PROMPTSPEC_REQUIRE_POSTGRES") == "1"
 """Read before any test cleans the environment: CI turns the PostgreSQL skips into failures."""
-SWEEP_SPEC = 'tune 1\nprompt p {\n  text = "a fox {{ seed }}"\n  num_images = %d\n' \
-             '  sweep {\n    seed = 1..%d\n  }\n}\n'
+SWEEP_SPEC = ('tune 1\nprompt p {\n  text = "a fox {{ seed }}"\n  num_images = %d\n'
+              '  w = 64\n  h = 64\n  sweep {\n    seed = 1..%d\n  }\n}\n')
+"""Images of 64 px: the emulator draws them and the contact sheet shrinks them cheaply."""
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,28 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "gave up waiting"
         time.sleep(0.005)
+
+
+# -- with -n: how tests are dealt to the workers ---------------------------------------------
+
+ONE_WORKER_MODULES = frozenset({"tests/test_lsp_diagnostics.py", "tests/test_lsp_features.py"})
+"""Modules whose tests share a costly module-scoped fixture (a language server): dealt whole
+to one worker, so that it starts once rather than once on each worker."""
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Tests are dealt one at a time, modules of `ONE_WORKER_MODULES` as one unit each (dealt
+    first: the largest units go first). xdist's own `--dist loadgroup` does this by marks, but
+    with pytest 9.2 its group suffix no longer reaches the node ids, so every test would be a
+    unit of its own."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return Scheduling(config, log)
 
 
 # -- rule case files: each one a test item -------------------------------------------------------

@@ -525,7 +525,7 @@ _WORDS = "step count random file tune vars sweep zip preset prompt import true n
 _ALPHABET = st.sampled_from([*'{}[]()=,.:#"\\\n \t\r-_0123456789', "..", '"""', *_WORDS.split()])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=80))
 def test_arbitrary_text_never_raises(text: str) -> None:
     parsed = parse_dsl(text, "t.pspec")
@@ -534,7 +534,7 @@ def test_arbitrary_text_never_raises(text: str) -> None:
         assert d.span.line >= 1 and d.span.column >= 1
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_ALPHABET, max_size=40).map("".join))
 def test_token_soup_never_raises(text: str) -> None:
     parsed = parse_dsl(text, "t.pspec")
@@ -542,7 +542,7 @@ def test_token_soup_never_raises(text: str) -> None:
         assert [d.code for d in parsed.diagnostics] == ["PS001"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(st.integers(0, len(EXAMPLE)), st.integers(0, 3), st.lists(_ALPHABET, max_size=3)),

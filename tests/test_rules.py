@@ -225,7 +225,7 @@ CLASH = ('tune 7\nprompt p0 {\n  text = "a Monet"\n  sweep {\n    seed = [1, 2]\
          '    artist = ["Monet", "Goya"]\n  }\n}\n')
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @example(text=CLASH)
 @given(text=clashing_specs())
 def test_duplicate_prompts_match_full_expansion(text: str) -> None:
@@ -250,7 +250,7 @@ _VALUES = st.sampled_from(["s", "", " a ", 1, 0, -1, 1.0, -0.0, 7.5, 1e20, True,
 _SOURCES = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=6).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(source=_SOURCES, ctx=st.fixed_dictionaries({"prompt": st.just("p")},
                                                   optional={"x": _VALUES, "y": _VALUES}))
 def test_plain_templates_render_as_jinja_does(source: str, ctx: dict[str, object]) -> None:

@@ -23,7 +23,8 @@ def make_requests(n: int, tune: int = 1, extra: dict[str, Any] | None = None) ->
     for i in range(n):
         prompt = "p" if i % 2 == 0 else "q"
         params: dict[str, Any] = {"text": f"a fox number {i}", "seed": i, "cfg_scale": 7.0,
-                                  "num_images": 1 + i % 2, **(extra or {})}
+                                  "num_images": 1 + i % 2, "w": 64, "h": 64,  # cheap images
+                                  **(extra or {})}
         out.append(Request(request_id(tune, params), "s.pspec", prompt, i // 2, {"seed": i},
                            tune, params, {}))
     return out

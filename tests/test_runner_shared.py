@@ -23,7 +23,9 @@ from promptspec.runner.plan import make_plan
 from promptspec.runner.session import RunOptions, execute
 
 KEY = "sk-shared-DISTINCT-KEY-31c7"
-SPEC = 'tune 1\nprompt p {\n  text = "a fox {{ seed }}"\n  sweep {\n    seed = 1..%d\n  }\n}\n'
+# small images (64 px) keep the emulator's drawing and the contact sheets cheap
+SPEC = ('tune 1\nprompt p {\n  text = "a fox {{ seed }}"\n  w = 64\n  h = 64\n'
+        '  sweep {\n    seed = 1..%d\n  }\n}\n')
 
 
 def project(tmp_path: Path, n: int) -> Path:
@@ -54,7 +56,7 @@ def assert_complete(out: Path, n: int) -> None:
 
 def test_three_runners_share_one_ledger_and_survive_a_sigkill(tmp_path: Path,
                                                              postgres_url: str) -> None:
-    spec = project(tmp_path, 300)
+    spec = project(tmp_path, 150)
     params = [r.params for r in api.expand([str(spec)])]
     config = EmulatorConfig(latency=0.2, fail_rate=0.15, drop_rate=0.10, seed=15)
     with start_emulator(config) as emu:
@@ -64,7 +66,7 @@ def test_three_runners_share_one_ledger_and_survive_a_sigkill(tmp_path: Path,
              "--out", str(out), "--ledger", postgres_url, "--yes", "--concurrency", "8"],
             env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE) for out in outs]
         deadline = time.monotonic() + 60
-        while emu.state.create_count < 100:
+        while emu.state.create_count < 50:
             assert time.monotonic() < deadline and procs[0].poll() is None
             time.sleep(0.01)
         procs[0].kill()
@@ -75,12 +77,12 @@ def test_three_runners_share_one_ledger_and_survive_a_sigkill(tmp_path: Path,
             assert proc.returncode == 0, stderr.decode()[-3000:]
             assert KEY.encode() not in stderr
         counts = emu.creates_by_fields()
-        assert emu.state.create_count == 300
+        assert emu.state.create_count == 150
         assert all(counts[fields_key(p)] == 1 for p in params)
         faults = emu.state.faults
         assert faults["drop"] > 0 and faults["fail_500"] + faults["fail_503"] > 0
     for out in outs[1:]:
-        assert_complete(out, 300)
+        assert_complete(out, 150)
         assert not (out / "run.sqlite").exists()
     assert results(outs[1]) == results(outs[2])
 

@@ -457,7 +457,7 @@ def test_surrogates_are_a_syntax_error() -> None:
     assert found("tune: \ud800\n") == [("PS001", 1, 7)]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.text())
 def test_arbitrary_text_never_raises(text: str) -> None:
     parsed = parse_yaml(text, P)
@@ -474,7 +474,7 @@ _YAMLISH = st.lists(
 ).map("\n".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_YAMLISH)
 def test_yaml_like_text_never_raises(text: str) -> None:
     parsed = parse_yaml(text, P)
