@@ -297,18 +297,33 @@ ONE_WORKER_MODULES = frozenset({"tests/test_lsp_diagnostics.py", "tests/test_lsp
 """Modules whose tests share a costly module-scoped fixture (a language server): dealt whole
 to one worker, so that it starts once rather than once on each worker."""
 
+POSTGRES_TESTS = frozenset({
+    "tests/test_runner_shared.py::test_three_runners_share_one_ledger_and_survive_a_sigkill",
+    "tests/test_runner_units.py::test_a_claim_held_by_a_live_runner_is_not_taken_over",
+})
+"""The tests that ask for `postgres_url` themselves; with those of the `ledger` fixture's
+`postgres` case, they are dealt to one worker as one unit: one throw-away server, not two."""
+
+
+def work_unit(nodeid: str) -> str:
+    """What a test is dealt with to a worker: its module, `postgres`, or itself alone."""
+    module = nodeid.split("::", 1)[0]
+    if module in ONE_WORKER_MODULES:
+        return module
+    if nodeid in POSTGRES_TESTS or nodeid.endswith("[postgres]"):
+        return "postgres"
+    return nodeid
+
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Tests are dealt one at a time, modules of `ONE_WORKER_MODULES` as one unit each (dealt
-    first: the largest units go first). xdist's own `--dist loadgroup` does this by marks, but
-    with pytest 9.2 its group suffix no longer reaches the node ids, so every test would be a
-    unit of its own."""
+    """Tests are dealt one at a time, the units of `work_unit` whole (the largest first).
+    xdist's own `--dist loadgroup` would do this by marks, but with pytest 9.2 its group
+    suffix no longer reaches the node ids, so every test would be a unit of its own."""
     from xdist.scheduler import LoadScopeScheduling
 
     class Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if module in ONE_WORKER_MODULES else nodeid
+            return work_unit(nodeid)
 
     return Scheduling(config, log)
 

@@ -18,21 +18,44 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from click.testing import CliRunner
-from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from promptspec.cli import cli
 
-__all__ = ["SERVER", "Session", "apply_edits", "initialize", "lint_json", "make_project",
-           "running_client"]
+if TYPE_CHECKING:
+    from lsprotocol import types
+    from pytest_lsp import ClientServerConfig, LanguageClient
+
+__all__ = ["Session", "apply_edits", "initialize", "lint_json", "make_project",
+           "running_client", "server", "types"]
 
 HERE = Path(__file__).resolve().parent
 CONFORMANCE = HERE / "data" / "conformance"
 
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "promptspec", "lsp"])
+
+class _Types:
+    """`lsprotocol.types`, imported on first use: every worker collects the language-server
+    modules, but one runs them (conftest.ONE_WORKER_MODULES), and the import costs ~0.4 s."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # what pytest asks of every module attribute it collects
+            raise AttributeError(name)
+        from lsprotocol import types as real
+
+        return getattr(real, name)
+
+
+if not TYPE_CHECKING:
+    types = _Types()
+
+
+def server() -> ClientServerConfig:
+    """`promptspec lsp` over stdio, as an editor starts it."""
+    from pytest_lsp import ClientServerConfig
+
+    return ClientServerConfig(server_command=[sys.executable, "-m", "promptspec", "lsp"])
 
 PYPROJECT = """[project]
 name = "lsp-fixture"
@@ -51,6 +74,8 @@ def make_project(root: Path) -> Path:
 
 async def initialize(client: LanguageClient, root: Path, encodings: list[str] | None = None
                      ) -> None:
+    from pytest_lsp import client_capabilities
+
     caps = client_capabilities("visual-studio-code")
     if encodings is not None:
         caps.general = types.GeneralClientCapabilities(
@@ -63,7 +88,9 @@ async def initialize(client: LanguageClient, root: Path, encodings: list[str] | 
 @asynccontextmanager
 async def running_client(root: Path) -> AsyncIterator[LanguageClient]:
     """A server started over stdio and initialized for `root`; shut down and exited after."""
-    client = await SERVER.start()
+    from pytest_lsp import LanguageClient
+
+    client = await server().start()
     assert isinstance(client, LanguageClient)
     try:
         await initialize(client, root)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
-from lsprotocol import types
-from pygls.uris import to_fs_path
-from pytest_lsp import LanguageClient
 
-from tests.lsp_support import CONFORMANCE, Session, lint_json, make_project, running_client
+from tests.lsp_support import CONFORMANCE, Session, lint_json, make_project, running_client, types
+
+if TYPE_CHECKING:
+    from pytest_lsp import LanguageClient
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -60,6 +61,8 @@ async def test_diagnostics_equal_lint_json(client: LanguageClient, project: Path
 
 
 async def test_codes_link_to_their_explanation(client: LanguageClient, project: Path) -> None:
+    from pygls.uris import to_fs_path
+
     diags = await Session(client).open(project / "rules_params.pspec")
     for d in diags:
         assert d.code_description is not None

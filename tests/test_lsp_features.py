@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
 from click.testing import CliRunner
-from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 from promptspec.cli import cli
-from tests.lsp_support import Session, apply_edits, make_project, running_client
+from tests.lsp_support import Session, apply_edits, make_project, running_client, types
+
+if TYPE_CHECKING:
+    from pytest_lsp import LanguageClient
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import POSTGRES_TESTS, work_unit
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -172,6 +173,17 @@ def test_ledger_refuses_one_remote_id_for_two_rows(tmp_path: Path, ledger: str |
         led.mark_created(rows[0], 7, None)
         with pytest.raises(Exception, match=r"(?i)unique"):
             led.mark_created(rows[1], 7, None)
+
+
+def test_every_test_of_the_server_is_dealt_to_one_worker(request: pytest.FixtureRequest) -> None:
+    """With -n, the tests that use the throw-away PostgreSQL server are one unit of work
+    (conftest.work_unit), so that one worker starts a server; none is left out."""
+    items = request.session.items
+    using = {item.nodeid for item in items
+             if "postgres_server" in getattr(item, "fixturenames", ())}
+    assert all(work_unit(nodeid) == "postgres" for nodeid in using), using
+    named = POSTGRES_TESTS & {item.nodeid for item in items}
+    assert named <= using, named - using  # and the names are of tests that use it
 
 
 def test_a_claim_held_by_a_live_runner_is_not_taken_over(tmp_path: Path,
