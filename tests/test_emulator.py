@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from conftest import invoke, one_line_error
+from conftest import invoke, one_line_error, tls
 from PIL import Image
 
 from promptspec.emulator import (
@@ -46,16 +46,21 @@ def emu() -> Iterator[RunningEmulator]:
         yield running
 
 
+def keyed(timeout: float = 5.0) -> httpx.Client:
+    """A client with the key, on the process's one TLS context (conftest.tls)."""
+    return httpx.Client(headers=KEY, timeout=timeout, verify=tls())
+
+
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with httpx.Client(headers=KEY, timeout=10) as c:
+    with keyed(timeout=10) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def bare() -> Iterator[httpx.Client]:
     """A client without the key (one connection pool, not one per call)."""
-    with httpx.Client(timeout=10) as c:
+    with httpx.Client(timeout=10, verify=tls()) as c:
         yield c
 
 
@@ -374,7 +379,7 @@ def test_image_count_colour_and_bounds(emu: RunningEmulator, client: httpx.Clien
 
 def test_latency_delays_images() -> None:
     with start_emulator(EmulatorConfig(latency=0.5)) as emu, \
-            httpx.Client(headers=KEY) as c:
+            keyed() as c:
         obj = create(c, emu.url, text="slow").json()
         early = c.get(obj["url"]).json()
         assert early["images"] == [] and early["trained_at"] is None
@@ -386,7 +391,7 @@ def test_latency_delays_images() -> None:
 
 def test_fail_rate_answers_500_and_503_and_creates_nothing() -> None:
     with start_emulator(EmulatorConfig(fail_rate=1.0, seed=1)) as emu, \
-            httpx.Client(headers=KEY) as c:
+            keyed() as c:
         statuses = {create(c, emu.url, text="x").status_code for _ in range(20)}
         assert statuses == {500, 503}
         assert emu.state.create_count == 0
@@ -395,7 +400,7 @@ def test_fail_rate_answers_500_and_503_and_creates_nothing() -> None:
 
 
 def test_rate_limit_answers_429_with_retry_after() -> None:
-    with start_emulator(EmulatorConfig(rate_limit=2)) as emu, httpx.Client(headers=KEY) as c:
+    with start_emulator(EmulatorConfig(rate_limit=2)) as emu, keyed() as c:
         responses = [create(c, emu.url, text=f"x{i}") for i in range(8)]
         limited = [r for r in responses if r.status_code == 429]
         assert limited, [r.status_code for r in responses]
@@ -407,7 +412,7 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
 
 
 def test_drop_creates_then_cuts_the_connection() -> None:
-    with start_emulator(EmulatorConfig(drop_rate=1.0)) as emu, httpx.Client(headers=KEY) as c:
+    with start_emulator(EmulatorConfig(drop_rate=1.0)) as emu, keyed() as c:
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             create(c, emu.url, tune=2, text="dropped")
         listed = c.get(f"{emu.url}/tunes/2/prompts").json()
@@ -437,7 +442,7 @@ def test_callback_posts_the_finished_prompt_to_loopback() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{server.server_address[1]}/done?x=1"
     try:
-        with start_emulator(EmulatorConfig(latency=0.1)) as emu, httpx.Client(headers=KEY) as c:
+        with start_emulator(EmulatorConfig(latency=0.1)) as emu, keyed() as c:
             obj = create(c, emu.url, text="call me", callback=hook).json()
             create(c, emu.url, text="far away", callback="https://example.com/hook")
             assert _Receiver.arrived.wait(10)
@@ -525,7 +530,7 @@ def test_a_busy_port_is_one_clear_error() -> None:
 
 
 def test_slow_rate_limit_admits_the_first_create() -> None:
-    with start_emulator(EmulatorConfig(rate_limit=0.5)) as emu, httpx.Client(headers=KEY) as c:
+    with start_emulator(EmulatorConfig(rate_limit=0.5)) as emu, keyed() as c:
         assert create(c, emu.url, text="first").status_code == 201
         second = create(c, emu.url, text="second")
         assert second.status_code == 429 and int(second.headers["Retry-After"]) >= 1
@@ -560,7 +565,8 @@ def test_cli_serves_until_terminated() -> None:
         match = re.fullmatch(r"promptspec mock-server listening on (http://127\.0\.0\.1:\d+)\n",
                              line)
         assert match, line
-        r = httpx.post(f"{match[1]}/tunes/1/prompts", headers=KEY, files=form(text="cli"))
+        r = httpx.post(f"{match[1]}/tunes/1/prompts", headers=KEY, files=form(text="cli"),
+                       verify=tls())
         assert r.status_code == 201
     finally:
         proc.terminate()

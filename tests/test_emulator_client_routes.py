@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from conftest import tls
 
 from promptspec.emulator import EmulatorConfig, RunningEmulator, start_emulator
 
@@ -17,7 +18,7 @@ KEY = {"Authorization": "Bearer test-key"}
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with httpx.Client(headers=KEY, timeout=10) as c:
+    with httpx.Client(headers=KEY, timeout=10, verify=tls()) as c:
         yield c
 
 
@@ -52,7 +53,7 @@ def test_all_prompts_newest_first_with_filters(emulator: RunningEmulator,
     bad = client.get(f"{url}/prompts", params={"offset": 10001})
     assert bad.status_code == 400 and "before_id" in bad.json()["error"]
     assert client.get(f"{url}/prompts", params={"offset": 10000}).status_code == 200
-    assert httpx.get(f"{url}/prompts").status_code == 401
+    assert httpx.get(f"{url}/prompts", verify=tls()).status_code == 401
 
 
 def test_get_and_delete_by_prompt_id(emulator: RunningEmulator, client: httpx.Client) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import tls
 
 from promptspec import api
 from promptspec.cli import cli
@@ -182,7 +183,7 @@ def emu() -> Iterator[RunningEmulator]:
 
 def test_the_emulator_answers_hostile_input_with_a_clean_4xx(emu: RunningEmulator) -> None:
     big = "9" * 5000
-    with httpx.Client(base_url=emu.url, headers={"Authorization": "Bearer k"}) as c:
+    with httpx.Client(base_url=emu.url, headers={"Authorization": "Bearer k"}, verify=tls()) as c:
         answers = [
             c.get(f"/tunes/1/prompts/{big}"), c.get(f"/prompts/{big}"),
             c.delete(f"/tunes/1/prompts/{big}"), c.post(f"/tunes/{big}/prompts", json={}),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from conftest import tls
 
 from promptspec.emulator import EmulatorConfig, start_emulator
 from promptspec.request import Request, request_id
@@ -144,7 +145,7 @@ class Doomed(httpx.AsyncBaseTransport):
     the way the API reports a failed prompt: `user_error` set, no images."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        self.inner = httpx.AsyncHTTPTransport(verify=tls())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         resp = await self.inner.handle_async_request(request)
