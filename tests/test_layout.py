@@ -25,15 +25,15 @@ def _modules() -> dict[str, Path]:
 
 def _imports(path: Path, known: dict[str, Path]) -> set[str]:
     """Every promptspec module `path` imports, at any depth, outside `if TYPE_CHECKING:`."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    typing_only: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            typing_only.update(id(sub) for sub in ast.walk(node))
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in typing_only:
+    nodes: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+    while nodes:  # one walk, not entering `if TYPE_CHECKING:` (nor its else)
+        node = nodes.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             continue
+        if isinstance(node, (ast.expr, ast.expr_context)):
+            continue  # an import is a statement: no need to look inside expressions
+        nodes.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
                 full = f"{node.module}.{alias.name}"
