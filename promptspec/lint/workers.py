@@ -20,7 +20,6 @@ from promptspec.lint.cache import Digests, LintCache
 from promptspec.lint.file_check import Task, check_and_store
 from promptspec.load import Parsed, read_bytes
 from promptspec.paths import syntax_of
-from promptspec.templates import env
 
 __all__ = ["check_in_workers", "usable_cpus", "workers_for"]
 
@@ -61,8 +60,9 @@ def _check_slice(tasks: Sequence[Task], use_cache: bool) -> list[list[Diagnostic
 
 
 def _import_front_ends(tasks: Sequence[Task]) -> None:
-    """Import the parsers the files need and jinja2 once, before forking, rather than once
-    in every worker (on a busy machine the CPU time is what counts)."""
+    """Import the parsers the files need once, before forking, rather than once in every
+    worker (on a busy machine the CPU time is what counts). jinja2 is not among them: most
+    templates are text and names, read without it."""
     syntaxes = {syntax_of(t.path) for t in tasks}
     if "yaml" in syntaxes:
         import promptspec.syntax.yaml.document  # noqa: F401
@@ -70,7 +70,6 @@ def _import_front_ends(tasks: Sequence[Task]) -> None:
         from promptspec.syntax.dsl.grammar import get_parser
 
         get_parser()
-    env()
 
 
 def _slices(tasks: Sequence[Task], n: int) -> list[Sequence[Task]]:

@@ -17,11 +17,11 @@ from promptspec.lint.rules._value_sets import PromptView
 from promptspec.params import STRIPPED_FIELDS
 from promptspec.templates import (
     TemplateBoundError,
-    env,
     parse_template,
     render_template,
     template_info,
 )
+from promptspec.templates.plain import SANDBOX_GLOBALS, plain_pieces
 
 __all__ = [
     "Failed",
@@ -57,18 +57,24 @@ _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*\)")
 _BLANK = re.compile(r"[^\n]")
 _BRACKET = re.compile(r"[()\[\]]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NEWLINE = re.compile(r"\r\n|\r|\n")  # jinja's newline_re
 
 
 @lru_cache(maxsize=1)
 def jinja_names() -> frozenset[str]:
     """Names a template may read without defining them: jinja's globals and loop names."""
-    return frozenset({*env().globals, "loop", "self", "varargs", "kwargs", "caller"})
+    return frozenset({*SANDBOX_GLOBALS, "loop", "self", "varargs", "kwargs", "caller"})
 
 
 @lru_cache(maxsize=4096)
 def name_lines(source: str) -> dict[str, int]:
     """The first line (1-based, of the template) where each read name appears."""
+    pieces = plain_pieces(source)
+    if pieces is not None:
+        first: dict[str, int] = {}
+        for is_name, name, line in pieces:
+            if is_name:
+                first.setdefault(name, line)
+        return first
     ast = parse_template(source)
     if ast is None:
         return {}
@@ -170,35 +176,11 @@ def _value_key(v: Any) -> Any:
     raise TypeError(t)
 
 
-@lru_cache(maxsize=4096)
 def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
-    """The template as literal text and bare `{{ name }}` outputs, or None when it holds more.
-
-    The pieces come from jinja's own parse (white-space control, newline handling and
-    the dropped trailing newline already applied), so joining them is jinja's render.
-    """
-    if "{" not in source:  # plain text: jinja's lexer only makes its newlines "\n" and
-        lines = _NEWLINE.split(source)  # drops one at the end; no need to import it
-        if lines[-1] == "":
-            lines.pop()
-        return ((False, "\n".join(lines)),)
-    ast = parse_template(source)
-    if ast is None:
-        return None
-    from jinja2 import nodes
-
-    parts: list[tuple[bool, str]] = []
-    for node in ast.body:
-        if not isinstance(node, nodes.Output):
-            return None
-        for child in node.nodes:
-            if isinstance(child, nodes.TemplateData):
-                parts.append((False, child.data))
-            elif isinstance(child, nodes.Name) and child.ctx == "load":
-                parts.append((True, child.name))
-            else:
-                return None
-    return tuple(parts)
+    """The template as literal text and bare `{{ name }}` outputs, or None when it holds more
+    (read without jinja, as jinja's lexer reads it: joining the pieces is jinja's render)."""
+    pieces = plain_pieces(source)
+    return None if pieces is None else tuple((is_name, text) for is_name, text, _ in pieces)
 
 
 def is_plain(source: str) -> bool:
