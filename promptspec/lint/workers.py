@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from promptspec.config import Config, load_config
+from promptspec.config import Configs
 from promptspec.diagnostics import Diagnostic
 from promptspec.lint.cache import Digests, LintCache
 from promptspec.lint.file_check import Task, check_and_store
@@ -46,16 +46,12 @@ def _check_slice(tasks: Sequence[Task], use_cache: bool) -> list[list[Diagnostic
     digests = Digests()
     caches: dict[str, LintCache] | None = {} if use_cache else None
     loaded: dict[str, Parsed] = {}
-    configs: dict[str, Config] = {}
+    configs = Configs()
     out = []
     for task in tasks:
-        folder = os.path.dirname(os.path.abspath(task.path))
-        config = configs.get(folder)
-        if config is None:
-            config = configs[folder] = load_config(folder)
         # the parent looked each file up already: only misses come here
-        out.append(check_and_store(task, read_bytes(task.path), config, digests, caches,
-                                   loaded, looked=True))
+        out.append(check_and_store(task, read_bytes(task.path), configs.of(task.path),
+                                   digests, caches, loaded, looked=True))
     return out
 
 
