@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from promptspec.errors import RunError
+from promptspec.runner._wire import scrub, secret_forms
 from promptspec.runner.ledger import COLUMNS, Ledger, redact_url
 
 __all__ = ["DEFAULT_LEASE", "PostgresLedger"]
@@ -69,13 +70,13 @@ def _connect(url: str) -> Any:
 
 
 def _redacted(text: str, url: str) -> str:
-    from urllib.parse import unquote, urlsplit
+    """`text` without the URL's password (its `password=` parameters too), in any encoding."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
 
-    password = urlsplit(url).password
-    for secret in (password, unquote(password) if password else None):
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    parts = urlsplit(url)
+    password = parts.password
+    given = [v for k, v in parse_qsl(parts.query) if k.lower() == "password"]
+    return scrub(text, secret_forms([password, unquote(password or ""), *given]))
 
 
 class PostgresLedger(Ledger):
