@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError, meta, nodes
 
-from promptspec.templates import env, template_info
+from promptspec.templates import compile_template, env, render_template, template_info
 from promptspec.templates.plain import SANDBOX_GLOBALS, plain_pieces
 
 PROBE = """
@@ -135,9 +136,31 @@ def test_plain_templates_are_read_as_jinja_reads_them(source: str) -> None:
     theirs = _jinja_pieces(source)
     assert theirs is not None, source
     assert [p for p in mine] == [p for p in theirs if p[0] or p[1]], source
-    values = {name: f"<{name}>" for is_name, name, _ in mine if is_name}
-    rendered = "".join(values[t] if is_name else t for is_name, t, _ in mine)
+    values: dict[str, object] = {name: f"<{name}>" for is_name, name, _ in mine if is_name}
+    rendered = "".join(str(values[t]) if is_name else t for is_name, t, _ in mine)
     assert rendered == env().from_string(source).render(values)
+    for value in (None, True, 2.50, -0.0, 10**30, "\u2028"):
+        typed = dict.fromkeys(values, value)
+        assert render_template(source, typed) == env().from_string(source).render(typed)
+
+
+@pytest.mark.parametrize(("size", "source"), [(600_000, "{{ x }}"), (600_000, "{{ x }}{{ x }}"),
+                                              (1_500_000, "{{ x }}"), (10, "{{ y }}")])
+def test_plain_renders_keep_the_sandbox_bounds_and_errors(size: int, source: str) -> None:
+    """A template read without jinja renders, or fails, as the sandbox does."""
+    from promptspec.templates.sandbox import render_bounded
+
+    ctx = {"x": "a" * size}
+
+    def outcome(render: Callable[[], str]) -> object:
+        try:
+            return len(render())
+        except Exception as err:
+            return (type(err).__name__, str(err))
+
+    assert plain_pieces(source) is not None
+    assert outcome(lambda: render_template(source, ctx)) == outcome(
+        lambda: render_bounded(compile_template(source), ctx))
 
 
 @pytest.mark.parametrize("source", ["a {{ x }} b", "{{x}}{{ y }}", "l1\nl2 {{\n  z }}\n",

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
-__all__ = ["SANDBOX_GLOBALS", "plain_pieces"]
+from promptspec.templates.bounds import MAX_OUTPUT, TemplateBoundError
+
+__all__ = ["SANDBOX_GLOBALS", "plain_pieces", "render_plain"]
 
 SANDBOX_GLOBALS = frozenset({"dict", "namespace", "range"})
 """The names the sandbox defines for every template (its test holds it to the sandbox)."""
@@ -56,3 +59,30 @@ def plain_pieces(source: str) -> tuple[tuple[bool, str, int], ...] | None:
         pieces.append((True, m.group(1), line))
         line += text.count("\n", m.start(1), end)
         pos = end + 2
+
+
+_SHOWN_AS_STR = frozenset({str, int, float, bool, type(None)})
+
+
+def render_plain(pieces: tuple[tuple[bool, str, int], ...], context: dict[str, Any]
+                 ) -> str | None:
+    """jinja's render of a plain template, when every name it reads holds a str, int,
+    float, bool or None (which jinja shows as `str` shows them); None otherwise (a name
+    unset, another type: jinja decides). TemplateBoundError past the sandbox's output bound,
+    as the sandbox raises it."""
+    out: list[str] = []
+    for is_name, text, _ in pieces:
+        if not is_name:
+            out.append(text)
+            continue
+        value = context.get(text, context)
+        if type(value) not in _SHOWN_AS_STR:
+            return None
+        try:
+            out.append(str(value))
+        except ValueError:  # an int past Python's digit limit: the sandbox words it
+            return None
+    rendered = "".join(out)
+    if len(rendered) > MAX_OUTPUT:
+        raise TemplateBoundError(f"the template renders more than {MAX_OUTPUT:,} characters")
+    return rendered
