@@ -323,6 +323,7 @@ def work_unit(nodeid: str) -> str:
     return nodeid
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Tests are dealt one at a time, the units of `work_unit` whole (the largest first).
     xdist's own `--dist loadgroup` would do this by marks, but with pytest 9.2 its group
