@@ -2,7 +2,7 @@
 `promptspec lsp` over stdio, a project on disk, and a helper that opens, changes and waits
 for the diagnostics of a document.
 
-pytest-lsp's own pytest plugin is off (`-p no:pytest-lsp` in pyproject.toml): its
+pytest-lsp's own pytest plugin is not loaded (pyproject.toml names the plugins): its
 `pytest_runtest_call` wrapper does not yield for test items without `funcargs` (the rule
 case files), which fails them. Its client, capabilities and server configuration are used
 as they are; `running_client` below does what its fixture does.
