@@ -14,19 +14,20 @@ from promptspec.model import (
     NAME_PATTERN,
     Field,
     Import,
-    Literal,
     Preset,
     Prompt,
     Ref,
     Span,
     SpecFile,
     Sweep,
+    Value,
 )
 from promptspec.params import did_you_mean
 from promptspec.syntax import Parsed
 from promptspec.syntax.yaml.compose import compose_documents
 from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode
 from promptspec.syntax.yaml.nodes import NodeReader, describe
+from promptspec.syntax.yaml.records import new_field, new_literal, new_span
 from promptspec.syntax.yaml.scalars import INT, STR
 
 __all__ = ["TOP_LEVEL_KEYS", "parse_yaml"]
@@ -69,22 +70,24 @@ class _Builder:
             )
 
     def _field(self, name: str, key: YNode, node: YNode, axis: bool = False) -> Field | None:
+        path = self.path
+        line, col = key.line + 1, key.column + 1
+        name_span = new_span(path, line, col, key.last_line + 1, key.last_column + 1)
         if node.empty:
             # `key:` with nothing after it is null; place it right after the key.
-            line, col = key.end_line + 1, key.end_column + 1
-            null = Literal(None, Span(self.path, line, col, line, col + 1))
-            span = Span(self.path, key.line + 1, key.column + 1, line, col + 1)
-            return Field(name, self.r.span(key), null, span)
-        value = self.r.value(node, axis)
+            end_line, end_col = key.end_line + 1, key.end_column + 1
+            null = new_literal(None, new_span(path, end_line, end_col, end_line, end_col + 1))
+            return new_field(name, name_span, null,
+                             new_span(path, line, col, end_line, end_col + 1))
+        value: Value | None
+        if node.kind == SCALAR and not axis:
+            value = self.r.literal(node)
+        else:
+            value = self.r.value(node, axis)
         if value is None:
             return None
-        path = self.path
-        return Field(
-            name,
-            Span(path, key.line + 1, key.column + 1, key.last_line + 1, key.last_column + 1),
-            value,
-            Span(path, key.line + 1, key.column + 1, node.last_line + 1, node.last_column + 1),
-        )
+        return new_field(name, name_span, value,
+                         new_span(path, line, col, node.last_line + 1, node.last_column + 1))
 
     # -- top level ----------------------------------------------------------------------
 

@@ -15,10 +15,12 @@ from promptspec.model import (
     Literal,
     RandomValue,
     RangeValue,
+    Scalar,
     Span,
     Value,
 )
 from promptspec.syntax.yaml.events import BREAK, MAP, SCALAR, SEQ, YNode
+from promptspec.syntax.yaml.records import new_list, new_literal, new_span
 from promptspec.syntax.yaml.scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, number, scalar_value
 
 __all__ = ["NodeReader", "describe"]
@@ -84,7 +86,7 @@ class NodeReader:
         ends block collections and block scalars (where the next token starts).
         """
         first = start or node
-        return Span(self.path, first.line + 1, first.column + 1,
+        return new_span(self.path, first.line + 1, first.column + 1,
                     node.last_line + 1, node.last_column + 1)
 
     def point(self, line0: int, col0: int, width: int = 1) -> Span:
@@ -104,7 +106,8 @@ class NodeReader:
         """
         seen: dict[str, YNode] = {}
         out: list[tuple[str, YNode, YNode]] = []
-        for key, value in node.pairs:
+        items = iter(node.items)  # keys and values in turn
+        for key, value in zip(items, items, strict=True):
             if key.tag != STR or key.kind != SCALAR:
                 if key.kind == SCALAR and key.tag == MERGE:
                     msg = "YAML merge keys ('<<') are not supported; use 'extends'"
@@ -128,23 +131,26 @@ class NodeReader:
     # -- values -------------------------------------------------------------------------
 
     def literal(self, node: YNode) -> Literal:
-        value = scalar_value(node)
-        span = Span(self.path, node.line + 1, node.column + 1,
-                    node.last_line + 1, node.last_column + 1)
-        if isinstance(value, str):
-            if node.style == "|" or node.style == ">":
-                # The header line holds `|`; string line k is source line header + k.
-                return Literal(value, span, None, node.line + 2, True)
-            return Literal(value, span, None, span.line, False)
-        text = node.text if type(value) in (int, float) else None
-        return Literal(value, span, text)
+        line = node.line + 1
+        where = new_span(self.path, line, node.column + 1, node.last_line + 1, node.last_column + 1)
+        if node.tag == STR:  # most scalars: no typing to do
+            value: Scalar = node.text
+        else:
+            value = scalar_value(node)
+            if not isinstance(value, str):
+                return new_literal(value, where, node.text if type(value) in (int, float) else None)
+        style = node.style
+        if style == "|" or style == ">":
+            # The header line holds `|`; string line k is source line header + k.
+            return new_literal(value, where, None, line + 1, True)
+        return new_literal(value, where, None, line, False)
 
     def value(self, node: YNode, axis: bool = False) -> Value | None:
         """A field's value; None (after a PS007) when the node is no value at all."""
         kind = node.kind
         if kind == SCALAR:
             lit = self.literal(node)
-            if axis and node.tag == STR and isinstance(lit.value, str):
+            if axis and node.tag == STR:
                 return self._axis_form(node, lit)
             return lit
         if kind == SEQ:
@@ -171,7 +177,7 @@ class NodeReader:
                     "list nested twice",
                     self.span(item),
                 )
-        return ListValue(tuple(items), self.span(node))
+        return new_list(tuple(items), self.span(node))
 
     def file_ref(self, node: YNode) -> FileRef | None:
         entries = self.entries(node)
@@ -182,7 +188,7 @@ class NodeReader:
                 return FileRef(target.text, self.span(node))
             self.error(Code.INVALID_STRUCTURE, "'file' needs a path string", self.span(target))
             return None
-        if not names and node.pairs:
+        if not names and node.items:
             return None  # every key was already reported
         self.error(
             Code.INVALID_STRUCTURE,
