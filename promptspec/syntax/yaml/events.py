@@ -31,7 +31,8 @@ from ruamel.yaml.resolver import implicit_resolvers
 
 from promptspec.syntax import YAML_BREAK
 
-__all__ = ["MAP", "MAX_DEPTH", "NULL", "SCALAR", "SEQ", "STR", "TooDeep", "YNode", "compose"]
+__all__ = ["MAP", "MAX_DEPTH", "NULL", "SCALAR", "SEQ", "STR", "TooDeep", "YNode", "compose",
+           "split_lines"]
 
 MAX_DEPTH = 1000
 """Deeper nesting than any spec needs."""
@@ -155,6 +156,14 @@ def _decoded(tag: str) -> str:
     return "".join(out)
 
 
+def split_lines(text: str) -> list[str]:
+    """`text`'s lines by YAML's breaks (`BREAK.split`); by `\n` alone, several times
+    faster, when the text holds no other break."""
+    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return BREAK.split(text)
+    return text.split("\n")
+
+
 class _Lines:
     """Source lines by YAML's breaks, split on first use (block scalars only need them)."""
 
@@ -164,7 +173,7 @@ class _Lines:
 
     def __call__(self, line0: int) -> str:
         if self._lines is None:
-            self._lines = BREAK.split(self.text)
+            self._lines = split_lines(self.text)
         return self._lines[line0] if 0 <= line0 < len(self._lines) else ""
 
 

@@ -19,7 +19,7 @@ from promptspec.model import (
     Span,
     Value,
 )
-from promptspec.syntax.yaml.events import BREAK, MAP, SCALAR, SEQ, YNode
+from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode, split_lines
 from promptspec.syntax.yaml.records import new_list, new_literal, new_span
 from promptspec.syntax.yaml.scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, number, scalar_value
 
@@ -53,7 +53,7 @@ def range_parts(text: str) -> RangeParts | None:
         return None
     left = text[:dots].strip()
     lead = len(text) - len(text.lstrip())
-    if not left or left[0] == "." or any(c.isspace() for c in left):
+    if not left or left[0] == "." or len(left.split()) > 1:  # `left` has no space inside
         return None
     words = [(m.group(), m.start()) for m in _WORD.finditer(text, dots + 2)]
     if len(words) == 1:
@@ -76,7 +76,7 @@ class NodeReader:
 
     def line_text(self, line0: int) -> str:
         if self._lines is None:
-            self._lines = BREAK.split(self.text)
+            self._lines = split_lines(self.text)
         return self._lines[line0] if 0 <= line0 < len(self._lines) else ""
 
     def span(self, node: YNode, start: YNode | None = None) -> Span:
@@ -90,7 +90,7 @@ class NodeReader:
                     node.last_line + 1, node.last_column + 1)
 
     def point(self, line0: int, col0: int, width: int = 1) -> Span:
-        return Span(self.path, line0 + 1, col0 + 1, line0 + 1, col0 + 1 + width)
+        return new_span(self.path, line0 + 1, col0 + 1, line0 + 1, col0 + 1 + width)
 
     def error(self, code: Code, message: str, span: Span) -> None:
         self.diagnostics.append(Diagnostic(code, message, span))
@@ -201,36 +201,39 @@ class NodeReader:
 
     def _axis_form(self, node: YNode, lit: Literal) -> Value:
         text = str(lit.value)
-        m = _RANDOM.fullmatch(text)
+        m = _RANDOM.fullmatch(text) if "random" in text else None
         if m is not None:
-            n = self._part(node, lit, m, 1)
+            offset = self._raw_offset(node)
+            n = self._part(node, lit, offset, m, 1)
             assert n is not None
-            return RandomValue(n, self._part(node, lit, m, 2), lit.span)
+            return RandomValue(n, self._part(node, lit, offset, m, 2), lit.span)
         r = range_parts(text)
         if r is not None:
-            start = self._part(node, lit, r, 1)
-            end = self._part(node, lit, r, 2)
+            offset = self._raw_offset(node)
+            start = self._part(node, lit, offset, r, 1)
+            end = self._part(node, lit, offset, r, 2)
             assert start is not None and end is not None
-            extra = self._part(node, lit, r, 4)
+            extra = self._part(node, lit, offset, r, 4)
             step = extra if r.group(3) == "step" else None
             count = extra if r.group(3) == "count" else None
             return RangeValue(start, end, step, count, lit.span)
         return lit
 
-    def _part(self, node: YNode, lit: Literal, m: re.Match[str] | RangeParts, group: int
-              ) -> Literal | None:
+    def _part(self, node: YNode, lit: Literal, offset: int | None,
+              m: re.Match[str] | RangeParts, group: int) -> Literal | None:
+        """Part `group` of a range or `random` form, placed in the source when `offset`
+        (`_raw_offset`) says where the form's text starts, else at the whole string."""
         text = m.group(group)
         if text is None:
             return None
         value = number(text)
         span = lit.span
-        offset = self._raw_offset(node)
         if offset is not None:
-            line0, col0 = node.line, node.column + offset + m.start(group)
-            span = self.point(line0, col0, len(text))
+            line, col = node.line + 1, node.column + 1 + offset + m.start(group)
+            span = new_span(self.path, line, col, line, col + len(text))
         if isinstance(value, str):
-            return Literal(value, span, None, span.line)
-        return Literal(value, span, text)
+            return new_literal(value, span, None, span.line)
+        return new_literal(value, span, text)
 
     def _raw_offset(self, node: YNode) -> int | None:
         """Where the scalar's value starts inside its source text, if it is written as is.

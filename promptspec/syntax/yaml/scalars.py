@@ -54,7 +54,8 @@ def scalar_value(node: YNode) -> Scalar:
             flag = _BOOLS.get(text.lower())
             return text if flag is None else flag
         if tag == INT:
-            value = _int(text)
+            # Digits alone (most ints) are what `_int` would read with `int(text)`.
+            value = int(text) if text.isdecimal() else _int(text)
             return value if value.bit_length() <= _MAX_INT_BITS else text
         if tag == FLOAT:
             return _float(text)
