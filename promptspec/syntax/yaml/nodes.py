@@ -20,7 +20,7 @@ from promptspec.model import (
     Value,
 )
 from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode, split_lines
-from promptspec.syntax.yaml.records import new_list, new_literal, new_span
+from promptspec.syntax.yaml.records import new_list, new_literal, new_span, new_spanned_literal
 from promptspec.syntax.yaml.scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, number, scalar_value
 
 __all__ = ["NodeReader", "describe"]
@@ -132,18 +132,21 @@ class NodeReader:
 
     def literal(self, node: YNode) -> Literal:
         line = node.line + 1
-        where = new_span(self.path, line, node.column + 1, node.last_line + 1, node.last_column + 1)
         if node.tag == STR:  # most scalars: no typing to do
             value: Scalar = node.text
         else:
             value = scalar_value(node)
             if not isinstance(value, str):
-                return new_literal(value, where, node.text if type(value) in (int, float) else None)
+                text = node.text if type(value) in (int, float) else None
+                return new_spanned_literal(value, self.path, line, node.column + 1,
+                                           node.last_line + 1, node.last_column + 1,
+                                           text, 0, False)
         style = node.style
-        if style == "|" or style == ">":
-            # The header line holds `|`; string line k is source line header + k.
-            return new_literal(value, where, None, line + 1, True)
-        return new_literal(value, where, None, line, False)
+        block = style == "|" or style == ">"
+        # A block scalar's header line holds `|`: string line k is source line header + k.
+        return new_spanned_literal(value, self.path, line, node.column + 1, node.last_line + 1,
+                                   node.last_column + 1, None, line + 1 if block else line,
+                                   block)
 
     def value(self, node: YNode, axis: bool = False) -> Value | None:
         """A field's value; None (after a PS007) when the node is no value at all."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from promptspec.model import Field, FileRef, ListValue, Literal, Scalar, Span, Value
 
-__all__ = ["new_field", "new_list", "new_literal", "new_span"]
+__all__ = ["new_field", "new_list", "new_literal", "new_span", "new_spanned_literal"]
 
 _new = object.__new__
 
@@ -52,6 +52,28 @@ def new_span(path: str, line: int, column: int, end_line: int, end_column: int) 
 def new_literal(value: Scalar, where: Span, text: str | None = None, content_line: int = 0,
                 multiline: bool = False) -> Literal:
     """`Literal(value, where, text, content_line, multiline)`."""
+    made: Any = _new(_LiteralDraft)
+    made.value = value
+    made.span = where
+    made.text = text
+    made.content_line = content_line
+    made.multiline = multiline
+    made.__class__ = Literal
+    return made  # type: ignore[no-any-return]
+
+
+def new_spanned_literal(value: Scalar, path: str, line: int, column: int, end_line: int,
+                        end_column: int, text: str | None, content_line: int,
+                        multiline: bool) -> Literal:
+    """`Literal(value, Span(path, line, column, end_line, end_column), text, content_line,
+    multiline)`, in one call: the front end makes one for nearly every scalar."""
+    where: Any = _new(_SpanDraft)
+    where.path = path
+    where.line = line
+    where.column = column
+    where.end_line = end_line
+    where.end_column = end_column
+    where.__class__ = Span
     made: Any = _new(_LiteralDraft)
     made.value = value
     made.span = where
