@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -29,7 +30,6 @@ from promptspec.lint import rules
 from promptspec.lint.engine import lint_files
 from promptspec.load import load
 from promptspec.resolve import resolve
-
 
 CLOCK: Callable[[], float] = time.perf_counter
 REPEATS = 3
@@ -80,6 +80,8 @@ def main() -> None:
     per_file("rules.check", n, lambda: [rules.check(r) for r in resolved])
     per_file("lint_files yaml (whole engine)", n, lambda: lint_files(yaml_paths))
     per_file("lint_files dsl (whole engine)", n, lambda: lint_files(dsl_paths))
+    os.chdir(Path.home())
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ def parse_yaml(text: str, path: str) -> Parsed:
 
     The cyclic garbage collector is paused meanwhile: a file makes thousands of objects
     (libyaml's events, nodes, the model) and no garbage cycle worth a collection, and the
-    collections they would set off keep walking every model loaded before (a quarter of a
-    lint's loading time). Refcounting frees the rest as ever; the collector resumes after.
+    collections they would set off mid-parse walk the live nodes and, now and then, every
+    model loaded before. Refcounting frees the rest as ever; the collector resumes after
+    (left off if it was off), and collects what it must on its next turn.
     """
     if not gc.isenabled():
         return _parse(text, path)

@@ -104,14 +104,15 @@ class YNode:
         return list(zip(items[0::2], items[1::2], strict=True))
 
 
-def _resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    """ruamel's YAML 1.2 implicit resolvers by first character, in its order."""
-    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+def _resolvers() -> dict[str, list[list[Any]]]:
+    """ruamel's YAML 1.2 implicit resolvers by first character, in its order: [tag, regular
+    expression], the expression compiled on first use (`resolve_plain`), not on import."""
+    table: dict[str, list[list[Any]]] = {}
     for versions, tag, regexp, first in implicit_resolvers:
         if (1, 2) in versions:
-            compiled = regexp.lazy_self()
+            entry = [tag, regexp]  # one entry for every first character: compiled once
             for ch in first:
-                table.setdefault(ch, []).append((tag, compiled))
+                table.setdefault(ch, []).append(entry)
     return table
 
 
@@ -126,9 +127,12 @@ def resolve_plain(text: str) -> str:
     if tag is not None:
         return tag
     tag = STR
-    for candidate, regexp in _BY_FIRST.get(text[:1], ()):
+    for entry in _BY_FIRST.get(text[:1], ()):
+        regexp = entry[1]
+        if not isinstance(regexp, re.Pattern):
+            regexp = entry[1] = regexp.lazy_self()
         if regexp.match(text):
-            tag = candidate
+            tag = entry[0]
             break
     if len(_PLAIN) > 20_000:
         _PLAIN.clear()

@@ -1,0 +1,105 @@
+"""The YAML front end's fast paths give what the plain ones give: records made as drafts
+are the model's own, the collector is left as found, lines split alike, ints read alike."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import pickle
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from promptspec.model import Field, ListValue, Literal, Span
+from promptspec.syntax import YAML_BREAK
+from promptspec.syntax.yaml import records
+from promptspec.syntax.yaml.document import parse_yaml
+from promptspec.syntax.yaml.events import split_lines
+
+P = "t.pspec.yaml"
+SPEC = """version: 1
+vars:
+  subject: ohwx man
+prompts:
+  p:
+    text: "a painting of {{ subject }}"
+    steps: 30
+    empty:
+    sweep:
+      seed: 1..4
+      cfg_scale: [5, 7.5, [1, 2]]
+"""
+
+
+def _records(value: Any) -> list[Any]:
+    """Every record inside `value`, depth first."""
+    found: list[Any] = []
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        found.append(value)
+        for f in dataclasses.fields(value):
+            found += _records(getattr(value, f.name))
+    elif isinstance(value, tuple):
+        for item in value:
+            found += _records(item)
+    return found
+
+
+def test_drafted_records_are_the_models_own() -> None:
+    spec = parse_yaml(SPEC, P).spec
+    made = _records(spec)
+    kinds = {type(r) for r in made}
+    assert {Span, Literal, Field, ListValue} <= kinds
+    for record in made:
+        again = type(record)(*(getattr(record, f.name) for f in dataclasses.fields(record)))
+        assert record == again and hash(record) == hash(again) and repr(record) == repr(again)
+        assert pickle.loads(pickle.dumps(record)) == record
+        assert not hasattr(record, "__dict__")
+        name = dataclasses.fields(record)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(record, name, None)
+
+
+def test_each_maker_matches_its_constructor() -> None:
+    where = records.new_span(P, 1, 2, 3, 4)
+    assert type(where) is Span and where == Span(P, 1, 2, 3, 4)
+    assert records.new_literal(7, where, "7") == Literal(7, where, "7")
+    assert records.new_spanned_literal("x", P, 1, 2, 3, 4, None, 1, True) == Literal(
+        "x", where, None, 1, True)
+    lit = Literal(1, where)
+    assert records.new_field("a", where, lit, where) == Field("a", where, lit, where)
+    assert records.new_list((lit,), where) == ListValue((lit,), where)
+
+
+def test_a_model_class_with_other_fields_is_refused_at_once() -> None:
+    with pytest.raises(RuntimeError, match="Span fields are"):
+        records._draft(Span, ("path", "line", "column"))
+
+
+@pytest.mark.parametrize("text", [SPEC, "a: [\n", "a: &x [*x]\n", ""])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_left_as_found(text: str, enabled: bool) -> None:
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        parse_yaml(text, P)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\n", "\r", "\x85", "\u2028",
+                                          "\u2029", "\t", "é"])))
+def test_lines_split_as_yaml_splits_them(text: str) -> None:
+    assert split_lines(text) == YAML_BREAK.split(text)
+
+
+@pytest.mark.parametrize(("written", "value"), [
+    ("30", 30), ("007", 7), ("1_000", 1000), ("0x1F", 31), ("0o17", 15), ("-4", -4),
+    ("!!int \u0661\u0662", 12), ("!!int " + "9" * 4301, "9" * 4301), ("!!int abc", "abc"),
+])
+def test_ints_read_as_before(written: str, value: Any) -> None:
+    spec = parse_yaml(f"prompts:\n  p:\n    seed: {written}\n", P).spec
+    assert spec is not None
+    assert spec.prompts[0].fields[0].value.value == value
