@@ -28,7 +28,15 @@ from promptspec.syntax import Parsed
 from promptspec.syntax.yaml.compose import compose_documents
 from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode
 from promptspec.syntax.yaml.nodes import NodeReader, describe
-from promptspec.syntax.yaml.records import new_field, new_literal, new_span
+from promptspec.syntax.yaml.records import (
+    new_field,
+    new_literal,
+    new_preset,
+    new_prompt,
+    new_ref,
+    new_span,
+    new_sweep,
+)
 from promptspec.syntax.yaml.scalars import INT, STR
 
 __all__ = ["TOP_LEVEL_KEYS", "parse_yaml"]
@@ -200,7 +208,7 @@ class _Builder:
         fields: list[Field] = []
         vars_: tuple[Field, ...] = ()
         blocks: dict[str, Sweep | None] = {"sweep": None, "zip": None}
-        mapping = self._mapping(node, f"the body of {kind} {name!r}")
+        mapping = node if node.kind == MAP else self._mapping(node, f"the body of {kind} {name!r}")
         for field_name, fkey, value in self.r.entries(mapping) if mapping is not None else []:
             if field_name == "extends":
                 extends = self._extends(value)
@@ -219,21 +227,19 @@ class _Builder:
                 field = self._field(field_name, fkey, value)
                 if field is not None:
                     fields.append(field)
-        span = self.r.span(node, start=key) if not node.empty else self.r.span(key)
+        name_span = self.r.span(key)
+        span = self.r.span(node, start=key) if not node.empty else name_span
         if kind == "preset":
-            return Preset(name, self.r.span(key), extends, tuple(fields), vars_, span)
-        return Prompt(
-            name, self.r.span(key), extends, tuple(fields), vars_,
-            blocks["sweep"], blocks["zip"], span,
-        )
+            return new_preset(name, name_span, extends, tuple(fields), vars_, span)
+        return new_prompt(name, name_span, extends, tuple(fields), vars_,
+                          blocks["sweep"], blocks["zip"], span)
 
     def _extends(self, node: YNode) -> tuple[Ref, ...]:
         wrong = "'extends' takes a preset name or a list of names"
-        return tuple(Ref(text, span) for text, span in self._strings(node, wrong))
+        return tuple([new_ref(text, span) for text, span in self._strings(node, wrong)])
 
     def _sweep(self, key: YNode, node: YNode) -> Sweep | None:
-        what = key.text
-        mapping = self._mapping(node, f"'{what}'")
+        mapping = node if node.kind == MAP else self._mapping(node, f"'{key.text}'")
         if mapping is None and not node.empty:
             return None
         axes: list[Field] = []
@@ -242,4 +248,4 @@ class _Builder:
             if field is not None:
                 axes.append(field)
         span = self.r.span(node, start=key) if mapping is not None else self.r.span(key)
-        return Sweep(tuple(axes), span)
+        return new_sweep(tuple(axes), span)

@@ -211,13 +211,12 @@ def _compose(parser: Any, text: str) -> list[YNode | None]:
     anchors: dict[str, YNode] = {}
     lines = _Lines(text)
     get = parser.get_event
-    new = object.__new__
     plain = _PLAIN
     while True:
         event = get()
         cls = type(event)
         if cls is ScalarEvent:
-            node = new(YNode)
+            node = YNode()
             value = node.text = event.value
             tag = event.ctag  # the tag as given (`event.tag` is the same, through a property)
             if tag is None or (tag := str(tag)) == "!":
@@ -236,8 +235,7 @@ def _compose(parser: Any, text: str) -> list[YNode | None]:
             style = node.style = event.style
             if style == "|" or style == ">":
                 _block_scalar_end(node, lines)
-            anchor = event.anchor
-            node.anchor = None
+            anchor = node.anchor = event.anchor  # its start mark, once registered (`_anchor`)
             if anchor is not None:
                 _anchor(anchors, anchor, event.start_mark, node)
             add(node)
@@ -245,7 +243,7 @@ def _compose(parser: Any, text: str) -> list[YNode | None]:
             mark = event.start_mark
             if len(open_) >= MAX_DEPTH:
                 raise TooDeep(mark.line, mark.column)
-            node = new(YNode)
+            node = YNode()
             tag = event.ctag
             if tag is not None and (tag := str(tag)) != "!":
                 tag = _decoded(tag)

@@ -14,13 +14,18 @@ from promptspec.model import (
     ListValue,
     Literal,
     RandomValue,
-    RangeValue,
     Scalar,
     Span,
     Value,
 )
 from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode, split_lines
-from promptspec.syntax.yaml.records import new_list, new_literal, new_span, new_spanned_literal
+from promptspec.syntax.yaml.records import (
+    new_list,
+    new_literal,
+    new_range,
+    new_span,
+    new_spanned_literal,
+)
 from promptspec.syntax.yaml.scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, number, scalar_value
 
 __all__ = ["NodeReader", "describe"]
@@ -219,7 +224,7 @@ class NodeReader:
             extra = self._part(node, lit, offset, r, 4)
             step = extra if r.group(3) == "step" else None
             count = extra if r.group(3) == "count" else None
-            return RangeValue(start, end, step, count, lit.span)
+            return new_range(start, end, step, count, lit.span)
         return lit
 
     def _part(self, node: YNode, lit: Literal, offset: int | None,
