@@ -1,17 +1,21 @@
 """The YAML front end's fast paths give what the plain ones give: records made as drafts
-are the model's own, the collector is left as found, lines split alike, ints read alike."""
+are the model's own, the collector is left as found, lines split alike, ints read alike,
+spec files read whole (or cut just past the size limit) straight from the descriptor."""
 
 from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from promptspec.load import MAX_SPEC_BYTES, _read_to_limit, read_bytes
 from promptspec.model import Field, ListValue, Literal, Span
 from promptspec.syntax import YAML_BREAK
 from promptspec.syntax.yaml import records
@@ -103,3 +107,16 @@ def test_ints_read_as_before(written: str, value: Any) -> None:
     spec = parse_yaml(f"prompts:\n  p:\n    seed: {written}\n", P).spec
     assert spec is not None
     assert spec.prompts[0].fields[0].value.value == value
+
+
+def test_a_spec_is_read_whole_and_a_huge_one_cut_past_the_limit(tmp_path: Path) -> None:
+    small, big = tmp_path / "a.pspec.yaml", tmp_path / "b.pspec.yaml"
+    small.write_bytes(b"tune: 1\n" * 30_000)
+    big.write_bytes(b"#" * (MAX_SPEC_BYTES + 10))
+    assert read_bytes(str(small)) == small.read_bytes()
+    assert len(read_bytes(str(big))) == MAX_SPEC_BYTES + 1
+    fd = os.open(small, os.O_RDONLY)
+    try:  # a size that is wrong (grown since, or a file that reports none) is read past
+        assert _read_to_limit(fd, 0) == small.read_bytes()
+    finally:
+        os.close(fd)
