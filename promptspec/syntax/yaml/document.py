@@ -77,6 +77,7 @@ class _Builder:
     def __init__(self, reader: NodeReader) -> None:
         self.r = reader
         self.path = reader.path
+        self.literal = reader.literal
 
     def _mapping(self, node: YNode, what: str) -> YNode | None:
         """`node` as a mapping; an empty value counts as an empty mapping."""
@@ -105,11 +106,8 @@ class _Builder:
             null = new_literal(None, new_span(path, end_line, end_col, end_line, end_col + 1))
             return new_field(name, name_span, null,
                              new_span(path, line, col, end_line, end_col + 1))
-        value: Value | None
-        if node.kind == SCALAR and not axis:
-            value = self.r.literal(node)
-        else:
-            value = self.r.value(node, axis)
+        scalar = node.kind == SCALAR and not axis
+        value: Value | None = self.literal(node) if scalar else self.r.value(node, axis)
         if value is None:
             return None
         return new_field(name, name_span, value,
@@ -207,22 +205,25 @@ class _Builder:
         extends: tuple[Ref, ...] = ()
         fields: list[Field] = []
         vars_: tuple[Field, ...] = ()
-        blocks: dict[str, Sweep | None] = {"sweep": None, "zip": None}
+        sweep: Sweep | None = None
+        zip_: Sweep | None = None
         mapping = node if node.kind == MAP else self._mapping(node, f"the body of {kind} {name!r}")
         for field_name, fkey, value in self.r.entries(mapping) if mapping is not None else []:
             if field_name == "extends":
                 extends = self._extends(value)
             elif field_name == "vars":
                 vars_ = self._vars(value)
-            elif field_name in blocks:
+            elif field_name == "sweep" or field_name == "zip":
                 if kind == "preset":
                     self.r.error(
                         Code.INVALID_STRUCTURE,
                         f"'{field_name}' belongs in a prompt, not in a preset",
                         self.r.span(fkey),
                     )
+                elif field_name == "sweep":
+                    sweep = self._sweep(fkey, value)
                 else:
-                    blocks[field_name] = self._sweep(fkey, value)
+                    zip_ = self._sweep(fkey, value)
             else:
                 field = self._field(field_name, fkey, value)
                 if field is not None:
@@ -232,7 +233,7 @@ class _Builder:
         if kind == "preset":
             return new_preset(name, name_span, extends, tuple(fields), vars_, span)
         return new_prompt(name, name_span, extends, tuple(fields), vars_,
-                          blocks["sweep"], blocks["zip"], span)
+                          sweep, zip_, span)
 
     def _extends(self, node: YNode) -> tuple[Ref, ...]:
         wrong = "'extends' takes a preset name or a list of names"
