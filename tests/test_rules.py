@@ -12,7 +12,7 @@ from conftest import write
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.errors import SpecError
 from promptspec.expand import expand_prompt, prepare
 from promptspec.lint.rules import check
@@ -270,3 +270,15 @@ def test_most_templates_take_the_path_without_jinja() -> None:
     plain = [s for s in _PIECES if _render._plain_parts(s) is not None]
     assert len(plain) > len(_PIECES) // 2
     assert _render._plain_parts("a {{ x }} b") is not None
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("a harbour --tiled_upscalev2", "; did you mean '--tiled_upscale_v2'?"),
+    ("a harbour --MASK_PROMPT x", "; did you mean '--mask_prompt'?"),
+    ("a harbour --zzzz", ""),
+])
+def test_an_unknown_flag_names_the_closest_known_one(text: str, hint: str) -> None:
+    from promptspec.params.flags import scan
+
+    (problem,) = [p for p in scan(text).problems if p.code == Code.UNKNOWN_FLAG]
+    assert problem.message.endswith(f"(the API ignores it silently){hint}")
