@@ -8,6 +8,7 @@ import dataclasses
 import gc
 import os
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from promptspec.syntax import YAML_BREAK
 from promptspec.syntax.yaml import records
 from promptspec.syntax.yaml.document import parse_yaml
 from promptspec.syntax.yaml.events import split_lines
+from promptspec.syntax.yaml.nodes import range_parts
 
 P = "t.pspec.yaml"
 SPEC = """version: 1
@@ -120,3 +122,26 @@ def test_a_spec_is_read_whole_and_a_huge_one_cut_past_the_limit(tmp_path: Path) 
         assert _read_to_limit(fd, 0) == small.read_bytes()
     finally:
         os.close(fd)
+
+
+def _range_parts_by_expression(text: str) -> list[tuple[str, int] | None] | None:
+    """range_parts as it read the words after `..`: by a regular expression."""
+    dots = text.find("..")
+    if dots < 0:
+        return None
+    left = text[:dots].strip()
+    lead = len(text) - len(text.lstrip())
+    if not left or left[0] == "." or any(c.isspace() for c in left):
+        return None
+    words = [(m.group(), m.start()) for m in re.compile(r"\S+").finditer(text, dots + 2)]
+    if len(words) == 1:
+        return [(left, lead), words[0], None, None]
+    if len(words) == 3 and words[1][0] in ("step", "count"):
+        return [(left, lead), *words]
+    return None
+
+
+@given(st.lists(st.sampled_from(["1", "0", ".", "..", " ", "\t", "\u00a0", "\u2003", "x",
+                                 "step", "count", "-", "é"]), max_size=12).map("".join))
+def test_range_parts_read_words_as_the_expression_did(text: str) -> None:
+    assert range_parts(text) == _range_parts_by_expression(text)

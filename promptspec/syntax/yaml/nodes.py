@@ -31,28 +31,14 @@ from promptspec.syntax.yaml.scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, n
 __all__ = ["NodeReader", "describe"]
 
 _RANDOM = re.compile(r"\s*random\(\s*([^,()\s]+)\s*(?:,\s*([^,()\s]+)\s*)?\)\s*")
-_WORD = re.compile(r"\S+")
+Part = tuple[str, int] | None
+"""A part of a range or `random` form: its text and where it starts in the form's text."""
 
 
-class RangeParts:
-    """The parts of a range string (`1..4`, `5..9 step 0.5`, `0.2..0.8 count 4`): `group(i)`
-    and `start(i)` as a regular expression match would give them (1 start, 2 end, 3 the
-    keyword, 4 its number). Read in one pass, never by a backtracking expression."""
-
-    def __init__(self, parts: list[tuple[str, int] | None]) -> None:
-        self._parts = parts
-
-    def group(self, i: int) -> str | None:
-        part = self._parts[i - 1]
-        return None if part is None else part[0]
-
-    def start(self, i: int) -> int:
-        part = self._parts[i - 1]
-        return -1 if part is None else part[1]
-
-
-def range_parts(text: str) -> RangeParts | None:
-    """`text` read as a range, else None."""
+def range_parts(text: str) -> list[Part] | None:
+    """`text` read as a range (`1..4`, `5..9 step 0.5`, `0.2..0.8 count 4`), else None: the
+    start, the end, the keyword and its number (the last two None when not given). Read
+    in one pass, never by a backtracking expression."""
     dots = text.find("..")
     if dots < 0:
         return None
@@ -60,11 +46,16 @@ def range_parts(text: str) -> RangeParts | None:
     lead = len(text) - len(text.lstrip())
     if not left or left[0] == "." or len(left.split()) > 1:  # `left` has no space inside
         return None
-    words = [(m.group(), m.start()) for m in _WORD.finditer(text, dots + 2)]
+    words: list[Part] = []
+    at = dots + 2
+    for word in text[at:].split():  # each word found from where the one before ends
+        at = text.find(word, at)
+        words.append((word, at))
+        at += len(word)
     if len(words) == 1:
-        return RangeParts([(left, lead), words[0], None, None])
-    if len(words) == 3 and words[1][0] in ("step", "count"):
-        return RangeParts([(left, lead), *words])
+        return [(left, lead), words[0], None, None]
+    if len(words) == 3 and words[1] is not None and words[1][0] in ("step", "count"):
+        return [(left, lead), *words]
     return None
 
 
@@ -212,32 +203,35 @@ class NodeReader:
         m = _RANDOM.fullmatch(text) if "random" in text else None
         if m is not None:
             offset = self._raw_offset(node)
-            n = self._part(node, lit, offset, m, 1)
+            n = self._part(node, lit, offset, (m.group(1), m.start(1)))
             assert n is not None
-            return RandomValue(n, self._part(node, lit, offset, m, 2), lit.span)
+            seed = m.group(2)
+            return RandomValue(
+                n, self._part(node, lit, offset, None if seed is None else (seed, m.start(2))),
+                lit.span)
         r = range_parts(text)
         if r is not None:
             offset = self._raw_offset(node)
-            start = self._part(node, lit, offset, r, 1)
-            end = self._part(node, lit, offset, r, 2)
+            start = self._part(node, lit, offset, r[0])
+            end = self._part(node, lit, offset, r[1])
             assert start is not None and end is not None
-            extra = self._part(node, lit, offset, r, 4)
-            step = extra if r.group(3) == "step" else None
-            count = extra if r.group(3) == "count" else None
+            extra = self._part(node, lit, offset, r[3])
+            keyword = r[2][0] if r[2] is not None else None
+            step = extra if keyword == "step" else None
+            count = extra if keyword == "count" else None
             return new_range(start, end, step, count, lit.span)
         return lit
 
-    def _part(self, node: YNode, lit: Literal, offset: int | None,
-              m: re.Match[str] | RangeParts, group: int) -> Literal | None:
-        """Part `group` of a range or `random` form, placed in the source when `offset`
+    def _part(self, node: YNode, lit: Literal, offset: int | None, part: Part) -> Literal | None:
+        """A part of a range or `random` form, placed in the source when `offset`
         (`_raw_offset`) says where the form's text starts, else at the whole string."""
-        text = m.group(group)
-        if text is None:
+        if part is None:
             return None
+        text, at = part
         value = number(text)
         span = lit.span
         if offset is not None:
-            line, col = node.line + 1, node.column + 1 + offset + m.start(group)
+            line, col = node.line + 1, node.column + 1 + offset + at
             span = new_span(self.path, line, col, line, col + len(text))
         if isinstance(value, str):
             return new_literal(value, span, None, span.line)
