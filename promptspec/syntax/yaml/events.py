@@ -62,8 +62,8 @@ class YNode:
     collections and block scalars end at their last character, not where the next token
     starts) and `empty`: a value left out (`key:` with nothing after it, a plain empty
     null). A scalar has `text` and `style`; a collection has `flow` and `items`: a
-    sequence's nodes, or a mapping's keys and values in turn (`pairs` gives them paired).
-    Nodes are made by `compose` alone, which sets just these.
+    sequence's nodes, or a mapping's keys and values in turn. Nodes are made by `compose`
+    alone, which sets just these (no `__init__`: one call fewer for each of hundreds).
     """
 
     __slots__ = (
@@ -97,11 +97,6 @@ class YNode:
     style: str | None
     flow: bool
     items: list[YNode]
-
-    def pairs(self) -> list[tuple[YNode, YNode]]:
-        """A mapping's (key, value) nodes, in order."""
-        items = self.items
-        return list(zip(items[0::2], items[1::2], strict=True))
 
 
 def _resolvers() -> dict[str, list[list[Any]]]:
