@@ -142,20 +142,22 @@ def read_bytes(path: str, reader: FileReader = DISK) -> bytes:
 
 
 def _read_to_limit(fd: int, size: int) -> bytes:
-    """An open file's bytes to its end, at most MAX_SPEC_BYTES + 1 of them: read straight
-    from the descriptor (a buffered file object costs several times the read of a spec),
-    asking first for the size `fstat` gave and one byte more, so that one read and the
-    empty one after it are all a spec takes. A file that grows meanwhile is read on."""
+    """An open regular file's bytes to its end, at most MAX_SPEC_BYTES + 1 of them: read
+    straight from the descriptor (a buffered file object costs several times the read of a
+    spec), asking first for the size `fstat` gave and one byte more, so that one read is
+    all a spec takes (a regular file reads short only at its end). A file that has grown
+    meanwhile is read on."""
     limit = MAX_SPEC_BYTES + 1
     chunks: list[bytes] = []
     total = 0
     want = min(limit, max(size, 0) + 1)
     while total < limit:
-        chunk = os.read(fd, min(want, limit - total))
-        if not chunk:
-            break
+        asked = min(want, limit - total)
+        chunk = os.read(fd, asked)
         chunks.append(chunk)
         total += len(chunk)
+        if len(chunk) < asked:
+            break
         want = 1 << 16
     return b"".join(chunks)
 
