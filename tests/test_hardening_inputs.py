@@ -21,7 +21,6 @@ from promptspec.cli import cli
 from promptspec.emulator import RunningEmulator
 from promptspec.gitignore import IgnoreFile, wildcard
 from promptspec.load import MAX_SPEC_BYTES
-from promptspec.templates.bounds import MAX_OUTPUT
 
 GOOD = 'tune 1\nprompt a {\n  text = "x"\n}\n'
 
@@ -202,8 +201,9 @@ def test_the_emulator_answers_hostile_input_with_a_clean_4xx(emu: RunningEmulato
 
 def test_a_long_one_line_string_costs_memory_linear_in_its_size(tmp_path: Path) -> None:
     spec = tmp_path / "long.pspec"
-    text = "ab (cd) " * (MAX_OUTPUT // 8 - 1)  # as long as a text may render (else PS301)
-    spec.write_text('tune 1\nprompt a {\n  text = "' + text + '"\n}\n')
+    # 960,000 characters: as long as a text may render (lint renders plain text templates,
+    # and one past 1,000,000 characters is PS301)
+    spec.write_text('tune 1\nprompt a {\n  text = "' + "ab (cd) " * 120_000 + '"\n}\n')
     probe = ("import resource, sys\nfrom promptspec import api\n"
              "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
              "result = api.lint([sys.argv[1]])\n"
@@ -213,7 +213,7 @@ def test_a_long_one_line_string_costs_memory_linear_in_its_size(tmp_path: Path) 
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     grown_kb = int(done.stdout)
-    assert grown_kb * 1024 < 40 * len(text)  # under 40 bytes a character (it was ~185)
+    assert grown_kb * 1024 < 40 * 960_000  # under 40 bytes a character (it was ~185)
 
 
 def test_convert_carries_a_comment_yaml_cannot_hold(project: Path) -> None:
