@@ -15,7 +15,7 @@ from promptspec.diagnostics import Code
 from promptspec.errors import SpecError
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._overlap import Domains, overlap, value_key
-from promptspec.lint.rules._render import render
+from promptspec.lint.rules._render import Failed, render, render_point
 from promptspec.lint.rules._value_sets import Member, PromptView, is_lazy, typed
 from promptspec.model import FileRef, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
@@ -61,7 +61,54 @@ def _keys(view: PromptView, m: Member, length: int, read: set[str]) -> list[Any]
     if not param and name not in read:
         return [("file", v.path) if isinstance(v, FileRef) else () for v in values[:length]]
     readers = [(f, src) for f, src in view.templates if name in template_info(src).names]
-    return [_key(view, name, param, readers, v) for v in values[:length]]
+    if param:
+        return [_key(view, name, param, readers, v) for v in values[:length]]
+    points = [_points_at(view, m, src) for _, src in readers]
+    if any(p is None for p in points):
+        return [_key(view, name, param, readers, v) for v in values[:length]]
+    return [_point_key(view, readers, points, i, v)  # type: ignore[arg-type]
+            for i, v in enumerate(values[:length])]
+
+
+def _points_at(view: PromptView, m: Member, src: str
+               ) -> tuple[list[tuple[dict[str, Any], ...]], int] | None:
+    """The axis points a reader of member `m`'s var is rendered at when only `m` moves
+    (every other axis it reads at its first point, as `first_point` holds them): the
+    points of `m`'s axis, each joined with the others' first, and where `m`'s axis sits;
+    None when these would not be the values `_key` renders with (a var set by two axes,
+    a zip partner the template reads too, an axis without values)."""
+    if m.field.name in view.repeated:
+        return None
+    names = template_info(src).names
+    axes = sorted({view.members[n].axis for n in names if n in view.members})
+    if any(p.field.name in names and p is not m for p in view.axis_members[m.axis]):
+        return None
+    firsts: list[dict[str, Any]] = []
+    for a in axes:
+        pts = view.axis_points(a)
+        if not pts:
+            return None
+        firsts.append(pts[0])
+    at = axes.index(m.axis)
+    own = view.axis_points(m.axis)
+    return [(*firsts[:at], p, *firsts[at + 1:]) for p in own], at
+
+
+def _point_key(view: PromptView, readers: list[tuple[str, str]],
+               points: list[tuple[list[tuple[dict[str, Any], ...]], int]], i: int, v: Any
+               ) -> Any:
+    if isinstance(v, FileRef):
+        return ("file", v.path)
+    if isinstance(v, tuple):
+        return ("list", tuple(("file", i.path) if isinstance(i, FileRef) else value_key(i)
+                              for i in v))
+    out: list[Any] = ["renders"]
+    for (field, src), (combos, _) in zip(readers, points, strict=True):
+        text = render_point(view, src, combos[i])
+        if isinstance(text, Failed):
+            return ("value", value_key(v))
+        out.append(text.strip() if field != "callback" else text)
+    return tuple(out)
 
 
 def _key(view: PromptView, name: str, param: bool, readers: list[tuple[str, str]],
@@ -127,11 +174,17 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
         # pairs (earlier, later) that may share a request; each field's value sets drop
         # the pairs they tell apart, until none is left
         domains = [Domains(view) for view in group]
-        pairs = [(i, j) for j in range(len(group)) for i in range(j)]
-        for n in _compared(sig):
+        names = [n for n in _compared(sig) if not _one_field(group, n)]
+        # else every prompt sends one written value; a field that every prompt sets to one
+        # value of its own tells pairs apart by that value alone
+        fixed = [n for n in names if all(_fixed(view, n) for view in group)]
+        prints = [tuple(value_key(typed(n, view.rp.params[n].field.value.value))  # type: ignore[union-attr]
+                        for n in fixed) for view in group]
+        pairs = [(i, j) for j in range(len(group)) for i in range(j) if prints[i] == prints[j]]
+        for n in names:
             if not pairs:
                 break
-            if not _one_field(group, n):  # else every prompt sends one written value
+            if n not in fixed:
                 pairs = [(i, j) for i, j in pairs
                          if overlap(domains[i].get(n), domains[j].get(n))]
         candidates: dict[int, list[PromptView]] = {}
@@ -154,6 +207,14 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
                            f"prompt {view.name!r} yields the same request as prompt "
                            f"{owner[clash]!r} ({clash})", view.rp.prompt.name_span,
                            view.name)
+
+
+def _fixed(view: PromptView, name: str) -> bool:
+    """Whether the prompt sets `name` (a parameter, not a template) to one written value."""
+    if name in view.members or name in TEMPLATE_FIELDS or name == TUNE:
+        return False
+    s = view.rp.params.get(name)
+    return s is not None and isinstance(s.field.value, Literal)
 
 
 def _one_field(group: list[PromptView], name: str) -> bool:

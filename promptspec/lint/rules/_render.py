@@ -35,6 +35,7 @@ __all__ = [
     "outside_tags",
     "render",
     "render_or_failure",
+    "render_point",
     "renders",
     "weight_line",
 ]
@@ -264,6 +265,19 @@ def render_or_failure(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) ->
     return found if isinstance(found, Failed) else str(found)
 
 
+def render_point(view: PromptView, source: str, combo: tuple[dict[str, Any], ...]) -> str | Failed:
+    """`source` rendered at one combination of axis points (each from `view.axis_points`),
+    once per prompt: the points are the view's own, so their identities are the key."""
+    key = (source, *map(id, combo))
+    found = view.rendered.get(key)
+    if found is None:
+        ctx = dict(view.base_context)
+        for part in combo:
+            ctx.update(part)
+        found = view.rendered[key] = render_or_failure(view.memo, source, ctx)
+    return found
+
+
 def _why(err: Exception) -> str:
     import jinja2
 
@@ -296,16 +310,14 @@ def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, di
     combos = _combos(view, source)
     if combos is None:
         return
-    base = view.base_context
-    memo = view.memo
     strip = field in STRIPPED_FIELDS
     for combo in combos:
+        text = render_point(view, source, combo)
+        if isinstance(text, Failed):
+            return
         coords: dict[str, Any] = {}
         for part in combo:
             coords.update(part)
-        text = render_or_failure(memo, source, {**base, **coords})
-        if isinstance(text, Failed):
-            return
         yield (text.strip() if strip else text), coords
 
 
@@ -314,11 +326,11 @@ def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[
     `renders`; None when every one succeeds."""
     combos = _combos(view, source)
     for combo in combos or ():
-        coords: dict[str, Any] = {}
-        for part in combo:
-            coords.update(part)
-        text = render_or_failure(view.memo, source, {**view.base_context, **coords})
+        text = render_point(view, source, combo)
         if isinstance(text, Failed):
+            coords: dict[str, Any] = {}
+            for part in combo:
+                coords.update(part)
             return text.message, coords
     return None
 

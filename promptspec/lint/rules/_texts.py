@@ -16,7 +16,7 @@ from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
 from promptspec.lint.rules._context import Context, Place, at, place_of_setting, text_span
-from promptspec.lint.rules._render import outside_tags, render
+from promptspec.lint.rules._render import Failed, outside_tags, render_point
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.model import ListValue, Literal, Span
 from promptspec.params import FAMILY, TUNE
@@ -91,13 +91,9 @@ def _renders(view: PromptView, src: str) -> Iterator[str]:
         first = tuple(p[0] for p in points)
         combos = [first, *((*first[:i], point, *first[i + 1:])
                            for i, p in enumerate(points) for point in p[1:])]
-    base = view.base_context
     for combo in combos:
-        ctx = dict(base)
-        for part in combo:
-            ctx.update(part)
-        text = render(view.memo, src, ctx)
-        if text is None:
+        text = render_point(view, src, combo)
+        if isinstance(text, Failed):
             return
         yield text.strip()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
@@ -27,7 +26,7 @@ from promptspec.lint.rules._axis_samples import (
     typed,
     value_class,
 )
-from promptspec.lint.rules._context import Place, at, place_of_setting
+from promptspec.lint.rules._context import Place, at, cached_property, place_of_setting
 from promptspec.model import Field, FileRef, Literal, record
 from promptspec.params import TEMPLATE_FIELDS, TUNE
 from promptspec.resolve import ResolvedPrompt
@@ -69,6 +68,9 @@ class PromptView:
         self.members: dict[str, Member] = {}
         self._points: dict[int, list[dict[str, Any]]] = {}
         self._classes: dict[str, list[tuple[str, Place | None]]] = {}
+        self._class_sets: dict[str, frozenset[str]] = {}
+        self.rendered: dict[tuple[Any, ...], Any] = {}
+        """Renders by (template, the identities of the axis points it is rendered at)."""
         self.axis_members: list[list[Member]] = []
         self.repeated: set[str] = set()
         """Names that more than one axis member sets (the later one wins in expansion)."""
@@ -103,8 +105,14 @@ class PromptView:
             found = self._classes[name] = self._find_classes(name)
         return found
 
-    def class_set(self, name: str) -> set[str]:
+    def class_set(self, name: str) -> frozenset[str]:
         """The classes of `name`'s values without their places (what `classes` names)."""
+        found = self._class_sets.get(name)
+        if found is None:
+            found = self._class_sets[name] = frozenset(self._class_set(name))
+        return found
+
+    def _class_set(self, name: str) -> set[str]:
         m = self.members.get(name)
         if m is not None:
             values = m.values

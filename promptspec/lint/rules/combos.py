@@ -125,9 +125,22 @@ def _active(req: Requirement, view: PromptView) -> bool:
     return any(c in active for c in view.class_set(req.field))
 
 
+def _may_fail(req: Requirement, view: PromptView) -> bool:
+    """Whether some combination of the fields' classes, each taken alone, breaks `req`: a
+    superset of the combinations `joint` yields (zip members move together), so a
+    requirement that holds here holds on every point, and needs no places."""
+    combos: list[dict[str, object]] = [{}]
+    for n in (req.field, *req.needs):
+        combos = [{**v, n: _REPRESENTATIVE[c]} for v in combos for c in view.class_set(n)]
+    return any(requirement_fails(req, v) for v in combos)
+
+
 def check_prompt(ctx: Context, view: PromptView) -> None:
+    members, params = view.members, view.rp.params
     for req in requirements_for(ctx.profile):
-        if not _active(req, view):
+        if req.field not in members and req.field not in params:
+            continue  # unset: never active
+        if not _active(req, view) or not _may_fail(req, view):
             continue
         names = (req.field, *req.needs)
         for combo in view.joint(names):
