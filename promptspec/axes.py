@@ -229,7 +229,8 @@ def axis_values(value: Value, param: Param | None, prompt: str, axis: str
                 ) -> AxisValues | AxisError:
     """The values one sweep axis takes, lazily where it can, or why it has none."""
     if isinstance(value, ListValue):
-        return tuple(_item_value(item) for item in value.items)
+        return tuple([item.value if type(item) is Literal else _item_value(item)
+                      for item in value.items])
     if isinstance(value, RangeValue):
         return _range_values(value)
     if isinstance(value, RandomValue):

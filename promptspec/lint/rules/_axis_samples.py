@@ -14,6 +14,7 @@ from promptspec.model import Field, RandomValue, record
 from promptspec.params import PARAMS
 
 __all__ = [
+    "FLOATS",
     "OTHER",
     "SAMPLES_PER_AXIS",
     "TRUE",
@@ -67,12 +68,13 @@ def lint_axis_values(f: Field, prompt: str) -> AxisSet | AxisError:
     return axis_values(v, p, prompt, f.name)
 
 
-_FLOATS = frozenset(n for n, p in PARAMS.items() if p.kind == "float")
+FLOATS = frozenset(n for n, p in PARAMS.items() if p.kind == "float")
+"""The parameters whose values are floats (an int written there is sent as a float)."""
 
 
 def typed(name: str, value: Any) -> Any:
     """A value as expansion sends it (`cfg_scale` 7 -> 7.0; `params.coerce`, inlined)."""
-    if name in _FLOATS and isinstance(value, int) and not isinstance(value, bool):
+    if name in FLOATS and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptspec.axes import AxisError
+from promptspec.axes import AxisError, NumRange
 from promptspec.diagnostics import Code
 from promptspec.errors import SpecError
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._overlap import Domains, overlap, value_key
 from promptspec.lint.rules._render import Failed, render, render_point
-from promptspec.lint.rules._value_sets import Member, PromptView, is_lazy, typed
+from promptspec.lint.rules._value_sets import Member, PromptView, RandomInts, is_lazy, typed
 from promptspec.model import FileRef, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
 from promptspec.templates import template_info
@@ -30,11 +30,17 @@ EXPAND_LIMIT = 10_000
 def duplicate_points(view: PromptView, read: set[str]) -> str | None:
     """Why two points of the prompt give one request (an axis with equal values), or None."""
     for ms in view.axis_members:
-        if any(isinstance(m.values, AxisError) or is_lazy(m.values) for m in ms):
-            continue
-        length = min(len(m.values) for m in ms)  # type: ignore[arg-type]
-        if length < 2:
-            continue
+        if len(ms) == 1:
+            values = ms[0].values
+            if isinstance(values, AxisError | NumRange | RandomInts) or len(values) < 2:
+                continue
+            length = len(values)
+        else:
+            if any(isinstance(m.values, AxisError) or is_lazy(m.values) for m in ms):
+                continue
+            length = min(len(m.values) for m in ms)  # type: ignore[arg-type]
+            if length < 2:
+                continue
         columns = [_keys(view, m, length, read) for m in ms]
         seen: dict[Any, int] = {}
         for i, key in enumerate(zip(*columns, strict=True)):
@@ -80,7 +86,7 @@ def _points_at(view: PromptView, m: Member, src: str
     if m.field.name in view.repeated:
         return None
     names = template_info(src).names
-    axes = sorted({view.members[n].axis for n in names if n in view.members})
+    axes = view.read_axes(src)
     if any(p.field.name in names and p is not m for p in view.axis_members[m.axis]):
         return None
     firsts: list[dict[str, Any]] = []
@@ -219,8 +225,6 @@ def _fixed(view: PromptView, name: str) -> bool:
 
 def _one_field(group: list[PromptView], name: str) -> bool:
     """Whether every prompt takes `name` from the same written field (not a template)."""
-    if name in TEMPLATE_FIELDS:
-        return False  # one template may render differently in each prompt
     first = None
     for view in group:
         s = view.rp.tune if name == TUNE else view.rp.params.get(name)
@@ -230,7 +234,10 @@ def _one_field(group: list[PromptView], name: str) -> bool:
             first = s.field
         elif s.field is not first:
             return False
-    return True
+    # one template may render differently in each prompt; plain text renders as itself
+    return name not in TEMPLATE_FIELDS or (
+        first is not None and isinstance(first.value, Literal)
+        and isinstance(first.value.value, str) and "{" not in first.value.value)
 
 
 def _compared(sig: tuple[Any, ...]) -> list[str]:

@@ -147,7 +147,7 @@ class Domains:
             if n not in view.members and s is not None and not isinstance(s.field.value,
                                                                           Literal):
                 return None
-        axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+        axes = view.read_axes(source)
         total = 1
         for ai in axes:
             for m in view.axis_members[ai]:

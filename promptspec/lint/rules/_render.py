@@ -271,11 +271,37 @@ def render_point(view: PromptView, source: str, combo: tuple[dict[str, Any], ...
     key = (source, *map(id, combo))
     found = view.rendered.get(key)
     if found is None:
-        ctx = dict(view.base_context)
-        for part in combo:
-            ctx.update(part)
-        found = view.rendered[key] = render_or_failure(view.memo, source, ctx)
+        found = _plain_at(source, view.base_context, combo)
+        if found is _MISSING:
+            ctx = dict(view.base_context)
+            for part in combo:
+                ctx.update(part)
+            found = render_or_failure(view.memo, source, ctx)
+        view.rendered[key] = found
     return found
+
+
+def _plain_at(source: str, base: dict[str, Any], combo: tuple[dict[str, Any], ...]) -> Any:
+    """`_plain_render` of the context `base` updated by `combo`'s parts, without building it."""
+    parts = _plain_parts(source)
+    if parts is None:
+        return _MISSING
+    out: list[str] = []
+    for is_name, piece in parts:
+        if not is_name:
+            out.append(piece)
+            continue
+        for part in reversed(combo):
+            if piece in part:
+                v = part[piece]
+                break
+        else:
+            v = base.get(piece, _MISSING)
+        t = type(v)
+        if t is not float and t not in _SCALARS:
+            return _MISSING  # undefined names, globals and other types: jinja decides
+        out.append(str(v))
+    return "".join(out)
 
 
 def _why(err: Exception) -> str:
@@ -292,7 +318,7 @@ def _combos(view: PromptView, source: str) -> Iterator[tuple[dict[str, Any], ...
     info = template_info(source)
     if info.error is not None or info.private:
         return None
-    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+    axes = view.read_axes(source)
     points = [view.axis_points(a) for a in axes]
     if any(not p for p in points):
         return None

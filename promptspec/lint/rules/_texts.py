@@ -46,10 +46,9 @@ tokens are judged per value, so that lint time does not grow with the axes' prod
 
 def sent_texts(view: PromptView) -> list[SentText]:
     """Each distinct text the prompt can send (bounded renders), scanned; once per prompt."""
-    key = ("sent_texts", id(view))
-    found = view.memo.get(key)
+    found = view.derived.get("sent_texts")
     if found is None:
-        found = view.memo[key] = list(_sent_texts(view))
+        found = view.derived["sent_texts"] = list(_sent_texts(view))
     return found
 
 
@@ -80,7 +79,7 @@ def _renders(view: PromptView, src: str) -> Iterator[str]:
     info = template_info(src)
     if info.error is not None or info.private:
         return
-    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+    axes = view.read_axes(src)
     points = [view.axis_points(a) for a in axes]
     if any(not p for p in points):
         return
@@ -207,7 +206,15 @@ def values_of(view: PromptView, name: str) -> list[tuple[Any, Place | None]]:
 
 def families(view: PromptView) -> list[tuple[str, Place | None]]:
     """The model families the prompt is sent to, each with the sweep item (over `family`
-    or `tune`) that decides it, if any. An unknown family is left out: no family rule."""
+    or `tune`) that decides it, if any. An unknown family is left out: no family rule.
+    Worked out once per prompt."""
+    found = view.derived.get("families")
+    if found is None:
+        found = view.derived["families"] = _families(view)
+    return found
+
+
+def _families(view: PromptView) -> list[tuple[str, Place | None]]:
     out: list[tuple[str, Place | None]] = []
     tunes: list[tuple[Any, Place | None]] | None = None
     for fam, place in values_of(view, FAMILY):

@@ -14,6 +14,7 @@ from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
 from promptspec.lint.rules._axis_samples import (
+    FLOATS,
     OTHER,
     SAMPLES_PER_AXIS,
     TRUE,
@@ -30,6 +31,7 @@ from promptspec.lint.rules._context import Place, at, cached_property, place_of_
 from promptspec.model import Field, FileRef, Literal, record
 from promptspec.params import TEMPLATE_FIELDS, TUNE
 from promptspec.resolve import ResolvedPrompt
+from promptspec.templates import template_info
 
 __all__ = [
     "OTHER",
@@ -69,6 +71,9 @@ class PromptView:
         self._points: dict[int, list[dict[str, Any]]] = {}
         self._classes: dict[str, list[tuple[str, Place | None]]] = {}
         self._class_sets: dict[str, frozenset[str]] = {}
+        self._read_axes: dict[str, list[int]] = {}
+        self.derived: dict[str, Any] = {}
+        """What the rule families work out once per prompt and share, by name."""
         self.rendered: dict[tuple[Any, ...], Any] = {}
         """Renders by (template, the identities of the axis points it is rendered at)."""
         self.axis_members: list[list[Member]] = []
@@ -206,10 +211,20 @@ class PromptView:
                 ctx[n] = v.value
         for n, s in self.rp.params.items():
             v = s.field.value
-            if isinstance(v, Literal) and v.value is not None:
-                ctx[n] = typed(n, v.value)
+            if type(v) is Literal and v.value is not None:
+                x = v.value
+                ctx[n] = float(x) if (type(x) is int and n in FLOATS) else x  # typed(n, x)
         ctx["prompt"] = self.rp.name
         return ctx
+
+    def read_axes(self, source: str) -> list[int]:
+        """The axes (indices, in order) whose members a template reads."""
+        found = self._read_axes.get(source)
+        if found is None:
+            members = self.members
+            found = self._read_axes[source] = sorted(
+                {members[n].axis for n in template_info(source).names if n in members})
+        return found
 
     @cached_property
     def defined(self) -> frozenset[str]:
