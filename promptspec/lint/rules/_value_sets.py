@@ -28,7 +28,7 @@ from promptspec.lint.rules._axis_samples import (
     value_class,
 )
 from promptspec.lint.rules._context import Place, at, cached_property, place_of_setting
-from promptspec.model import Field, FileRef, Literal, record
+from promptspec.model import Field, FileRef, Literal
 from promptspec.params import TEMPLATE_FIELDS, TUNE
 from promptspec.resolve import ResolvedPrompt
 from promptspec.templates import template_info
@@ -46,14 +46,17 @@ __all__ = [
     "typed",
 ]
 
-@record
 class Member:
-    """One axis member of a prompt: where it sits and the values it takes."""
+    """One axis member of a prompt: where it sits and the values it takes (a plain class:
+    made for every member of every prompt, compared by identity only)."""
 
-    axis: int
-    index: int
-    field: Field
-    values: AxisSet | AxisError
+    __slots__ = ("axis", "field", "index", "values")
+
+    def __init__(self, axis: int, index: int, field: Field, values: AxisSet | AxisError) -> None:
+        self.axis = axis
+        self.index = index
+        self.field = field
+        self.values = values
 
 
 class PromptView:

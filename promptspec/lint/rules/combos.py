@@ -126,13 +126,16 @@ def _active(req: Requirement, view: PromptView) -> bool:
 
 
 def _may_fail(req: Requirement, view: PromptView) -> bool:
-    """Whether some combination of the fields' classes, each taken alone, breaks `req`: a
-    superset of the combinations `joint` yields (zip members move together), so a
+    """Whether some combination of the needed fields' classes, each taken alone, breaks
+    `req` once its field is active (what `requirement_fails` says of the representatives):
+    a superset of the combinations `joint` yields (zip members move together), so a
     requirement that holds here holds on every point, and needs no places."""
-    combos: list[dict[str, object]] = [{}]
-    for n in (req.field, *req.needs):
-        combos = [{**v, n: _REPRESENTATIVE[c]} for v in combos for c in view.class_set(n)]
-    return any(requirement_fails(req, v) for v in combos)
+    sets = [view.class_set(n) for n in req.needs]
+    if req.conflicts:  # some other field set
+        return any(s - {UNSET} for s in sets)
+    if req.needs_true:  # some other field not true
+        return any(s - {TRUE} for s in sets)
+    return all(UNSET in s for s in sets)  # every other field unset
 
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
