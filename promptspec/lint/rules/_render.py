@@ -1,18 +1,17 @@
 """Template helpers for the rules: names by line, text outside jinja tags, bounded renders.
 
-Renders cover the combinations of the axes a template reads, capped: beyond the cap, each
-value of each axis is rendered at least once (never the product of long axes).
+Renders cover the combinations of the values a template reads (`_points`): all of them
+within a file's budget, else samples (never the product of long axes).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from promptspec.lint.rules._points import combos
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.params import STRIPPED_FIELDS
 from promptspec.templates import (
@@ -40,7 +39,6 @@ __all__ = [
     "weight_line",
 ]
 
-RENDER_CAP = 1000
 _MISSING = object()
 
 
@@ -312,32 +310,16 @@ def _why(err: Exception) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _combos(view: PromptView, source: str) -> Iterator[tuple[dict[str, Any], ...]] | None:
-    """The points a template is rendered at: the product of the axes it reads, or past
-    RENDER_CAP each value of each axis at least once (a diagonal); None for none."""
-    info = template_info(source)
-    if info.error is not None or info.private:
-        return None
-    axes = view.read_axes(source)
-    points = [view.axis_points(a) for a in axes]
-    if any(not p for p in points):
-        return None
-    if math.prod(len(p) for p in points) <= RENDER_CAP:
-        return itertools.product(*points)
-    longest = max(len(p) for p in points)
-    return (tuple(p[i % len(p)] for p in points) for i in range(longest))
-
-
 def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(rendered text, the axis values used) over the axes the template reads, bounded.
 
     Stops at the first render that fails: `first_failure` reports it.
     """
-    combos = _combos(view, source)
-    if combos is None:
+    found = combos(view, source)
+    if found is None:
         return
     strip = field in STRIPPED_FIELDS
-    for combo in combos:
+    for combo in found:
         text = render_point(view, source, combo)
         if isinstance(text, Failed):
             return
@@ -350,8 +332,7 @@ def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, di
 def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[str, Any]] | None:
     """(why, the axis values used) of the first render that fails, over the same points as
     `renders`; None when every one succeeds."""
-    combos = _combos(view, source)
-    for combo in combos or ():
+    for combo in combos(view, source) or ():
         text = render_point(view, source, combo)
         if isinstance(text, Failed):
             coords: dict[str, Any] = {}

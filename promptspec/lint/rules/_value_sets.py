@@ -41,6 +41,7 @@ __all__ = [
     "Member",
     "PromptView",
     "RandomInts",
+    "ctx_value",
     "is_lazy",
     "lint_axis_values",
     "typed",
@@ -75,7 +76,7 @@ class PromptView:
         self._classes: dict[str, list[tuple[str, Place | None]]] = {}
         self._class_sets: dict[str, frozenset[str]] = {}
         self._read_axes: dict[str, list[int]] = {}
-        self.derived: dict[str, Any] = {}
+        self.derived: dict[Any, Any] = {}
         """What the rule families work out once per prompt and share, by name."""
         self.rendered: dict[tuple[Any, ...], Any] = {}
         """Renders by (template, the identities of the axis points it is rendered at)."""
@@ -256,7 +257,7 @@ class PromptView:
             for m in ms:
                 values = m.values
                 first = values.lo if isinstance(values, RandomInts) else values[0]  # type: ignore[index]
-                ctx[m.field.name] = _ctx_value(m.field.name, first)
+                ctx[m.field.name] = ctx_value(m.field.name, first)
         return ctx
 
     @cached_property
@@ -284,12 +285,13 @@ class PromptView:
         cols = [sample(m.values) for m in ms]  # type: ignore[arg-type]
         length = min(len(c) for c in cols)
         return [
-            {m.field.name: _ctx_value(m.field.name, c[i]) for m, c in zip(ms, cols, strict=True)}
+            {m.field.name: ctx_value(m.field.name, c[i]) for m, c in zip(ms, cols, strict=True)}
             for i in range(length)
         ]
 
 
-def _ctx_value(name: str, v: Any) -> Any:
+def ctx_value(name: str, v: Any) -> Any:
+    """An axis value as a template sees it: typed, a file by its path."""
     if isinstance(v, FileRef):
         return v.path
     return typed(name, v)
