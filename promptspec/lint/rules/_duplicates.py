@@ -187,7 +187,9 @@ def duplicate_prompts(ctx: Context, views: list[PromptView], counts: list[int]) 
         prints = [tuple(value_key(typed(n, view.rp.params[n].field.value.value))  # type: ignore[union-attr]
                         for n in fixed) for view in group]
         pairs = [(i, j) for j in range(len(group)) for i in range(j) if prints[i] == prints[j]]
-        for n in names:
+        # then templates (most tell prompts apart, and their renders are the text rules'
+        # too), then the rest; the pairs left do not depend on the order
+        for n in sorted(names, key=lambda n: n not in TEMPLATE_FIELDS):
             if not pairs:
                 break
             if n not in fixed:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
@@ -27,15 +26,18 @@ from promptspec.templates import template_info
 __all__ = ["SentText", "families", "locate", "sent_texts", "values_of"]
 
 
-@dataclass(frozen=True, slots=True)
 class SentText:
-    """One text the prompt can send: rendered, scanned, and where it is written."""
+    """One text the prompt can send: rendered, scanned, and where it is written (a plain
+    class: made for every text of every prompt, read only)."""
 
-    text: str
-    scan: Scan
-    lit: Literal
-    setting: Setting | None
-    """The `text` setting (a template), or None for an item of a `text` axis."""
+    __slots__ = ("lit", "scan", "setting", "text")
+
+    def __init__(self, text: str, scan: Scan, lit: Literal, setting: Setting | None) -> None:
+        self.text = text
+        self.scan = scan
+        self.lit = lit
+        self.setting = setting
+        """The `text` setting (a template), or None for an item of a `text` axis."""
 
 
 PRODUCT_CAP = 32
