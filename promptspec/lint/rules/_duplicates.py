@@ -15,7 +15,7 @@ from promptspec.diagnostics import Code
 from promptspec.errors import SpecError
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._overlap import Domains, overlap, value_key
-from promptspec.lint.rules._render import Failed, render, render_point
+from promptspec.lint.rules._render import Failed, printed_key, render, render_point
 from promptspec.lint.rules._value_sets import Member, PromptView, RandomInts, is_lazy, typed
 from promptspec.model import FileRef, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
@@ -23,6 +23,7 @@ from promptspec.templates import template_info
 
 __all__ = ["duplicate_points", "duplicate_prompts"]
 
+_SCALARS = (str, int, bool, type(None))
 EXPAND_LIMIT = 10_000
 """Prompts above this many requests are never expanded to compare them with others."""
 
@@ -41,6 +42,8 @@ def duplicate_points(view: PromptView, read: set[str]) -> str | None:
             length = min(len(m.values) for m in ms)  # type: ignore[arg-type]
             if length < 2:
                 continue
+        if any(_printed_apart(view, m, length, read) for m in ms):
+            continue  # no two points of the axis can give one request
         columns = [_keys(view, m, length, read) for m in ms]
         seen: dict[Any, int] = {}
         for i, key in enumerate(zip(*columns, strict=True)):
@@ -51,6 +54,31 @@ def duplicate_points(view: PromptView, read: set[str]) -> str | None:
                 b = _shown(ms, i)
                 return f"{name} values {a} and {b} give the same request"
     return None
+
+
+def _printed_apart(view: PromptView, m: Member, length: int, read: set[str]) -> bool:
+    """Whether the keys `_keys` gives a var member's values are surely all different, seen
+    without rendering: a template that reads it renders them apart (`printed_key`; a
+    render that fails keys a value by itself, which differs too)."""
+    name = m.field.name
+    if name in PARAMS or name == TUNE or name not in read:
+        return False
+    printed: list[str] = []
+    for v in m.values[:length]:  # type: ignore[index]
+        t = type(v)
+        if t is not float and t not in _SCALARS:
+            return False
+        printed.append(str(v))
+    for field, src in view.templates:
+        names = template_info(src).names
+        if name in names:
+            # the other values it reads: as at the first point (`_key` renders there)
+            point = view.first_point if any(n in view.members for n in names if n != name) \
+                else view.base_context
+            key = printed_key(src, name, field, point)
+            if key is not None and len(set(map(key, printed))) == length:
+                return True
+    return False
 
 
 def _shown(ms: list[Member], i: int) -> str:

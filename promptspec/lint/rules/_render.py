@@ -7,7 +7,7 @@ within a file's budget, else samples (never the product of long axes).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "names_read",
     "never_blank",
     "outside_tags",
+    "printed_key",
     "render",
     "render_or_failure",
     "render_point",
@@ -211,6 +212,49 @@ def never_blank(source: str) -> bool:
     (PS306 then needs no renders, however many values its names take)."""
     parts = _plain_parts(source)
     return parts is not None and any(not is_name and piece.strip() for is_name, piece in parts)
+
+
+def printed_key(source: str, name: str, field: str, ctx: dict[str, Any]
+                ) -> Callable[[str], str] | None:
+    """A function of `name`'s value as text (`str`) whose results differ exactly when renders
+    of `source` with `ctx` (`name` changed) differ, seen without rendering; None when
+    there is none. The template is literal text and bare names, each other name it reads
+    is set to a scalar in `ctx`, and it outputs `name`. For a stripped field, stripping
+    reaches the value only where nothing but blank literal text stands beside its one
+    output: the value is then stripped on that side."""
+    parts = _plain_parts(source)
+    if parts is None:
+        return None
+    at: list[int] = []
+    for i, (is_name, piece) in enumerate(parts):
+        if not is_name:
+            continue
+        if piece == name:
+            at.append(i)
+            continue
+        t = type(ctx.get(piece, _MISSING))
+        if t is not float and t not in _SCALARS:
+            return None  # undefined, a global or another type: it may fail
+    if not at:
+        return None
+    if field not in STRIPPED_FIELDS:
+        return str
+    before, after = _side(parts[:at[0]]), _side(parts[at[-1] + 1:])
+    if before is None or after is None or (len(at) > 1 and not (before and after)):
+        return None
+    if before and after:
+        return str
+    if before:
+        return str.rstrip
+    return str.lstrip if after else str.strip
+
+
+def _side(parts: tuple[tuple[bool, str], ...]) -> bool | None:
+    """True when literal text that is not blank stands there (stripping stops in it),
+    False when only blank literal text does, None when a name's output may decide."""
+    if any(not is_name and piece.strip() for is_name, piece in parts):
+        return True
+    return None if any(is_name for is_name, _ in parts) else False
 
 
 def _plain_render(source: str, ctx: dict[str, Any]) -> Any:
