@@ -11,6 +11,7 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any, overload
 
 from promptspec.diagnostics import Code
@@ -46,7 +47,12 @@ class AxisError:
 
 def decimals_of(lit: Literal) -> int:
     """Decimals written in a number literal (`0.25` -> 2, `5` -> 0, `1e-3` -> 3)."""
-    text = (lit.text or repr(lit.value)).strip().lower()
+    return _decimals(lit.text or repr(lit.value))
+
+
+@lru_cache(maxsize=4096)
+def _decimals(written: str) -> int:
+    text = written.strip().lower()
     mantissa, _, exp = text.partition("e")
     decimals = len(mantissa.partition(".")[2])
     if exp:

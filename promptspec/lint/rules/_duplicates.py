@@ -94,9 +94,9 @@ def _keys(view: PromptView, m: Member, length: int, read: set[str]) -> list[Any]
     param = name in PARAMS or name == TUNE
     if not param and name not in read:
         return [("file", v.path) if isinstance(v, FileRef) else () for v in values[:length]]
-    readers = [(f, src) for f, src in view.templates if name in template_info(src).names]
     if param:
-        return [_key(view, name, param, readers, v) for v in values[:length]]
+        return [_key(view, name, param, [], v) for v in values[:length]]
+    readers = [(f, src) for f, src in view.templates if name in template_info(src).names]
     points = [_points_at(view, m, src) for _, src in readers]
     if any(p is None for p in points):
         return [_key(view, name, param, readers, v) for v in values[:length]]
