@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from promptspec.errors import ConfigError
 from promptspec.model import record
+from promptspec.paths import nearest
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "Config", "find_pyproject", "load_config"]
 
@@ -47,14 +49,29 @@ class Config:
 
 def find_pyproject(start: str) -> str | None:
     d = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
-    while True:
-        candidate = os.path.join(d, "pyproject.toml")
-        if os.path.isfile(candidate):
-            return candidate
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    found = nearest(d, "pyproject.toml", os.path.isfile)
+    return None if found is None else os.path.join(found, "pyproject.toml")
+
+
+class Configs:
+    """`load_config` once per folder of the files asked about; `check` (when given) sees each
+    configuration file once, when it is first found."""
+
+    def __init__(self, check: Callable[[Config], None] | None = None) -> None:
+        self._by_dir: dict[str, Config] = {}
+        self._checked: set[str] = set()
+        self._check = check
+
+    def of(self, path: str) -> Config:
+        """The configuration that applies to the file `path`."""
+        d = os.path.dirname(os.path.abspath(path))
+        cfg = self._by_dir.get(d)
+        if cfg is None:
+            cfg = self._by_dir[d] = load_config(d)
+            if self._check is not None and cfg.path is not None and cfg.path not in self._checked:
+                self._checked.add(cfg.path)
+                self._check(cfg)
+        return cfg
 
 
 def _codes(path: str, key: str, value: object) -> tuple[str, ...]:

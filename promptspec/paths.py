@@ -19,6 +19,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "folder_root",
     "inside",
     "is_spec_path",
+    "nearest",
     "private_cache",
     "project_root",
     "spec_stem",
@@ -61,10 +63,14 @@ def spec_stem(path: str) -> str:
     return name
 
 
-def _nearest(start: str, markers: tuple[str, ...]) -> str | None:
+def nearest(start: str, markers: str | tuple[str, ...],
+            test: Callable[[str], bool] = os.path.exists) -> str | None:
+    """`start` or its nearest ancestor folder holding one of `markers` (as `test` sees it)."""
+    if isinstance(markers, str):
+        markers = (markers,)
     d = start
     while True:
-        if any(os.path.exists(os.path.join(d, m)) for m in markers):
+        if any(test(os.path.join(d, m)) for m in markers):
             return d
         parent = os.path.dirname(d)
         if parent == d:
@@ -74,7 +80,7 @@ def _nearest(start: str, markers: tuple[str, ...]) -> str | None:
 
 @lru_cache(maxsize=256)
 def _root_from(start: str) -> str:
-    return _nearest(start, ("pyproject.toml", ".git")) or start
+    return nearest(start, ("pyproject.toml", ".git")) or start
 
 
 def project_root(path: str) -> str:
@@ -91,7 +97,7 @@ def folder_root(folder: str) -> str:
 
 def work_tree_top(folder: str) -> str:
     """The nearest folder above `folder` (itself included) holding `.git`, else `folder`."""
-    return _nearest(folder, (".git",)) or folder
+    return nearest(folder, (".git",)) or folder
 
 
 def inside(root: str, path: str) -> bool:

@@ -252,3 +252,14 @@ def test_dsl_yaml_dsl_keeps_request_ids_and_comments(text: str) -> None:
     assert request_ids(back, "s.pspec") == ids
     assert comment_texts(back) == comment_texts(text)
     assert fmt(back) == back
+
+
+@pytest.mark.parametrize("layout", ["\ufeff{}\n", "{}\r\n"])
+def test_fmt_and_lint_place_a_syntax_error_alike(tmp_path: Path, layout: str) -> None:
+    """One parse serves fmt's check and its output: a BOM or CRLF file's PS001 stands where
+    lint puts it."""
+    (tmp_path / "a.pspec").write_bytes(layout.format("tune 1 }").encode())
+    _, _, fmt_out = invoke_in(tmp_path, ["fmt", "--check", "a.pspec"])
+    _, lint_out, _ = invoke_in(tmp_path, ["lint", "--no-cache", "a.pspec"])
+    where = "a.pspec:1:8: PS001"
+    assert where in fmt_out and where in lint_out

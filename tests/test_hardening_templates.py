@@ -45,6 +45,17 @@ HOSTILE = [
 ]
 
 
+def test_a_plain_template_past_the_output_bound_is_ps301_in_lint_as_in_expand(
+        tmp_path: Path) -> None:
+    """Text and bare names render without jinja, within the sandbox's bound all the same."""
+    spec = _spec(tmp_path, "{{ big }} {{ big }}",
+                 f"  vars {{\n    big = \"{'b' * 600_000}\"\n  }}\n")
+    code, out, _ = _cli("lint", "--no-cache", str(spec))
+    assert code == 1 and ": PS301 " in out and "renders more than 1,000,000" in out, out[:300]
+    code, out, err = _cli("expand", str(spec))
+    assert code == 1 and out == "" and "PS301" in err
+
+
 @pytest.mark.parametrize(("template", "why"), HOSTILE)
 def test_a_template_past_a_bound_is_ps301_in_lint_and_refused_by_expand(
         tmp_path: Path, template: str, why: str) -> None:

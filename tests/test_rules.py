@@ -12,7 +12,7 @@ from conftest import write
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from promptspec.diagnostics import Diagnostic
+from promptspec.diagnostics import Code, Diagnostic
 from promptspec.errors import SpecError
 from promptspec.expand import expand_prompt, prepare
 from promptspec.lint.rules import check
@@ -297,3 +297,15 @@ def test_printed_keys_tell_values_apart_as_renders_do(source: str, field: str,
     for a, ra in zip(values, renders, strict=True):
         for b, rb in zip(values, renders, strict=True):
             assert (key(str(a)) == key(str(b))) == (ra == rb), (source, a, b, ra, rb)
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("a harbour --tiled_upscalev2", "; did you mean '--tiled_upscale_v2'?"),
+    ("a harbour --MASK_PROMPT x", "; did you mean '--mask_prompt'?"),
+    ("a harbour --zzzz", ""),
+])
+def test_an_unknown_flag_names_the_closest_known_one(text: str, hint: str) -> None:
+    from promptspec.params.flags import scan
+
+    (problem,) = [p for p in scan(text).problems if p.code == Code.UNKNOWN_FLAG]
+    assert problem.message.endswith(f"(the API ignores it silently){hint}")

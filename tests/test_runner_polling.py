@@ -186,3 +186,33 @@ def test_user_error_fails_the_prompt_until_retry_failed(tmp_path: Path) -> None:
         assert code == 1 and emu.state.create_count == 3
         code, _ = run(retry_failed=True)  # sent again, once
         assert code == 1 and emu.state.create_count == 4
+
+
+def test_reconciliation_pages_the_same_way_and_stops_at_older_prompts() -> None:
+    """Reconciliation lists with the same paging as polling: `before_id`, then by offset
+    from a server that ignores it, and no page past the first prompt older than `since`."""
+    from promptspec.runner.reconcile import list_since
+
+    class Dated(Listing):
+        def obj(self, pid: int) -> dict[str, Any]:
+            return {**super().obj(pid), "created_at": f"2026-01-01T00:{pid // 60:02d}:"
+                                                      f"{pid % 60:02d}Z"}
+
+    async def listed(fake: Listing, since: float) -> list[int]:
+        api = Api(ApiConfig(base_url="http://api.test", key=KEY),
+                  transport=httpx.MockTransport(fake))
+        try:
+            return [o["id"] for o in await list_since(api.list_page, 1, since)]
+        finally:
+            await api.aclose()
+
+    from datetime import datetime
+    since = datetime.fromisoformat("2026-01-01T00:00:50+00:00").timestamp()
+    for before_id in (True, False):
+        fake = Dated(300, ready=set(), before_id=before_id)
+        assert asyncio.run(listed(fake, since)) == list(range(300, 49, -1))
+        pages = [{"limit": "120"}, {"limit": "120", "before_id": "181"},
+                 {"limit": "120", "before_id": "61"}] if before_id else [
+                 {"limit": "120"}, {"limit": "120", "before_id": "181"},
+                 {"limit": "120", "offset": "120"}, {"limit": "120", "offset": "240"}]
+        assert fake.calls == pages

@@ -229,6 +229,18 @@ def test_unreachable_ledger_is_one_line_without_password(tmp_path: Path) -> None
     assert "cannot open the ledger at postgresql://ann:***@127.0.0.1" in str(info.value)
 
 
+def test_ledger_errors_lose_the_password_in_every_form() -> None:
+    from promptspec.runner.ledger_postgres import _redacted
+
+    url = "postgresql://ann:p%40ss%22w@db/x?password=q%26v&sslmode=require"
+    text = ('FATAL: password p@ss"w, p%40ss%22w, "p@ss\\"w", p@ss&quot;w; and q&v'
+            " / q%26v for ann")
+    shown = _redacted(text, url)
+    for secret in ('p@ss"w', "p%40ss%22w", 'p@ss\\"w', "p@ss&quot;w", "q&v", "q%26v"):
+        assert secret not in shown
+    assert shown.endswith(" for ann")
+
+
 # -- plan, uploads, output names ---------------------------------------------------------------
 
 def test_plan_counts_and_bounds_memory() -> None:

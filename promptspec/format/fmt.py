@@ -25,7 +25,7 @@ from promptspec.format.dsl_layout import TreeLayout
 from promptspec.format.dsl_text import BOM, Comment, restore_layout, split_layout
 from promptspec.load import decode, read_bytes, strip_bom
 from promptspec.paths import atomic_write, syntax_of
-from promptspec.syntax.dsl.builder import parse_dsl, parse_tree
+from promptspec.syntax.dsl.builder import parse_dsl_tree
 
 __all__ = ["FileOutcome", "format_file", "format_text", "write_file"]
 
@@ -58,12 +58,11 @@ def comments_of(source: str, tokens: Iterable[Token]) -> list[Comment]:
 
 def format_text(text: str, path: str = "<string>") -> tuple[str | None, Diagnostic | None]:
     """(formatted text, None), or (None, the PS001) when the text does not parse."""
-    parsed = parse_dsl(text, path)
-    bad = [d for d in parsed.diagnostics if d.code == Code.SYNTAX_ERROR]
-    if bad:
-        return None, bad[0]
     source, bom, newline = split_layout(text)
-    tree, tokens = parse_tree(source)
+    parsed, tree, tokens = parse_dsl_tree(source, path)
+    bad = [d for d in parsed.diagnostics if d.code == Code.SYNTAX_ERROR]
+    if bad or tree is None:
+        return None, bad[0]
     out = TreeLayout(source, comments_of(source, tokens)).format(tree)
     return restore_layout(out, bom, newline), None
 

@@ -18,7 +18,7 @@ from fnmatch import fnmatchcase
 from functools import cache
 from typing import NamedTuple
 
-from promptspec.config import Config, load_config
+from promptspec.config import Config, Configs
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import ConfigError, SpecReadError, UsageError
 from promptspec.lint import rules
@@ -181,25 +181,6 @@ def _is_suppressed(d: Diagnostic, sup: Suppressed) -> bool:
 # -- the engine ---------------------------------------------------------------------------
 
 
-class _Configs:
-    """`load_config` once per folder."""
-
-    def __init__(self) -> None:
-        self._by_dir: dict[str, Config] = {}
-        self._checked: set[str] = set()
-
-    def of(self, path: str) -> Config:
-        d = os.path.dirname(os.path.abspath(path))
-        cfg = self._by_dir.get(d)
-        if cfg is None:
-            cfg = load_config(d)
-            self._by_dir[d] = cfg
-            if cfg.path is not None and cfg.path not in self._checked:
-                self._checked.add(cfg.path)
-                _check_config_codes(cfg)
-        return cfg
-
-
 class _Select:
     """The rule selection, per-file-ignores and suppression comments, applied to one file's
     findings; each (code, configuration) decided once."""
@@ -257,7 +238,7 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
     if (cache or jobs > 1) and reader is DISK:
         return _lint_through_cache(paths, _Select(selection), max_requests, cache, jobs,
                                    api)
-    configs = _Configs()
+    configs = Configs(_check_config_codes)
     select = _Select(selection)
     # realpath -> parsed, shared with resolution's imports
     loaded: dict[str, Parsed] = parses if parses is not None else {}
@@ -281,7 +262,7 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
 
 def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int | None,
                         use_cache: bool, jobs: int, profile: str | None) -> LintResult:
-    configs = _Configs()
+    configs = Configs(_check_config_codes)
     digests = Digests()
     caches: dict[str, LintCache] | None = {} if use_cache else None
     loaded: dict[str, Parsed] = {}
@@ -322,7 +303,7 @@ def filter_findings(found: Sequence[Diagnostic]) -> list[Diagnostic]:
     """Findings made outside lint (PS408, by `lock --check`) kept or dropped as lint keeps its
     own: the configuration's selection, `per-file-ignores`, and the suppression comments of
     a spec file (read from disk); severities applied."""
-    configs = _Configs()
+    configs = Configs(_check_config_codes)
     sups: dict[str, Suppressed] = {}
     out: list[Diagnostic] = []
     for d in found:

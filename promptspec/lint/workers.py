@@ -14,13 +14,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from promptspec.config import Config, load_config
+from promptspec.config import Configs
 from promptspec.diagnostics import Diagnostic
 from promptspec.lint.cache import Digests, LintCache
 from promptspec.lint.file_check import Task, check_and_store
 from promptspec.load import Parsed, read_bytes
 from promptspec.paths import syntax_of
-from promptspec.templates import env
 
 __all__ = ["check_in_workers", "usable_cpus", "workers_for"]
 
@@ -47,22 +46,19 @@ def _check_slice(tasks: Sequence[Task], use_cache: bool) -> list[list[Diagnostic
     digests = Digests()
     caches: dict[str, LintCache] | None = {} if use_cache else None
     loaded: dict[str, Parsed] = {}
-    configs: dict[str, Config] = {}
+    configs = Configs()
     out = []
     for task in tasks:
-        folder = os.path.dirname(os.path.abspath(task.path))
-        config = configs.get(folder)
-        if config is None:
-            config = configs[folder] = load_config(folder)
         # the parent looked each file up already: only misses come here
-        out.append(check_and_store(task, read_bytes(task.path), config, digests, caches,
-                                   loaded, looked=True))
+        out.append(check_and_store(task, read_bytes(task.path), configs.of(task.path),
+                                   digests, caches, loaded, looked=True))
     return out
 
 
 def _import_front_ends(tasks: Sequence[Task]) -> None:
-    """Import the parsers the files need and jinja2 once, before forking, rather than once
-    in every worker (on a busy machine the CPU time is what counts)."""
+    """Import the parsers the files need once, before forking, rather than once in every
+    worker (on a busy machine the CPU time is what counts). jinja2 is not among them: most
+    templates are text and names, read without it."""
     syntaxes = {syntax_of(t.path) for t in tasks}
     if "yaml" in syntaxes:
         import promptspec.syntax.yaml.document  # noqa: F401
@@ -70,7 +66,6 @@ def _import_front_ends(tasks: Sequence[Task]) -> None:
         from promptspec.syntax.dsl.grammar import get_parser
 
         get_parser()
-    env()
 
 
 def _slices(tasks: Sequence[Task], n: int) -> list[Sequence[Task]]:

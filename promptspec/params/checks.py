@@ -264,8 +264,8 @@ def video_without_text(params: Mapping[str, Any], profile: str = DEFAULT_PROFILE
         _set(params, n) for n in FIRST_FRAMES)
 
 
-def did_you_mean(word: str, candidates: list[str]) -> str:
-    """`"; did you mean 'x'?"` for the closest candidate, or empty."""
+def did_you_mean(word: str, candidates: list[str], prefix: str = "") -> str:
+    """`"; did you mean 'x'?"` for the closest candidate (shown after `prefix`), or empty."""
     import difflib  # only when a name is wrong: not on every lint's import path
 
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
@@ -273,7 +273,7 @@ def did_you_mean(word: str, candidates: list[str]) -> str:
         low = {c.lower(): c for c in candidates}
         if word.lower() in low:
             close = [low[word.lower()]]
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f"; did you mean {prefix + close[0]!r}?" if close else ""
 
 
 def kind_text(p: Param) -> str:

@@ -17,6 +17,7 @@ from typing import Literal
 
 from promptspec.diagnostics import Code
 from promptspec.model import record
+from promptspec.params.checks import did_you_mean
 from promptspec.params.table import PARAMS
 
 __all__ = [
@@ -164,10 +165,7 @@ class Scan:
 
 @lru_cache(maxsize=1024)
 def _did_you_mean(name: str) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(FLAGS), n=1, cutoff=0.6)
-    return f"; did you mean '--{close[0]}'?" if close else ""
+    return did_you_mean(name, list(FLAGS), "--")
 
 
 def _value_problem(flag: Flag, value: str) -> str | None:

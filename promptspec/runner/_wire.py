@@ -9,7 +9,7 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -23,6 +23,8 @@ __all__ = [
     "file_part_name",
     "form_fields",
     "retry_after",
+    "scrub",
+    "secret_forms",
 ]
 
 Outcome = Literal["created", "retry", "unknown", "invalid", "auth", "gone"]
@@ -156,12 +158,8 @@ class Redactor:
     """Scrubs the API key, and credentials in the base URL, from any text we show or store."""
 
     def __init__(self, key: str, base_url: str) -> None:
-        raw = [s for s in (key, key.strip()) if s.strip()]
         parts = urlsplit(base_url)
-        if parts.username or parts.password:
-            raw.extend(s for s in (parts.username, parts.password) if s and s.strip())
-        self._secrets = sorted({form for s in raw for form in encodings(s)}, key=len,
-                               reverse=True)
+        self._secrets = secret_forms((key, parts.username, parts.password))
         if parts.username or parts.password:
             host = parts.hostname or ""
             if parts.port:
@@ -171,9 +169,21 @@ class Redactor:
             self.safe_base_url = base_url
 
     def __call__(self, text: str) -> str:
-        for s in self._secrets:
-            text = text.replace(s, "***")
-        return text
+        return scrub(text, self._secrets)
+
+
+def secret_forms(secrets: Iterable[str | None]) -> list[str]:
+    """Every form of every secret (as given and stripped; see `encodings`), longest first,
+    so that no shorter form leaves part of a longer one standing."""
+    raw = {form for s in secrets if s and s.strip() for form in (s, s.strip())}
+    return sorted({form for s in raw for form in encodings(s)}, key=len, reverse=True)
+
+
+def scrub(text: str, forms: Iterable[str]) -> str:
+    """`text` with each of `forms` (from `secret_forms`) replaced by `***`."""
+    for form in forms:
+        text = text.replace(form, "***")
+    return text
 
 
 def describe(exc: BaseException) -> str:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from promptspec.request import Request, images_of
 
-__all__ = ["Budget", "Claim", "Ledger", "Row", "redact_url"]
+__all__ = ["Budget", "Claim", "Ledger", "Row", "redact_url", "requests_table"]
 
 
 Claim = Literal["ok", "taken", "budget", "wait"]
@@ -35,6 +35,33 @@ COLUMNS = (
     "id, seq, spec, prompt, idx, coords, tune_id, params, state, remote_id, attempts, error, "
     "cost_mc, image_urls, images, inflight_at"
 )
+
+
+def requests_table(table: str, extra_columns: str = "") -> str:
+    """The DDL of the requests table named `table`, one text for both databases (SQLite
+    reads BIGINT as INTEGER and DOUBLE PRECISION as REAL); `extra_columns` ends the list."""
+    return f"""
+CREATE TABLE IF NOT EXISTS {table} (
+    id          TEXT PRIMARY KEY,
+    seq         INTEGER NOT NULL,
+    spec        TEXT NOT NULL,
+    prompt      TEXT NOT NULL,
+    idx         INTEGER NOT NULL,
+    coords      TEXT NOT NULL,
+    tune_id     BIGINT NOT NULL,
+    params      TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'planned',
+    remote_id   BIGINT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    cost_mc     BIGINT,
+    image_urls  TEXT,
+    images      TEXT,
+    inflight_at DOUBLE PRECISION{extra_columns}
+);
+CREATE UNIQUE INDEX IF NOT EXISTS requests_remote ON {table}(remote_id)
+    WHERE remote_id IS NOT NULL;
+"""
 
 
 @dataclass(slots=True)

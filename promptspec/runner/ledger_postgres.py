@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from promptspec.errors import RunError
-from promptspec.runner.ledger import COLUMNS, Ledger, redact_url
+from promptspec.runner._wire import scrub, secret_forms
+from promptspec.runner.ledger import COLUMNS, Ledger, redact_url, requests_table
 
 __all__ = ["DEFAULT_LEASE", "PostgresLedger"]
 
@@ -25,31 +26,8 @@ DEFAULT_LEASE = 60.0
 _SCHEMA_LOCK = 0x70737063  # advisory lock keys: schema creation, budget decisions
 _BUDGET_LOCK = 0x70737064
 
-_SCHEMA = """
-CREATE SCHEMA IF NOT EXISTS promptspec;
-CREATE TABLE IF NOT EXISTS promptspec.requests (
-    id          TEXT PRIMARY KEY,
-    seq         INTEGER NOT NULL,
-    spec        TEXT NOT NULL,
-    prompt      TEXT NOT NULL,
-    idx         INTEGER NOT NULL,
-    coords      TEXT NOT NULL,
-    tune_id     BIGINT NOT NULL,
-    params      TEXT NOT NULL,
-    state       TEXT NOT NULL DEFAULT 'planned',
-    remote_id   BIGINT,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    error       TEXT,
-    cost_mc     BIGINT,
-    image_urls  TEXT,
-    images      TEXT,
-    inflight_at DOUBLE PRECISION,
-    owner       TEXT,
-    lease_until TIMESTAMPTZ
-);
-CREATE UNIQUE INDEX IF NOT EXISTS requests_remote ON promptspec.requests(remote_id)
-    WHERE remote_id IS NOT NULL;
-"""
+_SCHEMA = "CREATE SCHEMA IF NOT EXISTS promptspec;" + requests_table(
+    "promptspec.requests", ",\n    owner       TEXT,\n    lease_until TIMESTAMPTZ")
 
 
 def _connect(url: str) -> Any:
@@ -69,13 +47,13 @@ def _connect(url: str) -> Any:
 
 
 def _redacted(text: str, url: str) -> str:
-    from urllib.parse import unquote, urlsplit
+    """`text` without the URL's password (its `password=` parameters too), in any encoding."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
 
-    password = urlsplit(url).password
-    for secret in (password, unquote(password) if password else None):
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    parts = urlsplit(url)
+    password = parts.password
+    given = [v for k, v in parse_qsl(parts.query) if k.lower() == "password"]
+    return scrub(text, secret_forms([password, unquote(password or ""), *given]))
 
 
 class PostgresLedger(Ledger):

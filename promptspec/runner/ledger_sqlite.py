@@ -13,32 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from promptspec.runner.ledger import Ledger
+from promptspec.runner.ledger import Ledger, requests_table
 
 __all__ = ["SqliteLedger"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS requests (
-    id          TEXT PRIMARY KEY,
-    seq         INTEGER NOT NULL,
-    spec        TEXT NOT NULL,
-    prompt      TEXT NOT NULL,
-    idx         INTEGER NOT NULL,
-    coords      TEXT NOT NULL,
-    tune_id     INTEGER NOT NULL,
-    params      TEXT NOT NULL,
-    state       TEXT NOT NULL DEFAULT 'planned',
-    remote_id   INTEGER,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    error       TEXT,
-    cost_mc     INTEGER,
-    image_urls  TEXT,
-    images      TEXT,
-    inflight_at REAL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS requests_remote ON requests(remote_id)
-    WHERE remote_id IS NOT NULL;
-"""
+_SCHEMA = requests_table("requests")
 
 
 class SqliteLedger(Ledger):

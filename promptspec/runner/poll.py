@@ -20,10 +20,9 @@ from typing import Any
 
 from promptspec.runner._api import Api, ApiError
 from promptspec.runner.ledger import Ledger, Row
+from promptspec.runner.reconcile import Paging, newest_first
 
-__all__ = ["PAGE", "Poller", "Watcher"]
-
-PAGE = 120
+__all__ = ["Poller", "Watcher"]
 
 
 @dataclass(slots=True)
@@ -34,8 +33,7 @@ class _Tune:
     due: float = 0.0
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
-    by_offset: bool = False
-    """The server ignores `before_id`: this tune is paged by offset."""
+    paging: Paging = field(default_factory=Paging)
     missed: dict[int, int] = field(default_factory=dict)
     """Rounds in a row in which a pending prompt was newer than the whole listing."""
 
@@ -104,26 +102,18 @@ class Poller:
         changed = False
         seen: set[int] = set()
         top: int | None = None
-        before: int | None = None
-        listed = 0
-        while True:
-            page = await self.api.list_page(t.tune_id, listed if t.by_offset else 0, PAGE,
-                                            None if t.by_offset else before)
-            ids = [obj["id"] for obj in page if isinstance(obj.get("id"), int)]
-            if before is not None and not t.by_offset and any(i >= before for i in ids):
-                t.by_offset = True  # the server ignores before_id: page by offset
-                continue
-            listed += len(page)
-            for obj in page:
-                pid = obj.get("id")
-                if isinstance(pid, int) and pid in t.pending:
-                    seen.add(pid)
-                    changed |= self._settle(t, pid, obj)
-            if ids:
-                top = max(ids) if top is None else max(top, *ids)
-            if len(page) < PAGE or not ids or min(ids) <= oldest:
-                break
-            before = min(ids)
+        async with contextlib.aclosing(newest_first(self.api.list_page, t.tune_id,
+                                                    t.paging)) as pages:
+            async for page, ids in pages:
+                for obj in page:
+                    pid = obj.get("id")
+                    if isinstance(pid, int) and pid in t.pending:
+                        seen.add(pid)
+                        changed |= self._settle(t, pid, obj)
+                if ids:
+                    top = max(ids) if top is None else max(top, *ids)
+                if not ids or min(ids) <= oldest:
+                    break
         alone = []
         for pid in t.pending:
             if pid in seen:

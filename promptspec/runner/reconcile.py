@@ -12,14 +12,16 @@ listing that starts after all of them were sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from promptspec.runner.ledger import Row
 
-__all__ = ["CLOCK_MARGIN", "PAGE", "Reconciler", "matches", "pick", "same_value"]
+__all__ = ["CLOCK_MARGIN", "PAGE", "Paging", "Reconciler", "matches", "newest_first", "pick",
+           "same_value"]
 
 CLOCK_MARGIN = 60.0
 PAGE = 120
@@ -124,34 +126,58 @@ def created_at(obj: Mapping[str, Any]) -> float | None:
         return None
 
 
-async def list_since(list_page: ListPage, tune_id: int, since: float) -> list[dict[str, Any]]:
-    """Every prompt of the tune created at or after `since` (server clock, plus margin).
+class Paging:
+    """How a tune's listing pages back: by `before_id`, or by offset from a server found to
+    ignore `before_id` (kept per tune, so that it is found out once)."""
 
-    Pages go back with `before_id` (the smallest id seen so far); a server that ignores
-    it (a page holding ids not below it) is paged by offset instead."""
+    __slots__ = ("by_offset",)
+
+    def __init__(self) -> None:
+        self.by_offset = False
+
+
+async def newest_first(list_page: ListPage, tune_id: int, paging: Paging
+                       ) -> AsyncGenerator[tuple[list[dict[str, Any]], list[int]], None]:
+    """The tune's prompts page by page, newest first, each with its int ids, until a short
+    or empty page; the caller stops earlier by leaving the loop.
+
+    Pages go back with `before_id` (the smallest id of the last page); a page holding ids
+    not below it shows a server that ignores `before_id`, and the listing goes on by offset
+    (the number of entries listed so far)."""
+    before: int | None = None
+    listed = 0
+    while True:
+        page = await list_page(tune_id, listed if paging.by_offset else 0, PAGE,
+                               None if paging.by_offset else before)
+        ids = [obj["id"] for obj in page if isinstance(obj.get("id"), int)]
+        if before is not None and not paging.by_offset and any(i >= before for i in ids):
+            paging.by_offset = True
+            continue
+        listed += len(page)
+        yield page, ids
+        if len(page) < PAGE or not ids:
+            return
+        before = min(ids)
+
+
+async def list_since(list_page: ListPage, tune_id: int, since: float) -> list[dict[str, Any]]:
+    """Every prompt of the tune created at or after `since` (server clock, plus margin)."""
     out: list[dict[str, Any]] = []
     seen: set[object] = set()
-    before: int | None = None
-    by_offset = False
-    while True:
-        page = await list_page(tune_id, len(out) if by_offset else 0, PAGE,
-                               None if by_offset else before)
-        ids = [obj["id"] for obj in page if isinstance(obj.get("id"), int)]
-        if before is not None and not by_offset and any(i >= before for i in ids):
-            by_offset = True  # before_id ignored: page by offset from here
-            continue
-        older = False
-        for obj in page:
-            when = created_at(obj)
-            if when is not None and when < since:
-                older = True
-                continue
-            if obj.get("id") not in seen:  # creations while paging shift entries down
-                seen.add(obj.get("id"))
-                out.append(obj)
-        if older or len(page) < PAGE or not ids:
-            return out
-        before = min(ids) if before is None else min(before, *ids)
+    async with contextlib.aclosing(newest_first(list_page, tune_id, Paging())) as pages:
+        async for page, _ in pages:
+            older = False
+            for obj in page:
+                when = created_at(obj)
+                if when is not None and when < since:
+                    older = True
+                    continue
+                if obj.get("id") not in seen:  # creations while paging shift entries down
+                    seen.add(obj.get("id"))
+                    out.append(obj)
+            if older:
+                break
+    return out
 
 
 class Reconciler:

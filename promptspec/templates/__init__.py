@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptspec.model import record
 from promptspec.templates.bounds import MAX_DEPTH, TemplateBoundError
+from promptspec.templates.plain import SANDBOX_GLOBALS, plain_pieces, render_plain
 
 if TYPE_CHECKING:
     import jinja2
@@ -142,6 +143,11 @@ def template_info(source: str) -> TemplateInfo:
     """Parse once: the undeclared names, whether it is plain text, or its syntax error."""
     if "{" not in source:
         return TemplateInfo(source, frozenset(), True)
+    pieces = plain_pieces(source)
+    if pieces is not None:  # text and bare names, the common case: no need of jinja
+        names = frozenset(p for is_name, p, _ in pieces
+                          if is_name and p not in SANDBOX_GLOBALS and p != "self")
+        return TemplateInfo(source, names, not any(is_name for is_name, _, _ in pieces))
     import jinja2
     from jinja2 import meta, nodes
 
@@ -211,6 +217,11 @@ def compile_template(source: str) -> jinja2.Template:
 def render_template(source: str, context: dict[str, Any]) -> str:
     """`source` rendered with `context` in the bounded sandbox; TemplateBoundError past a
     bound, jinja's own errors otherwise."""
+    pieces = plain_pieces(source)
+    if pieces is not None:  # text and names: joined as jinja joins them, without jinja
+        rendered = render_plain(pieces, context)
+        if rendered is not None:
+            return rendered
     from promptspec.templates.sandbox import render_bounded
 
     return render_bounded(compile_template(source), context)

@@ -5,10 +5,12 @@ Kept apart from the sandbox so that knowing the bounds never imports jinja2.
 
 from __future__ import annotations
 
-__all__ = ["MAX_DEPTH", "TemplateBoundError"]
+__all__ = ["MAX_DEPTH", "MAX_OUTPUT", "TemplateBoundError"]
 
 MAX_DEPTH = 100
 """Levels of nesting (brackets, blocks, expressions) or recursion (macros, loops)."""
+MAX_OUTPUT = 1_000_000
+"""Characters a render, or any one value inside it, may hold."""
 
 
 class TemplateBoundError(Exception):

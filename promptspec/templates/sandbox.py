@@ -22,7 +22,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from promptspec.templates.bounds import MAX_DEPTH, TemplateBoundError
+from promptspec.templates.bounds import MAX_DEPTH, MAX_OUTPUT, TemplateBoundError
 
 __all__ = [
     "MAX_DEPTH",
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 MAX_RANGE = 10_000
-MAX_OUTPUT = 1_000_000
 MAX_DIGITS = 4_300
 MAX_STEPS = 100_000
 _MAX_BITS = int(MAX_DIGITS * math.log2(10))

@@ -68,7 +68,10 @@ def _printed_apart(view: PromptView, m: Member, length: int, read: set[str]) -> 
         t = type(v)
         if t is not float and t not in _SCALARS:
             return False
-        printed.append(str(v))
+        try:
+            printed.append(str(v))
+        except ValueError:  # an int past Python's digit limit: rendered to know
+            return False
     for field, src in view.templates:
         names = template_info(src).names
         if name in names:

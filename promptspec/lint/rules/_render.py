@@ -16,22 +16,23 @@ from promptspec.lint.rules._value_sets import PromptView
 from promptspec.params import STRIPPED_FIELDS
 from promptspec.templates import (
     TemplateBoundError,
-    env,
     parse_template,
     render_template,
     template_info,
 )
+from promptspec.templates.bounds import MAX_OUTPUT
+from promptspec.templates.plain import SANDBOX_GLOBALS, plain_pieces, render_plain
 
 __all__ = [
     "Failed",
     "bracket_problem",
     "first_failure",
-    "is_plain",
     "jinja_names",
     "name_lines",
     "names_read",
     "never_blank",
     "outside_tags",
+    "plain_within_bounds",
     "printed_key",
     "render",
     "render_or_failure",
@@ -57,18 +58,24 @@ _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*\)")
 _BLANK = re.compile(r"[^\n]")
 _BRACKET = re.compile(r"[()\[\]]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NEWLINE = re.compile(r"\r\n|\r|\n")  # jinja's newline_re
 
 
 @lru_cache(maxsize=1)
 def jinja_names() -> frozenset[str]:
     """Names a template may read without defining them: jinja's globals and loop names."""
-    return frozenset({*env().globals, "loop", "self", "varargs", "kwargs", "caller"})
+    return frozenset({*SANDBOX_GLOBALS, "loop", "self", "varargs", "kwargs", "caller"})
 
 
 @lru_cache(maxsize=4096)
 def name_lines(source: str) -> dict[str, int]:
     """The first line (1-based, of the template) where each read name appears."""
+    pieces = plain_pieces(source)
+    if pieces is not None:
+        first: dict[str, int] = {}
+        for is_name, name, line in pieces:
+            if is_name:
+                first.setdefault(name, line)
+        return first
     ast = parse_template(source)
     if ast is None:
         return {}
@@ -170,40 +177,43 @@ def _value_key(v: Any) -> Any:
     raise TypeError(t)
 
 
-@lru_cache(maxsize=4096)
 def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
-    """The template as literal text and bare `{{ name }}` outputs, or None when it holds more.
-
-    The pieces come from jinja's own parse (white-space control, newline handling and
-    the dropped trailing newline already applied), so joining them is jinja's render.
-    """
-    if "{" not in source:  # plain text: jinja's lexer only makes its newlines "\n" and
-        lines = _NEWLINE.split(source)  # drops one at the end; no need to import it
-        if lines[-1] == "":
-            lines.pop()
-        return ((False, "\n".join(lines)),)
-    ast = parse_template(source)
-    if ast is None:
-        return None
-    from jinja2 import nodes
-
-    parts: list[tuple[bool, str]] = []
-    for node in ast.body:
-        if not isinstance(node, nodes.Output):
-            return None
-        for child in node.nodes:
-            if isinstance(child, nodes.TemplateData):
-                parts.append((False, child.data))
-            elif isinstance(child, nodes.Name) and child.ctx == "load":
-                parts.append((True, child.name))
-            else:
-                return None
-    return tuple(parts)
+    """The template as literal text and bare `{{ name }}` outputs, or None when it holds more
+    (read without jinja, as jinja's lexer reads it: joining the pieces is jinja's render)."""
+    pieces = plain_pieces(source)
+    return None if pieces is None else tuple((is_name, text) for is_name, text, _ in pieces)
 
 
-def is_plain(source: str) -> bool:
-    """Whether the template is only literal text and bare `{{ name }}` outputs."""
-    return "{" not in source or _plain_parts(source) is not None
+def plain_within_bounds(view: PromptView, source: str) -> bool:
+    """Whether `source` is text and bare names that renders within the sandbox's output
+    bound at every point, seen without rendering: its text plus, for each name, the longest
+    value the name takes (all of a written list; a range's ends) stays within it."""
+    pieces = _plain_parts(source)
+    if pieces is None:
+        return False
+    total = 0
+    for is_name, piece in pieces:
+        total += _longest_shown(view, piece) if is_name else len(piece)
+    return total <= MAX_OUTPUT
+
+
+def _longest_shown(view: PromptView, name: str) -> int:
+    values = [view.base_context[name]] if name in view.base_context else []
+    member = view.members.get(name)
+    if member is not None:
+        values.extend(p[name] for p in view.axis_points(member.axis) if name in p)
+    longest = 0
+    for v in values:
+        t = type(v)
+        if t is str:
+            longest = max(longest, len(v))
+        elif t is int and -10**40 < v < 10**40:  # a range's samples hold its ends
+            longest = max(longest, len(str(v)))
+        elif t is float or t is bool or v is None:
+            longest = max(longest, 32)
+        else:
+            return MAX_OUTPUT + 1  # another type: render to know
+    return longest
 
 
 def never_blank(source: str) -> bool:
@@ -257,22 +267,15 @@ def _side(parts: tuple[tuple[bool, str], ...]) -> bool | None:
     return None if any(is_name for is_name, _ in parts) else False
 
 
-def _plain_render(source: str, ctx: dict[str, Any]) -> Any:
-    """A render of a template of text and bare names without jinja (`_MISSING` otherwise)."""
-    parts = _plain_parts(source)
-    if parts is None:
-        return _MISSING
-    out: list[str] = []
-    for is_name, piece in parts:
-        if not is_name:
-            out.append(piece)
-            continue
-        v = ctx.get(piece, _MISSING)
-        t = type(v)
-        if t is not float and t not in _SCALARS:
-            return _MISSING  # undefined names, globals and other types: jinja decides
-        out.append(str(v))
-    return "".join(out)
+def _plain_render(source: str, ctx: dict[str, Any]) -> str | Failed | None:
+    """A render of a template of text and bare names without jinja (None otherwise)."""
+    pieces = plain_pieces(source)
+    if pieces is None:
+        return None
+    try:
+        return render_plain(pieces, ctx)
+    except TemplateBoundError as err:
+        return Failed(str(err))
 
 
 def render(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) -> str | None:
@@ -288,9 +291,9 @@ def render_or_failure(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) ->
     A template's output depends only on the context names it reads, so renders are keyed
     by the template and those values; `memo` is shared by the prompts of one file.
     """
-    found = _plain_render(source, ctx)  # cheaper than the memo's key
-    if found is not _MISSING:
-        return str(found)
+    plain = _plain_render(source, ctx)  # cheaper than the memo's key
+    if plain is not None:
+        return plain
     try:
         key: Any = (source, *(_value_key(ctx[n]) if n in ctx else _MISSING
                               for n in _read_order(source)))
@@ -307,14 +310,25 @@ def render_or_failure(memo: dict[Any, Any], source: str, ctx: dict[str, Any]) ->
     return found if isinstance(found, Failed) else str(found)
 
 
+def _why(err: Exception) -> str:
+    if isinstance(err, TemplateBoundError):
+        return str(err)
+    import jinja2
+
+    if isinstance(err, jinja2.TemplateError):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
+
+
 def render_point(view: PromptView, source: str, combo: tuple[dict[str, Any], ...]) -> str | Failed:
-    """`source` rendered at one combination of axis points (each from `view.axis_points`),
-    once per prompt: the points are the view's own, so their identities are the key."""
+    """`source` rendered at one combination of axis points (each from `view.axis_points`
+    or `_points`), once per prompt: the points are the view's own and live as long as it,
+    so their identities are the key."""
     key = (source, *map(id, combo))
     found = view.rendered.get(key)
     if found is None:
         found = _plain_at(source, view.base_context, combo)
-        if found is _MISSING:
+        if found is None:
             ctx = dict(view.base_context)
             for part in combo:
                 ctx.update(part)
@@ -323,35 +337,27 @@ def render_point(view: PromptView, source: str, combo: tuple[dict[str, Any], ...
     return found
 
 
-def _plain_at(source: str, base: dict[str, Any], combo: tuple[dict[str, Any], ...]) -> Any:
-    """`_plain_render` of the context `base` updated by `combo`'s parts, without building it."""
-    parts = _plain_parts(source)
-    if parts is None:
-        return _MISSING
-    out: list[str] = []
-    for is_name, piece in parts:
-        if not is_name:
-            out.append(piece)
-            continue
-        for part in reversed(combo):
-            if piece in part:
-                v = part[piece]
-                break
-        else:
-            v = base.get(piece, _MISSING)
-        t = type(v)
-        if t is not float and t not in _SCALARS:
-            return _MISSING  # undefined names, globals and other types: jinja decides
-        out.append(str(v))
-    return "".join(out)
-
-
-def _why(err: Exception) -> str:
-    import jinja2
-
-    if isinstance(err, jinja2.TemplateError | TemplateBoundError):
-        return str(err)
-    return f"{type(err).__name__}: {err}"
+def _plain_at(source: str, base: dict[str, Any], combo: tuple[dict[str, Any], ...]
+              ) -> str | Failed | None:
+    """`_plain_render` with the context `base` updated by `combo`'s parts, without building
+    it: only the names the template outputs are looked up."""
+    pieces = plain_pieces(source)
+    if pieces is None:
+        return None
+    ctx: dict[str, Any] = {}
+    for is_name, name, _ in pieces:
+        if is_name and name not in ctx:
+            for part in reversed(combo):
+                if name in part:
+                    ctx[name] = part[name]
+                    break
+            else:
+                if name in base:
+                    ctx[name] = base[name]
+    try:
+        return render_plain(pieces, ctx)
+    except TemplateBoundError as err:
+        return Failed(str(err))
 
 
 def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:

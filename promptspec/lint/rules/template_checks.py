@@ -14,11 +14,11 @@ from promptspec.lint.rules._context import Context, place_of_setting, text_span
 from promptspec.lint.rules._render import (
     bracket_problem,
     first_failure,
-    is_plain,
     jinja_names,
     name_lines,
     names_read,
     never_blank,
+    plain_within_bounds,
     renders,
     weight_line,
 )
@@ -185,8 +185,9 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                        _span(ctx, view, lit, name_lines(src).get(n, 1), s), rp.name)
         if missing:
             continue
-        # text and bare names always render; anything more may fail or reach past a bound
-        failed = first_failure(view, name, src) if not is_plain(src) else None
+        # text and bare names render unless they reach past the output bound; anything more
+        # may fail or reach past a bound
+        failed = first_failure(view, name, src) if not plain_within_bounds(view, src) else None
         if failed is not None:
             at = f" at {failed[1]}" if failed[1] else ""
             ctx.report(Code.TEMPLATE_SYNTAX_ERROR,

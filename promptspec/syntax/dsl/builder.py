@@ -11,16 +11,21 @@ set on line N" point at the value that is actually used.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from lark.exceptions import LarkError
 
 from promptspec.diagnostics import Code, Diagnostic
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, Sweep
 from promptspec.syntax import Parsed
-from promptspec.syntax.dsl.grammar import Node, Tok, parse_statements, parse_tree
+from promptspec.syntax.dsl.grammar import Node, Tok, parse_statements, parse_tree, tree_nodes
 from promptspec.syntax.dsl.literals import SyntaxProblem, ValueBuilder
+
+if TYPE_CHECKING:
+    import lark
 from promptspec.syntax.dsl.syntax_errors import syntax_error
 
-__all__ = ["parse_dsl", "parse_tree"]
+__all__ = ["parse_dsl", "parse_dsl_tree", "parse_tree"]
 
 _BLOCK_WORDS = ("vars", "sweep", "zip")
 
@@ -245,6 +250,21 @@ def parse_dsl(text: str, path: str) -> Parsed:
         statements = parse_statements(text)
     except (LarkError, RecursionError) as err:
         return Parsed(path, text, None, (syntax_error(text, path, err),))
+    return _build(statements, text, path)
+
+
+def parse_dsl_tree(text: str, path: str
+                   ) -> tuple[Parsed, lark.Tree[Any] | None, list[lark.Token]]:
+    """`parse_dsl`, keeping lark's tree and the comment tokens for the formatter: one parse
+    (with positions) serves both. The tree is None when the text does not parse."""
+    try:
+        tree, tokens = parse_tree(text)
+    except (LarkError, RecursionError) as err:
+        return Parsed(path, text, None, (syntax_error(text, path, err),)), None, []
+    return _build(tree_nodes(tree), text, path), tree, tokens
+
+
+def _build(statements: list[Node], text: str, path: str) -> Parsed:
     builder = _Builder(path)
     try:
         spec = builder.spec_file(statements)
