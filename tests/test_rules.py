@@ -282,11 +282,11 @@ def test_printed_keys_tell_values_apart_as_renders_do(source: str, field: str,
                                                       y: object) -> None:
     """Duplicate points skip renders when `printed_key` sees the renders apart: its keys
     must be equal exactly when the renders are."""
-    from promptspec.lint.rules import _render
+    from promptspec.lint.rules import _printed, _render
     from promptspec.params import STRIPPED_FIELDS
 
     ctx: dict[str, object] = {"prompt": "p", "y": y}
-    key = _render.printed_key(source, "x", field, ctx)
+    key = _printed.printed_key(source, "x", field, ctx)
     if key is None:
         return
     renders, values = [], _PRINTED

@@ -15,7 +15,9 @@ from promptspec.diagnostics import Code
 from promptspec.errors import SpecError
 from promptspec.lint.rules._context import Context
 from promptspec.lint.rules._overlap import Domains, overlap, value_key
-from promptspec.lint.rules._render import Failed, printed_key, render, render_point
+from promptspec.lint.rules._points import render_point
+from promptspec.lint.rules._printed import printed_key
+from promptspec.lint.rules._render import Failed, render
 from promptspec.lint.rules._value_sets import Member, PromptView, RandomInts, is_lazy, typed
 from promptspec.model import FileRef, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE

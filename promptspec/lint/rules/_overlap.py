@@ -15,7 +15,8 @@ import json
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange
-from promptspec.lint.rules._render import Failed, render_point
+from promptspec.lint.rules._points import render_point
+from promptspec.lint.rules._render import Failed
 from promptspec.lint.rules._value_sets import SAMPLES_PER_AXIS, PromptView, RandomInts, typed
 from promptspec.model import FileRef, Literal, record
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, TUNE

@@ -1,4 +1,5 @@
-"""The axis points a template is rendered at by the render rules (PS301, PS306, PS107).
+"""The axis points a template is rendered at by the render rules (PS301, PS306, PS107), and
+renders at a point, once per prompt.
 
 Every distinct combination of the values the template reads is rendered when there are
 few enough: a file spends at most RENDER_BUDGET such renders, prompt by prompt in the order
@@ -12,16 +13,19 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, axis_values
 from promptspec.lint.rules._axis_samples import RandomInts
+from promptspec.lint.rules._render import Failed, render_or_failure
 from promptspec.lint.rules._value_sets import PromptView, ctx_value
-from promptspec.params import PARAMS
-from promptspec.templates import template_info
+from promptspec.params import PARAMS, STRIPPED_FIELDS
+from promptspec.templates import TemplateBoundError, template_info
+from promptspec.templates.plain import plain_pieces, render_plain
 
-__all__ = ["RENDER_BUDGET", "SAMPLE_CAP", "Combo", "combos"]
+__all__ = ["RENDER_BUDGET", "SAMPLE_CAP", "Combo", "combos", "first_failure", "render_point",
+           "renders"]
 
 RENDER_BUDGET = 4000
 """Renders a file may spend on every distinct combination of the values its templates
@@ -116,3 +120,75 @@ def _key(v: Any) -> Any:
     """Tells apart every two values that may render differently (1, 1.0, True; -0.0)."""
     t = type(v)
     return (t, repr(v)) if t is float else (t, v)
+
+
+def render_point(view: PromptView, source: str, combo: tuple[dict[str, Any], ...]) -> str | Failed:
+    """`source` rendered at one combination of axis points (each from `view.axis_points`
+    or `_points`), once per prompt: the points are the view's own and live as long as it,
+    so their identities are the key."""
+    key = (source, *map(id, combo))
+    found = view.rendered.get(key)
+    if found is None:
+        found = _plain_at(source, view.base_context, combo)
+        if found is None:
+            ctx = dict(view.base_context)
+            for part in combo:
+                ctx.update(part)
+            found = render_or_failure(view.memo, source, ctx)
+        view.rendered[key] = found
+    return found
+
+
+def _plain_at(source: str, base: dict[str, Any], combo: tuple[dict[str, Any], ...]
+              ) -> str | Failed | None:
+    """`_plain_render` with the context `base` updated by `combo`'s parts, without building
+    it: only the names the template outputs are looked up."""
+    pieces = plain_pieces(source)
+    if pieces is None:
+        return None
+    ctx: dict[str, Any] = {}
+    for is_name, name, _ in pieces:
+        if is_name and name not in ctx:
+            for part in reversed(combo):
+                if name in part:
+                    ctx[name] = part[name]
+                    break
+            else:
+                if name in base:
+                    ctx[name] = base[name]
+    try:
+        return render_plain(pieces, ctx)
+    except TemplateBoundError as err:
+        return Failed(str(err))
+
+
+def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(rendered text, the axis values used) over the axes the template reads, bounded.
+
+    Stops at the first render that fails: `first_failure` reports it.
+    """
+    found = combos(view, source)
+    if found is None:
+        return
+    strip = field in STRIPPED_FIELDS
+    for combo in found:
+        text = render_point(view, source, combo)
+        if isinstance(text, Failed):
+            return
+        coords: dict[str, Any] = {}
+        for part in combo:
+            coords.update(part)
+        yield (text.strip() if strip else text), coords
+
+
+def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[str, Any]] | None:
+    """(why, the axis values used) of the first render that fails, over the same points as
+    `renders`; None when every one succeeds."""
+    for combo in combos(view, source) or ():
+        text = render_point(view, source, combo)
+        if isinstance(text, Failed):
+            coords: dict[str, Any] = {}
+            for part in combo:
+                coords.update(part)
+            return text.message, coords
+    return None

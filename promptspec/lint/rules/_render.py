@@ -1,19 +1,17 @@
 """Template helpers for the rules: names by line, text outside jinja tags, bounded renders.
 
-Renders cover the combinations of the values a template reads (`_points`): all of them
-within a file's budget, else samples (never the product of long axes).
+Renders are keyed by the values a template reads and shared by the prompts of a file;
+`_points` chooses the points they are made at.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from promptspec.lint.rules._points import combos
 from promptspec.lint.rules._value_sets import PromptView
-from promptspec.params import STRIPPED_FIELDS
 from promptspec.templates import (
     TemplateBoundError,
     parse_template,
@@ -26,18 +24,14 @@ from promptspec.templates.plain import SANDBOX_GLOBALS, plain_pieces, render_pla
 __all__ = [
     "Failed",
     "bracket_problem",
-    "first_failure",
     "jinja_names",
     "name_lines",
     "names_read",
     "never_blank",
     "outside_tags",
     "plain_within_bounds",
-    "printed_key",
     "render",
     "render_or_failure",
-    "render_point",
-    "renders",
     "weight_line",
 ]
 
@@ -224,49 +218,6 @@ def never_blank(source: str) -> bool:
     return parts is not None and any(not is_name and piece.strip() for is_name, piece in parts)
 
 
-def printed_key(source: str, name: str, field: str, ctx: dict[str, Any]
-                ) -> Callable[[str], str] | None:
-    """A function of `name`'s value as text (`str`) whose results differ exactly when renders
-    of `source` with `ctx` (`name` changed) differ, seen without rendering; None when
-    there is none. The template is literal text and bare names, each other name it reads
-    is set to a scalar in `ctx`, and it outputs `name`. For a stripped field, stripping
-    reaches the value only where nothing but blank literal text stands beside its one
-    output: the value is then stripped on that side."""
-    parts = _plain_parts(source)
-    if parts is None:
-        return None
-    at: list[int] = []
-    for i, (is_name, piece) in enumerate(parts):
-        if not is_name:
-            continue
-        if piece == name:
-            at.append(i)
-            continue
-        t = type(ctx.get(piece, _MISSING))
-        if t is not float and t not in _SCALARS:
-            return None  # undefined, a global or another type: it may fail
-    if not at:
-        return None
-    if field not in STRIPPED_FIELDS:
-        return str
-    before, after = _side(parts[:at[0]]), _side(parts[at[-1] + 1:])
-    if before is None or after is None or (len(at) > 1 and not (before and after)):
-        return None
-    if before and after:
-        return str
-    if before:
-        return str.rstrip
-    return str.lstrip if after else str.strip
-
-
-def _side(parts: tuple[tuple[bool, str], ...]) -> bool | None:
-    """True when literal text that is not blank stands there (stripping stops in it),
-    False when only blank literal text does, None when a name's output may decide."""
-    if any(not is_name and piece.strip() for is_name, piece in parts):
-        return True
-    return None if any(is_name for is_name, _ in parts) else False
-
-
 def _plain_render(source: str, ctx: dict[str, Any]) -> str | Failed | None:
     """A render of a template of text and bare names without jinja (None otherwise)."""
     pieces = plain_pieces(source)
@@ -318,78 +269,6 @@ def _why(err: Exception) -> str:
     if isinstance(err, jinja2.TemplateError):
         return str(err)
     return f"{type(err).__name__}: {err}"
-
-
-def render_point(view: PromptView, source: str, combo: tuple[dict[str, Any], ...]) -> str | Failed:
-    """`source` rendered at one combination of axis points (each from `view.axis_points`
-    or `_points`), once per prompt: the points are the view's own and live as long as it,
-    so their identities are the key."""
-    key = (source, *map(id, combo))
-    found = view.rendered.get(key)
-    if found is None:
-        found = _plain_at(source, view.base_context, combo)
-        if found is None:
-            ctx = dict(view.base_context)
-            for part in combo:
-                ctx.update(part)
-            found = render_or_failure(view.memo, source, ctx)
-        view.rendered[key] = found
-    return found
-
-
-def _plain_at(source: str, base: dict[str, Any], combo: tuple[dict[str, Any], ...]
-              ) -> str | Failed | None:
-    """`_plain_render` with the context `base` updated by `combo`'s parts, without building
-    it: only the names the template outputs are looked up."""
-    pieces = plain_pieces(source)
-    if pieces is None:
-        return None
-    ctx: dict[str, Any] = {}
-    for is_name, name, _ in pieces:
-        if is_name and name not in ctx:
-            for part in reversed(combo):
-                if name in part:
-                    ctx[name] = part[name]
-                    break
-            else:
-                if name in base:
-                    ctx[name] = base[name]
-    try:
-        return render_plain(pieces, ctx)
-    except TemplateBoundError as err:
-        return Failed(str(err))
-
-
-def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(rendered text, the axis values used) over the axes the template reads, bounded.
-
-    Stops at the first render that fails: `first_failure` reports it.
-    """
-    found = combos(view, source)
-    if found is None:
-        return
-    strip = field in STRIPPED_FIELDS
-    for combo in found:
-        text = render_point(view, source, combo)
-        if isinstance(text, Failed):
-            return
-        coords: dict[str, Any] = {}
-        for part in combo:
-            coords.update(part)
-        yield (text.strip() if strip else text), coords
-
-
-def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[str, Any]] | None:
-    """(why, the axis values used) of the first render that fails, over the same points as
-    `renders`; None when every one succeeds."""
-    for combo in combos(view, source) or ():
-        text = render_point(view, source, combo)
-        if isinstance(text, Failed):
-            coords: dict[str, Any] = {}
-            for part in combo:
-                coords.update(part)
-            return text.message, coords
-    return None
 
 
 def _scalar(v: Any) -> bool:

@@ -15,7 +15,8 @@ from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
 from promptspec.lint.rules._context import Context, Place, at, place_of_setting, text_span
-from promptspec.lint.rules._render import Failed, outside_tags, render_point
+from promptspec.lint.rules._points import render_point
+from promptspec.lint.rules._render import Failed, outside_tags
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.model import ListValue, Literal, Span
 from promptspec.params import FAMILY, TUNE

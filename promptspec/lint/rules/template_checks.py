@@ -11,15 +11,14 @@ from collections.abc import Iterator
 
 from promptspec.diagnostics import Code
 from promptspec.lint.rules._context import Context, place_of_setting, text_span
+from promptspec.lint.rules._points import first_failure, renders
 from promptspec.lint.rules._render import (
     bracket_problem,
-    first_failure,
     jinja_names,
     name_lines,
     names_read,
     never_blank,
     plain_within_bounds,
-    renders,
     weight_line,
 )
 from promptspec.lint.rules._value_sets import TRUE, PromptView
