@@ -171,6 +171,7 @@ def _value_key(v: Any) -> Any:
     raise TypeError(t)
 
 
+@lru_cache(maxsize=4096)
 def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
     """The template as literal text and bare `{{ name }}` outputs, or None when it holds more
     (read without jinja, as jinja's lexer reads it: joining the pieces is jinja's render)."""
@@ -182,11 +183,11 @@ def plain_within_bounds(view: PromptView, source: str) -> bool:
     """Whether `source` is text and bare names that renders within the sandbox's output
     bound at every point, seen without rendering: its text plus, for each name, the longest
     value the name takes (all of a written list; a range's ends) stays within it."""
-    pieces = _plain_parts(source)
+    pieces = plain_pieces(source)
     if pieces is None:
         return False
     total = 0
-    for is_name, piece in pieces:
+    for is_name, piece, _ in pieces:
         total += _longest_shown(view, piece) if is_name else len(piece)
     return total <= MAX_OUTPUT
 
