@@ -169,9 +169,8 @@ def bench_sweep(work: Path, runs: int) -> None:
     bare = root / "bare.pspec"  # the smallest spec of that text: no sweep at all
     bare.write_text(head + "  seed = 1\n}\n")
     lint_paths([str(bare)])  # warm the imports and the parser
-    t_huge = cpu_median_of(runs, lambda: lint_paths([str(huge)]))
-    t_one = cpu_median_of(runs, lambda: lint_paths([str(one)]))
-    t_bare = cpu_median_of(runs, lambda: lint_paths([str(bare)]))
+    t_huge, t_one, t_bare = cpu_in_turns(runs, [lambda p=p: lint_paths([str(p)])
+                                                for p in (huge, one, bare)])
     found = [d.code for d in lint_paths([str(huge)]).diagnostics]
     print(f"(2) one spec of 10^12 points: {t_huge * 1000:.2f} ms CPU "
           f"({', '.join(found) or 'clean'}); the same spec at one point: {t_one * 1000:.2f} ms")
@@ -179,16 +178,18 @@ def bench_sweep(work: Path, runs: int) -> None:
           f"sweep ({t_bare * 1000:.2f} ms, fewer lines to parse): {t_huge / t_bare:.2f}")
 
 
-def cpu_median_of(runs: int, fn: Callable[[], object]) -> float:
-    """The median CPU time of `fn` in this process, over `runs` rounds of ten calls each."""
-    fn()
-    times = []
+def cpu_in_turns(runs: int, fns: list[Callable[[], object]]) -> list[float]:
+    """The CPU time of each of `fns` in this process: the best of `runs` rounds of twenty
+    calls, the functions taken in turns so that drift hits all alike (on a busy machine
+    the least time is the steadiest figure)."""
+    best = [float("inf")] * len(fns)
     for _ in range(runs):
-        t = time.process_time()
-        for _ in range(10):
-            fn()
-        times.append((time.process_time() - t) / 10)
-    return statistics.median(times)
+        for i, fn in enumerate(fns):
+            t = time.process_time()
+            for _ in range(20):
+                fn()
+            best[i] = min(best[i], (time.process_time() - t) / 20)
+    return best
 
 
 def run_child(cmd: list[str], cwd: Path) -> tuple[float, float]:
