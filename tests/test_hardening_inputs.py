@@ -200,19 +200,19 @@ def test_the_emulator_answers_hostile_input_with_a_clean_4xx(emu: RunningEmulato
 
 def test_a_long_one_line_string_costs_memory_linear_in_its_size(tmp_path: Path) -> None:
     spec = tmp_path / "long.pspec"
-    spec.write_text('tune 1\nprompt a {\n  text = "' + "ab (cd) " * 500_000 + '"\n}\n')
+    # 960,000 characters: as long as a text may render (lint renders plain text templates,
+    # and one past 1,000,000 characters is PS301)
+    spec.write_text('tune 1\nprompt a {\n  text = "' + "ab (cd) " * 120_000 + '"\n}\n')
     probe = ("import resource, sys\nfrom promptspec import api\n"
              "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
              "result = api.lint([sys.argv[1]])\n"
-             # 4 MB of text is past the sandbox's output bound (1 MB): that alone is found
-             "assert [(d.code, 'more than 1,000,000' in d.message) for d in "
-             "result.diagnostics] == [('PS301', True)], result.diagnostics\n"
+             "assert not result.diagnostics, result.diagnostics\n"
              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n")
     done = subprocess.run([sys.executable, "-c", probe, str(spec)], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     grown_kb = int(done.stdout)
-    assert grown_kb * 1024 < 40 * 4_000_000  # under 40 bytes a character (it was ~185)
+    assert grown_kb * 1024 < 40 * 960_000  # under 40 bytes a character (it was ~185)
 
 
 def test_convert_carries_a_comment_yaml_cannot_hold(project: Path) -> None:

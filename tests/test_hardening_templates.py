@@ -48,8 +48,8 @@ HOSTILE = [
 def test_a_plain_template_past_the_output_bound_is_ps301_in_lint_as_in_expand(
         tmp_path: Path) -> None:
     """Text and bare names render without jinja, within the sandbox's bound all the same."""
-    spec = _spec(tmp_path, "{{ big }} {{ big }}",
-                 f"  vars {{\n    big = \"{'b' * 600_000}\"\n  }}\n")
+    big = f"  vars {{\n    big = \"{'b' * 600_000}\"\n  }}\n"
+    spec = _spec(tmp_path, "{{ big }} {{ big }}", big)
     code, out, _ = _cli("lint", "--no-cache", str(spec))
     assert code == 1 and ": PS301 " in out and "renders more than 1,000,000" in out, out[:300]
     code, out, err = _cli("expand", str(spec))

@@ -6,6 +6,7 @@ keys PS002, a wrong shape PS007 (reported, and the rest of the file still read).
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from promptspec.diagnostics import Code, sort_key
@@ -14,19 +15,28 @@ from promptspec.model import (
     NAME_PATTERN,
     Field,
     Import,
-    Literal,
     Preset,
     Prompt,
     Ref,
     Span,
     SpecFile,
     Sweep,
+    Value,
 )
 from promptspec.params import did_you_mean
 from promptspec.syntax import Parsed
 from promptspec.syntax.yaml.compose import compose_documents
 from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode
 from promptspec.syntax.yaml.nodes import NodeReader, describe
+from promptspec.syntax.yaml.records import (
+    new_field,
+    new_literal,
+    new_preset,
+    new_prompt,
+    new_ref,
+    new_span,
+    new_sweep,
+)
 from promptspec.syntax.yaml.scalars import INT, STR
 
 __all__ = ["TOP_LEVEL_KEYS", "parse_yaml"]
@@ -35,7 +45,24 @@ TOP_LEVEL_KEYS = ("version", "imports", "tune", "family", "vars", "presets", "pr
 
 
 def parse_yaml(text: str, path: str) -> Parsed:
-    """Parse YAML spec source into a `SpecFile` (None only when PS001 is reported)."""
+    """Parse YAML spec source into a `SpecFile` (None only when PS001 is reported).
+
+    The cyclic garbage collector is paused meanwhile: a file makes thousands of objects
+    (libyaml's events, nodes, the model) and no garbage cycle worth a collection, and the
+    collections they would set off mid-parse walk the live nodes and, now and then, every
+    model loaded before. Refcounting frees the rest as ever; the collector resumes after
+    (left off if it was off), and collects what it must on its next turn.
+    """
+    if not gc.isenabled():
+        return _parse(text, path)
+    gc.disable()
+    try:
+        return _parse(text, path)
+    finally:
+        gc.enable()
+
+
+def _parse(text: str, path: str) -> Parsed:
     docs, bad = compose_documents(text, path)
     if bad is not None:
         return Parsed(path, text, None, (bad,))
@@ -50,6 +77,7 @@ class _Builder:
     def __init__(self, reader: NodeReader) -> None:
         self.r = reader
         self.path = reader.path
+        self.literal = reader.literal
 
     def _mapping(self, node: YNode, what: str) -> YNode | None:
         """`node` as a mapping; an empty value counts as an empty mapping."""
@@ -69,22 +97,21 @@ class _Builder:
             )
 
     def _field(self, name: str, key: YNode, node: YNode, axis: bool = False) -> Field | None:
+        path = self.path
+        line, col = key.line + 1, key.column + 1
+        name_span = new_span(path, line, col, key.last_line + 1, key.last_column + 1)
         if node.empty:
             # `key:` with nothing after it is null; place it right after the key.
-            line, col = key.end_line + 1, key.end_column + 1
-            null = Literal(None, Span(self.path, line, col, line, col + 1))
-            span = Span(self.path, key.line + 1, key.column + 1, line, col + 1)
-            return Field(name, self.r.span(key), null, span)
-        value = self.r.value(node, axis)
+            end_line, end_col = key.end_line + 1, key.end_column + 1
+            null = new_literal(None, new_span(path, end_line, end_col, end_line, end_col + 1))
+            return new_field(name, name_span, null,
+                             new_span(path, line, col, end_line, end_col + 1))
+        scalar = node.kind == SCALAR and not axis
+        value: Value | None = self.literal(node) if scalar else self.r.value(node, axis)
         if value is None:
             return None
-        path = self.path
-        return Field(
-            name,
-            Span(path, key.line + 1, key.column + 1, key.last_line + 1, key.last_column + 1),
-            value,
-            Span(path, key.line + 1, key.column + 1, node.last_line + 1, node.last_column + 1),
-        )
+        return new_field(name, name_span, value,
+                         new_span(path, line, col, node.last_line + 1, node.last_column + 1))
 
     # -- top level ----------------------------------------------------------------------
 
@@ -178,41 +205,42 @@ class _Builder:
         extends: tuple[Ref, ...] = ()
         fields: list[Field] = []
         vars_: tuple[Field, ...] = ()
-        blocks: dict[str, Sweep | None] = {"sweep": None, "zip": None}
-        mapping = self._mapping(node, f"the body of {kind} {name!r}")
+        sweep: Sweep | None = None
+        zip_: Sweep | None = None
+        mapping = node if node.kind == MAP else self._mapping(node, f"the body of {kind} {name!r}")
         for field_name, fkey, value in self.r.entries(mapping) if mapping is not None else []:
             if field_name == "extends":
                 extends = self._extends(value)
             elif field_name == "vars":
                 vars_ = self._vars(value)
-            elif field_name in blocks:
+            elif field_name == "sweep" or field_name == "zip":
                 if kind == "preset":
                     self.r.error(
                         Code.INVALID_STRUCTURE,
                         f"'{field_name}' belongs in a prompt, not in a preset",
                         self.r.span(fkey),
                     )
+                elif field_name == "sweep":
+                    sweep = self._sweep(fkey, value)
                 else:
-                    blocks[field_name] = self._sweep(fkey, value)
+                    zip_ = self._sweep(fkey, value)
             else:
                 field = self._field(field_name, fkey, value)
                 if field is not None:
                     fields.append(field)
-        span = self.r.span(node, start=key) if not node.empty else self.r.span(key)
+        name_span = self.r.span(key)
+        span = self.r.span(node, start=key) if not node.empty else name_span
         if kind == "preset":
-            return Preset(name, self.r.span(key), extends, tuple(fields), vars_, span)
-        return Prompt(
-            name, self.r.span(key), extends, tuple(fields), vars_,
-            blocks["sweep"], blocks["zip"], span,
-        )
+            return new_preset(name, name_span, extends, tuple(fields), vars_, span)
+        return new_prompt(name, name_span, extends, tuple(fields), vars_,
+                          sweep, zip_, span)
 
     def _extends(self, node: YNode) -> tuple[Ref, ...]:
         wrong = "'extends' takes a preset name or a list of names"
-        return tuple(Ref(text, span) for text, span in self._strings(node, wrong))
+        return tuple([new_ref(text, span) for text, span in self._strings(node, wrong)])
 
     def _sweep(self, key: YNode, node: YNode) -> Sweep | None:
-        what = key.text
-        mapping = self._mapping(node, f"'{what}'")
+        mapping = node if node.kind == MAP else self._mapping(node, f"'{key.text}'")
         if mapping is None and not node.empty:
             return None
         axes: list[Field] = []
@@ -221,4 +249,4 @@ class _Builder:
             if field is not None:
                 axes.append(field)
         span = self.r.span(node, start=key) if mapping is not None else self.r.span(key)
-        return Sweep(tuple(axes), span)
+        return new_sweep(tuple(axes), span)

@@ -31,7 +31,8 @@ from ruamel.yaml.resolver import implicit_resolvers
 
 from promptspec.syntax import YAML_BREAK
 
-__all__ = ["MAP", "MAX_DEPTH", "NULL", "SCALAR", "SEQ", "STR", "TooDeep", "YNode", "compose"]
+__all__ = ["MAP", "MAX_DEPTH", "NULL", "SCALAR", "SEQ", "STR", "TooDeep", "YNode", "compose",
+           "split_lines"]
 
 MAX_DEPTH = 1000
 """Deeper nesting than any spec needs."""
@@ -56,15 +57,19 @@ class TooDeep(Exception):
 class YNode:
     """One composed node. Marks are 0-based (line, column in characters).
 
-    `kind` is SCALAR, SEQ or MAP; `text` the scalar's value; `items` a sequence's nodes;
-    `pairs` a mapping's (key, value) nodes. `end_*` is libyaml's end mark, `last_*` the end
-    of the node's own text (block collections and block scalars end at their last
-    character, not where the next token starts).
+    Every node has `kind` (SCALAR, SEQ or MAP), `tag`, `anchor`, its start (`line`,
+    `column`), libyaml's end mark (`end_*`), the end of its own text (`last_*`: block
+    collections and block scalars end at their last character, not where the next token
+    starts) and `empty`: a value left out (`key:` with nothing after it, a plain empty
+    null). A scalar has `text` and `style`; a collection has `flow` and `items`: a
+    sequence's nodes, or a mapping's keys and values in turn. Nodes are made by `compose`
+    alone, which sets just these (no `__init__`: one call fewer for each of hundreds).
     """
 
     __slots__ = (
         "anchor",
         "column",
+        "empty",
         "end_column",
         "end_line",
         "flow",
@@ -73,40 +78,36 @@ class YNode:
         "last_column",
         "last_line",
         "line",
-        "pairs",
         "style",
         "tag",
         "text",
     )
 
-    def __init__(self, kind: int, tag: str, line: int, column: int) -> None:
-        self.kind = kind
-        self.tag = tag
-        self.line = line
-        self.column = column
-        self.text = ""
-        self.style: str | None = None
-        self.flow = False
-        self.items: list[YNode] = []
-        self.pairs: list[tuple[YNode, YNode]] = []
-        self.end_line = self.last_line = -1
-        self.end_column = self.last_column = -1
-        self.anchor: Any = None
-
-    @property
-    def empty(self) -> bool:
-        """A value left out (`key:` with nothing after it): a plain, empty null."""
-        return self.kind == SCALAR and self.text == "" and self.tag == NULL
+    kind: int
+    tag: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    last_line: int
+    last_column: int
+    anchor: Any
+    empty: bool
+    text: str
+    style: str | None
+    flow: bool
+    items: list[YNode]
 
 
-def _resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    """ruamel's YAML 1.2 implicit resolvers by first character, in its order."""
-    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+def _resolvers() -> dict[str, list[list[Any]]]:
+    """ruamel's YAML 1.2 implicit resolvers by first character, in its order: [tag, regular
+    expression], the expression compiled on first use (`resolve_plain`), not on import."""
+    table: dict[str, list[list[Any]]] = {}
     for versions, tag, regexp, first in implicit_resolvers:
         if (1, 2) in versions:
-            compiled = regexp.lazy_self()
+            entry = [tag, regexp]  # one entry for every first character: compiled once
             for ch in first:
-                table.setdefault(ch, []).append((tag, compiled))
+                table.setdefault(ch, []).append(entry)
     return table
 
 
@@ -121,9 +122,12 @@ def resolve_plain(text: str) -> str:
     if tag is not None:
         return tag
     tag = STR
-    for candidate, regexp in _BY_FIRST.get(text[:1], ()):
+    for entry in _BY_FIRST.get(text[:1], ()):
+        regexp = entry[1]
+        if not isinstance(regexp, re.Pattern):
+            regexp = entry[1] = regexp.lazy_self()
         if regexp.match(text):
-            tag = candidate
+            tag = entry[0]
             break
     if len(_PLAIN) > 20_000:
         _PLAIN.clear()
@@ -151,6 +155,14 @@ def _decoded(tag: str) -> str:
     return "".join(out)
 
 
+def split_lines(text: str) -> list[str]:
+    """`text`'s lines by YAML's breaks (`BREAK.split`); by `\n` alone, several times
+    faster, when the text holds no other break."""
+    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return BREAK.split(text)
+    return text.split("\n")
+
+
 class _Lines:
     """Source lines by YAML's breaks, split on first use (block scalars only need them)."""
 
@@ -160,7 +172,7 @@ class _Lines:
 
     def __call__(self, line0: int) -> str:
         if self._lines is None:
-            self._lines = BREAK.split(self.text)
+            self._lines = split_lines(self.text)
         return self._lines[line0] if 0 <= line0 < len(self._lines) else ""
 
 
@@ -174,39 +186,6 @@ def _block_scalar_end(node: YNode, lines: _Lines) -> None:
     node.last_line, node.last_column = line, col
 
 
-def _close(node: YNode, line: int, column: int) -> None:
-    """Set a collection's end marks once its children are all in."""
-    node.end_line, node.end_column = line, column
-    last: YNode | None = None
-    if not node.flow:
-        if node.kind == MAP and node.pairs:
-            key, last = node.pairs[-1]
-            if last.empty:
-                last = key
-        elif node.kind == SEQ and node.items:
-            last = node.items[-1]
-    if last is not None and last.last_line >= 0:
-        node.last_line, node.last_column = last.last_line, last.last_column
-    else:
-        node.last_line, node.last_column = line, column
-
-
-def _add(parent: YNode | None, pending: list[YNode | None], node: YNode,
-         docs: list[YNode | None]) -> None:
-    """Attach a finished (or started) node to its parent collection, or as a document root."""
-    if parent is None:
-        docs[-1] = node
-    elif parent.kind == SEQ:
-        parent.items.append(node)
-    else:
-        key = pending[-1]
-        if key is None:
-            pending[-1] = node
-        else:
-            parent.pairs.append((key, node))
-            pending[-1] = None
-
-
 def compose(text: str) -> list[YNode | None]:
     """Every document's root node (None for an empty document) of `text`."""
     parser: Any = CParser(text)
@@ -217,64 +196,87 @@ def compose(text: str) -> list[YNode | None]:
 
 
 def _compose(parser: Any, text: str) -> list[YNode | None]:
+    """The event loop, written flat: a spec file has hundreds of events, and a call per
+    event or per attribute would cost more than libyaml's parsing does."""
     docs: list[YNode | None] = []
-    stack: list[YNode] = []  # open collections
-    pending: list[YNode | None] = []  # per open mapping: its key awaiting a value
+    open_: list[YNode] = []  # open collections
+    adds: list[Any] = []  # for each open collection, where its parent takes a node
+    add: Any = None  # where the next node goes: the innermost open collection, or the root
+    root: list[YNode] = []
     anchors: dict[str, YNode] = {}
     lines = _Lines(text)
     get = parser.get_event
+    plain = _PLAIN
     while True:
         event = get()
         cls = type(event)
-        parent = stack[-1] if stack else None
         if cls is ScalarEvent:
-            mark = event.start_mark
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = resolve_plain(event.value) if event.implicit[0] else STR
-            else:
+            node = YNode()
+            value = node.text = event.value
+            tag = event.ctag  # the tag as given (`event.tag` is the same, through a property)
+            if tag is None or (tag := str(tag)) == "!":
+                tag = (plain.get(value) or resolve_plain(value)) if event.implicit[0] else STR
+            elif "%" in tag:
                 tag = _decoded(tag)
-            node = YNode(SCALAR, tag, mark.line, mark.column)
-            node.text = event.value
+            node.kind = SCALAR
+            node.tag = tag
+            node.empty = tag == NULL and value == ""
+            mark = event.start_mark
+            node.line = mark.line
+            node.column = mark.column
+            mark = event.end_mark
+            node.end_line = node.last_line = mark.line
+            node.end_column = node.last_column = mark.column
             style = node.style = event.style
-            end = event.end_mark
-            node.end_line = node.last_line = end.line
-            node.end_column = node.last_column = end.column
             if style == "|" or style == ">":
                 _block_scalar_end(node, lines)
-            if event.anchor is not None:
-                _anchor(anchors, event, node)
-            _add(parent, pending, node, docs)
+            anchor = node.anchor = event.anchor  # its start mark, once registered (`_anchor`)
+            if anchor is not None:
+                _anchor(anchors, anchor, event.start_mark, node)
+            add(node)
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
             mark = event.start_mark
-            if len(stack) >= MAX_DEPTH:
+            if len(open_) >= MAX_DEPTH:
                 raise TooDeep(mark.line, mark.column)
-            tag = event.tag
-            if cls is MappingStartEvent:
-                tag = _MAP_TAG if tag is None or tag == "!" else _decoded(tag)
-                node = YNode(MAP, tag, mark.line, mark.column)
+            node = YNode()
+            tag = event.ctag
+            if tag is not None and (tag := str(tag)) != "!":
+                tag = _decoded(tag)
+            elif cls is MappingStartEvent:
+                tag = _MAP_TAG
             else:
-                tag = _SEQ_TAG if tag is None or tag == "!" else _decoded(tag)
-                node = YNode(SEQ, tag, mark.line, mark.column)
+                tag = _SEQ_TAG
+            node.kind = MAP if cls is MappingStartEvent else SEQ
+            node.tag = tag
+            node.empty = False
+            node.line = mark.line
+            node.column = mark.column
+            node.end_line = node.last_line = node.end_column = node.last_column = -1  # open
             node.flow = bool(event.flow_style)
-            if event.anchor is not None:
-                _anchor(anchors, event, node)
-            _add(parent, pending, node, docs)
-            stack.append(node)
-            pending.append(None)
+            node.items = []
+            node.anchor = None
+            anchor = event.anchor
+            if anchor is not None:
+                _anchor(anchors, anchor, mark, node)
+            add(node)
+            open_.append(node)
+            adds.append(add)
+            add = node.items.append
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
-            node = stack.pop()
-            pending.pop()
-            end = event.end_mark
-            _close(node, end.line, end.column)
+            node = open_.pop()
+            add = adds.pop()
+            mark = event.end_mark
+            _close(node, mark.line, mark.column)
         elif cls is AliasEvent:
             target = anchors.get(event.anchor)
             if target is None:
                 raise ComposerError(None, None, "found undefined alias", event.start_mark)
-            _add(parent, pending, target, docs)
+            add(target)
         elif cls is DocumentStartEvent:
-            docs.append(None)
+            root = []
+            add = root.append
         elif cls is DocumentEndEvent:
+            docs.append(root[0] if root else None)
             anchors = {}
         elif cls is StreamEndEvent:
             return docs
@@ -282,12 +284,27 @@ def _compose(parser: Any, text: str) -> list[YNode | None]:
             raise ComposerError(None, None, f"unexpected {cls.__name__}", event.start_mark)
 
 
-def _anchor(anchors: dict[str, YNode], event: Any, node: YNode) -> None:
-    first = anchors.get(event.anchor)
+def _close(node: YNode, line: int, column: int) -> None:
+    """Set a collection's end marks once its children are all in."""
+    node.end_line, node.end_column = line, column
+    last: YNode | None = None
+    items = node.items
+    if items and not node.flow:
+        last = items[-1]
+        if node.kind == MAP and last.empty:
+            last = items[-2]
+    if last is not None and last.last_line >= 0:
+        node.last_line, node.last_column = last.last_line, last.last_column
+    else:
+        node.last_line, node.last_column = line, column
+
+
+def _anchor(anchors: dict[str, YNode], name: str, mark: Any, node: YNode) -> None:
+    first = anchors.get(name)
     if first is not None:
         raise ComposerError(
             "found duplicate anchor; first occurrence", first.anchor,
-            "second occurrence", event.start_mark,
+            "second occurrence", mark,
         )
-    node.anchor = event.start_mark
-    anchors[event.anchor] = node
+    node.anchor = mark
+    anchors[name] = node

@@ -14,50 +14,48 @@ from promptspec.model import (
     ListValue,
     Literal,
     RandomValue,
-    RangeValue,
+    Scalar,
     Span,
     Value,
 )
-from promptspec.syntax.yaml.events import BREAK, MAP, SCALAR, SEQ, YNode
+from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode, split_lines
+from promptspec.syntax.yaml.records import (
+    new_list,
+    new_literal,
+    new_range,
+    new_span,
+    new_spanned_literal,
+)
 from promptspec.syntax.yaml.scalars import BOOL, FLOAT, INT, MERGE, NULL, STR, number, scalar_value
 
 __all__ = ["NodeReader", "describe"]
 
 _RANDOM = re.compile(r"\s*random\(\s*([^,()\s]+)\s*(?:,\s*([^,()\s]+)\s*)?\)\s*")
-_WORD = re.compile(r"\S+")
+Part = tuple[str, int] | None
+"""A part of a range or `random` form: its text and where it starts in the form's text."""
 
 
-class RangeParts:
-    """The parts of a range string (`1..4`, `5..9 step 0.5`, `0.2..0.8 count 4`): `group(i)`
-    and `start(i)` as a regular expression match would give them (1 start, 2 end, 3 the
-    keyword, 4 its number). Read in one pass, never by a backtracking expression."""
-
-    def __init__(self, parts: list[tuple[str, int] | None]) -> None:
-        self._parts = parts
-
-    def group(self, i: int) -> str | None:
-        part = self._parts[i - 1]
-        return None if part is None else part[0]
-
-    def start(self, i: int) -> int:
-        part = self._parts[i - 1]
-        return -1 if part is None else part[1]
-
-
-def range_parts(text: str) -> RangeParts | None:
-    """`text` read as a range, else None."""
+def range_parts(text: str) -> list[Part] | None:
+    """`text` read as a range (`1..4`, `5..9 step 0.5`, `0.2..0.8 count 4`), else None: the
+    start, the end, the keyword and its number (the last two None when not given). Read
+    in one pass, never by a backtracking expression."""
     dots = text.find("..")
     if dots < 0:
         return None
     left = text[:dots].strip()
     lead = len(text) - len(text.lstrip())
-    if not left or left[0] == "." or any(c.isspace() for c in left):
+    if not left or left[0] == "." or len(left.split()) > 1:  # `left` has no space inside
         return None
-    words = [(m.group(), m.start()) for m in _WORD.finditer(text, dots + 2)]
+    words: list[Part] = []
+    at = dots + 2
+    for word in text[at:].split():  # each word found from where the one before ends
+        at = text.find(word, at)
+        words.append((word, at))
+        at += len(word)
     if len(words) == 1:
-        return RangeParts([(left, lead), words[0], None, None])
-    if len(words) == 3 and words[1][0] in ("step", "count"):
-        return RangeParts([(left, lead), *words])
+        return [(left, lead), words[0], None, None]
+    if len(words) == 3 and words[1] is not None and words[1][0] in ("step", "count"):
+        return [(left, lead), *words]
     return None
 
 
@@ -74,7 +72,7 @@ class NodeReader:
 
     def line_text(self, line0: int) -> str:
         if self._lines is None:
-            self._lines = BREAK.split(self.text)
+            self._lines = split_lines(self.text)
         return self._lines[line0] if 0 <= line0 < len(self._lines) else ""
 
     def span(self, node: YNode, start: YNode | None = None) -> Span:
@@ -84,11 +82,11 @@ class NodeReader:
         ends block collections and block scalars (where the next token starts).
         """
         first = start or node
-        return Span(self.path, first.line + 1, first.column + 1,
+        return new_span(self.path, first.line + 1, first.column + 1,
                     node.last_line + 1, node.last_column + 1)
 
     def point(self, line0: int, col0: int, width: int = 1) -> Span:
-        return Span(self.path, line0 + 1, col0 + 1, line0 + 1, col0 + 1 + width)
+        return new_span(self.path, line0 + 1, col0 + 1, line0 + 1, col0 + 1 + width)
 
     def error(self, code: Code, message: str, span: Span) -> None:
         self.diagnostics.append(Diagnostic(code, message, span))
@@ -104,7 +102,8 @@ class NodeReader:
         """
         seen: dict[str, YNode] = {}
         out: list[tuple[str, YNode, YNode]] = []
-        for key, value in node.pairs:
+        items = iter(node.items)  # keys and values in turn
+        for key, value in zip(items, items, strict=True):
             if key.tag != STR or key.kind != SCALAR:
                 if key.kind == SCALAR and key.tag == MERGE:
                     msg = "YAML merge keys ('<<') are not supported; use 'extends'"
@@ -128,23 +127,29 @@ class NodeReader:
     # -- values -------------------------------------------------------------------------
 
     def literal(self, node: YNode) -> Literal:
-        value = scalar_value(node)
-        span = Span(self.path, node.line + 1, node.column + 1,
-                    node.last_line + 1, node.last_column + 1)
-        if isinstance(value, str):
-            if node.style == "|" or node.style == ">":
-                # The header line holds `|`; string line k is source line header + k.
-                return Literal(value, span, None, node.line + 2, True)
-            return Literal(value, span, None, span.line, False)
-        text = node.text if type(value) in (int, float) else None
-        return Literal(value, span, text)
+        line = node.line + 1
+        if node.tag == STR:  # most scalars: no typing to do
+            value: Scalar = node.text
+        else:
+            value = scalar_value(node)
+            if not isinstance(value, str):
+                text = node.text if type(value) in (int, float) else None
+                return new_spanned_literal(value, self.path, line, node.column + 1,
+                                           node.last_line + 1, node.last_column + 1,
+                                           text, 0, False)
+        style = node.style
+        block = style == "|" or style == ">"
+        # A block scalar's header line holds `|`: string line k is source line header + k.
+        return new_spanned_literal(value, self.path, line, node.column + 1, node.last_line + 1,
+                                   node.last_column + 1, None, line + 1 if block else line,
+                                   block)
 
     def value(self, node: YNode, axis: bool = False) -> Value | None:
         """A field's value; None (after a PS007) when the node is no value at all."""
         kind = node.kind
         if kind == SCALAR:
             lit = self.literal(node)
-            if axis and node.tag == STR and isinstance(lit.value, str):
+            if axis and node.tag == STR:
                 return self._axis_form(node, lit)
             return lit
         if kind == SEQ:
@@ -171,7 +176,7 @@ class NodeReader:
                     "list nested twice",
                     self.span(item),
                 )
-        return ListValue(tuple(items), self.span(node))
+        return new_list(tuple(items), self.span(node))
 
     def file_ref(self, node: YNode) -> FileRef | None:
         entries = self.entries(node)
@@ -182,7 +187,7 @@ class NodeReader:
                 return FileRef(target.text, self.span(node))
             self.error(Code.INVALID_STRUCTURE, "'file' needs a path string", self.span(target))
             return None
-        if not names and node.pairs:
+        if not names and node.items:
             return None  # every key was already reported
         self.error(
             Code.INVALID_STRUCTURE,
@@ -195,36 +200,42 @@ class NodeReader:
 
     def _axis_form(self, node: YNode, lit: Literal) -> Value:
         text = str(lit.value)
-        m = _RANDOM.fullmatch(text)
+        m = _RANDOM.fullmatch(text) if "random" in text else None
         if m is not None:
-            n = self._part(node, lit, m, 1)
+            offset = self._raw_offset(node)
+            n = self._part(node, lit, offset, (m.group(1), m.start(1)))
             assert n is not None
-            return RandomValue(n, self._part(node, lit, m, 2), lit.span)
+            seed = m.group(2)
+            return RandomValue(
+                n, self._part(node, lit, offset, None if seed is None else (seed, m.start(2))),
+                lit.span)
         r = range_parts(text)
         if r is not None:
-            start = self._part(node, lit, r, 1)
-            end = self._part(node, lit, r, 2)
+            offset = self._raw_offset(node)
+            start = self._part(node, lit, offset, r[0])
+            end = self._part(node, lit, offset, r[1])
             assert start is not None and end is not None
-            extra = self._part(node, lit, r, 4)
-            step = extra if r.group(3) == "step" else None
-            count = extra if r.group(3) == "count" else None
-            return RangeValue(start, end, step, count, lit.span)
+            extra = self._part(node, lit, offset, r[3])
+            keyword = r[2][0] if r[2] is not None else None
+            step = extra if keyword == "step" else None
+            count = extra if keyword == "count" else None
+            return new_range(start, end, step, count, lit.span)
         return lit
 
-    def _part(self, node: YNode, lit: Literal, m: re.Match[str] | RangeParts, group: int
-              ) -> Literal | None:
-        text = m.group(group)
-        if text is None:
+    def _part(self, node: YNode, lit: Literal, offset: int | None, part: Part) -> Literal | None:
+        """A part of a range or `random` form, placed in the source when `offset`
+        (`_raw_offset`) says where the form's text starts, else at the whole string."""
+        if part is None:
             return None
+        text, at = part
         value = number(text)
         span = lit.span
-        offset = self._raw_offset(node)
         if offset is not None:
-            line0, col0 = node.line, node.column + offset + m.start(group)
-            span = self.point(line0, col0, len(text))
+            line, col = node.line + 1, node.column + 1 + offset + at
+            span = new_span(self.path, line, col, line, col + len(text))
         if isinstance(value, str):
-            return Literal(value, span, None, span.line)
-        return Literal(value, span, text)
+            return new_literal(value, span, None, span.line)
+        return new_literal(value, span, text)
 
     def _raw_offset(self, node: YNode) -> int | None:
         """Where the scalar's value starts inside its source text, if it is written as is.

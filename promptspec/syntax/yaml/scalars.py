@@ -54,7 +54,8 @@ def scalar_value(node: YNode) -> Scalar:
             flag = _BOOLS.get(text.lower())
             return text if flag is None else flag
         if tag == INT:
-            value = _int(text)
+            # Digits alone (most ints) are what `_int` would read with `int(text)`.
+            value = int(text) if text.isdecimal() else _int(text)
             return value if value.bit_length() <= _MAX_INT_BITS else text
         if tag == FLOAT:
             return _float(text)
@@ -66,7 +67,7 @@ def scalar_value(node: YNode) -> Scalar:
 def number(text: str) -> Scalar:
     """A range or `random` part: int or float when it reads as one, else the text (also
     for an int of more digits than Python reads, 4,300)."""
-    if _INT_TEXT.fullmatch(text):
+    if (text.isascii() and text.isdigit()) or _INT_TEXT.fullmatch(text):
         return int(text) if len(text) <= MAX_INT_DIGITS else text
     if _FLOAT_TEXT.fullmatch(text):
         return float(text)
