@@ -11,6 +11,7 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any, overload
 
 from promptspec.diagnostics import Code
@@ -46,7 +47,12 @@ class AxisError:
 
 def decimals_of(lit: Literal) -> int:
     """Decimals written in a number literal (`0.25` -> 2, `5` -> 0, `1e-3` -> 3)."""
-    text = (lit.text or repr(lit.value)).strip().lower()
+    return _decimals(lit.text or repr(lit.value))
+
+
+@lru_cache(maxsize=4096)
+def _decimals(written: str) -> int:
+    text = written.strip().lower()
     mantissa, _, exp = text.partition("e")
     decimals = len(mantissa.partition(".")[2])
     if exp:
@@ -229,7 +235,8 @@ def axis_values(value: Value, param: Param | None, prompt: str, axis: str
                 ) -> AxisValues | AxisError:
     """The values one sweep axis takes, lazily where it can, or why it has none."""
     if isinstance(value, ListValue):
-        return tuple(_item_value(item) for item in value.items)
+        return tuple([item.value if type(item) is Literal else _item_value(item)
+                      for item in value.items])
     if isinstance(value, RangeValue):
         return _range_values(value)
     if isinstance(value, RandomValue):

@@ -220,8 +220,9 @@ def resolve(path: str, parsed: Parsed | None = None,
     chains = _PresetChains(presets, diags)
     # cycles and unknown names in presets no prompt uses: one walk over all (linear time)
     chains.linearize(tuple(Ref(p.name, p.name_span) for p in spec.presets))
+    layers: dict[int, _Layer] = {}
     resolved = [_resolve_prompt(spec, pr, chains.linearize(pr.extends), base_vars, file_tune,
-                                file_family) for pr in prompts]
+                                file_family, layers) for pr in prompts]
     own = tuple(d for d in diags if d.span.path == spec.path)  # others: their own lint
     return Resolution(
         path, root, spec, tuple(resolved), own, tuple(imported_vars),
@@ -259,31 +260,52 @@ def _unique_prompts(spec: SpecFile, diags: list[Diagnostic]) -> list[Prompt]:
     return list(seen.values())
 
 
+_Layer = tuple[Setting | None, Setting | None, dict[str, Setting], dict[str, Setting]]
+"""What one preset or prompt body sets: its tune, family, parameters and vars (later
+fields winning), each a `Setting` naming the layer."""
+
+
+def _layer(origin: str, fields: tuple[Field, ...], layer_vars: tuple[Field, ...]) -> _Layer:
+    tune = family = None
+    params: dict[str, Setting] = {}
+    for f in fields:
+        if f.name == "tune":
+            tune = Setting(f, origin)
+        elif f.name == "family":
+            family = Setting(f, origin)
+        else:
+            params[f.name] = Setting(f, origin)
+    return tune, family, params, {v.name: Setting(v, origin) for v in layer_vars}
+
+
 def _resolve_prompt(spec: SpecFile, pr: Prompt, applied: list[Preset],
                     base_vars: dict[str, Setting], file_tune: Setting | None,
-                    file_family: Setting | None = None) -> ResolvedPrompt:
+                    file_family: Setting | None = None,
+                    layers: dict[int, _Layer] | None = None) -> ResolvedPrompt:
     """Merge one prompt's settings, later winning: file and imported vars, presets in
     `extends` order, the prompt's own body; then its axes (sweep axes, then the zip).
-    `tune` and `family` are spec keys, not parameters: they merge the same way."""
+    `tune` and `family` are spec keys, not parameters: they merge the same way. `layers`
+    holds each preset's settings, made once for all the prompts that extend it."""
     params: dict[str, Setting] = {}
     vars_ = dict(base_vars)
     tune = file_tune
     family = file_family
-    layers = [(f"preset {p.name}", p.fields, p.vars) for p in applied]
-    layers.append(("prompt", pr.fields, pr.vars))
-    for origin, fields, layer_vars in layers:
-        for f in fields:
-            if f.name == "tune":
-                tune = Setting(f, origin)
-            elif f.name == "family":
-                family = Setting(f, origin)
-            else:
-                params[f.name] = Setting(f, origin)
-        for v in layer_vars:
-            vars_[v.name] = Setting(v, origin)
+    made = layers if layers is not None else {}
+    found = []
+    for p in applied:
+        layer = made.get(id(p))
+        if layer is None:
+            layer = made[id(p)] = _layer(f"preset {p.name}", p.fields, p.vars)
+        found.append(layer)
+    found.append(_layer("prompt", pr.fields, pr.vars))
+    for layer_tune, layer_family, layer_params, layer_vars in found:
+        tune = layer_tune or tune
+        family = layer_family or family
+        params.update(layer_params)
+        vars_.update(layer_vars)
     axes: list[AxisDef] = []
     if pr.sweep is not None:
-        axes.extend(AxisDef((a,), False, a.span) for a in pr.sweep.axes)
+        axes.extend([AxisDef((a,), False, a.span) for a in pr.sweep.axes])
     if pr.zip is not None and pr.zip.axes:
         axes.append(AxisDef(pr.zip.axes, True, pr.zip.span))
     return ResolvedPrompt(spec, pr, tune, params, vars_, tuple(applied), tuple(axes), family)
@@ -297,6 +319,7 @@ class _PresetChains:
         self.diags = diags
         self.reported: set[tuple[str, int, int]] = set()
         self.cycles: set[frozenset[str]] = set()
+        self.walked: dict[tuple[str, ...], list[Preset]] = {}
 
     def _report(self, d: Diagnostic) -> None:
         key = (d.span.path, d.span.line, d.span.column)
@@ -305,9 +328,18 @@ class _PresetChains:
             self.diags.append(d)
 
     def linearize(self, refs: tuple[Ref, ...]) -> list[Preset]:
+        """The presets `refs` bring in, in merge order; walked once per list of names when
+        the walk finds nothing to report (else again, to report at each place)."""
+        names = tuple(r.name for r in refs)
+        found = self.walked.get(names)
+        if found is not None:
+            return found
         out: list[Preset] = []
         done: set[str] = set()
+        before = len(self.diags)
         self._walk(refs, (), out, done)
+        if len(self.diags) == before and not self.cycles:
+            self.walked[names] = out
         return out
 
     def _walk(self, refs: tuple[Ref, ...], stack: tuple[str, ...], out: list[Preset],

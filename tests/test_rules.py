@@ -272,6 +272,33 @@ def test_most_templates_take_the_path_without_jinja() -> None:
     assert _render._plain_parts("a {{ x }} b") is not None
 
 
+_PRINTED = ["s", "", " ", " a ", "a ", " a", "a", "\n", 1, "1", 1.0, -0.0, 0.0, True, "True",
+            None, "None", 7.5]
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=_SOURCES, field=st.sampled_from(["text", "callback"]), y=_VALUES)
+def test_printed_keys_tell_values_apart_as_renders_do(source: str, field: str,
+                                                      y: object) -> None:
+    """Duplicate points skip renders when `printed_key` sees the renders apart: its keys
+    must be equal exactly when the renders are."""
+    from promptspec.lint.rules import _printed, _render
+    from promptspec.params import STRIPPED_FIELDS
+
+    ctx: dict[str, object] = {"prompt": "p", "y": y}
+    key = _printed.printed_key(source, "x", field, ctx)
+    if key is None:
+        return
+    renders, values = [], _PRINTED
+    for v in values:
+        out = _render.render({}, source, {**ctx, "x": v})
+        assert out is not None  # a printed key is given only where nothing can fail
+        renders.append(out.strip() if field in STRIPPED_FIELDS else out)
+    for a, ra in zip(values, renders, strict=True):
+        for b, rb in zip(values, renders, strict=True):
+            assert (key(str(a)) == key(str(b))) == (ra == rb), (source, a, b, ra, rb)
+
+
 @pytest.mark.parametrize(("text", "hint"), [
     ("a harbour --tiled_upscalev2", "; did you mean '--tiled_upscale_v2'?"),
     ("a harbour --MASK_PROMPT x", "; did you mean '--mask_prompt'?"),

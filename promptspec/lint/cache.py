@@ -40,7 +40,10 @@ from promptspec.paths import atomic_write, project_root, trusted
 __all__ = ["FOLDER_NAME", "Digests", "LintCache", "digest", "folder_for", "forget"]
 
 FOLDER_NAME = ".promptspec_cache"
-FORMAT = 1
+FORMAT = 2
+"""Part of every key: raised whenever the findings of unchanged inputs change without a new
+version (2: lint renders every distinct combination of a template's values, within a
+budget), so that no entry from before hides a finding."""
 _ENTRIES = "lint"
 _GITIGNORE = "# Created by promptspec: nothing here belongs in version control.\n*\n"
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"

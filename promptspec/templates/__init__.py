@@ -155,7 +155,7 @@ def template_info(source: str) -> TemplateInfo:
         ast = _parse(source)
         plain = _plain(ast)
         if not plain:  # text and bare names always compile; more may name an unknown filter
-            env().from_string(ast)
+            _keep_compiled(source, env().from_string(ast))
     except jinja2.TemplateSyntaxError as err:
         return TemplateInfo(source, frozenset(), False, err.message or str(err), err.lineno or 1)
     except _Refused as err:
@@ -188,6 +188,17 @@ def _parsed(source: str) -> nodes.Template:
     return env().parse(source)
 
 
+_COMPILED: dict[str, jinja2.Template] = {}
+"""Templates `template_info` compiled (to learn that they compile), until `compile_template`
+takes them: each distinct source is compiled once per process."""
+
+
+def _keep_compiled(source: str, template: jinja2.Template) -> None:
+    if len(_COMPILED) >= 4096:
+        _COMPILED.clear()
+    _COMPILED[source] = template
+
+
 @lru_cache(maxsize=4096)
 def compile_template(source: str) -> jinja2.Template:
     """The compiled template; TemplateBoundError for one that `template_info` refuses."""
@@ -196,7 +207,7 @@ def compile_template(source: str) -> jinja2.Template:
     info = template_info(source)
     if info.error is not None:
         raise TemplateBoundError(info.error)
-    template = env().from_string(source)
+    template = _COMPILED.pop(source, None) or env().from_string(source)
     # loops, macros and call blocks can output without end; other templates cannot
     looping = (nodes.For, nodes.Macro, nodes.CallBlock)
     template.ps_loops = any(True for _ in _parsed(source).find_all(looping))  # type: ignore[attr-defined]

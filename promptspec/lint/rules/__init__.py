@@ -13,6 +13,7 @@ sweep, so lint time does not grow with the product of the axes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import RuleCrash
@@ -48,16 +49,17 @@ _PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (
 )
 
 
-def _guarded(ctx: Context, what: str, run: Callable[[], None]) -> None:
+def _guarded(ctx: Context, what: Callable[[], str], run: Callable[..., None], *args: Any
+             ) -> None:
     """Run one family; a crash is a bug, reported as one line naming the family (exit 2),
     never swallowed: lint must not pass what it could not check."""
     try:
-        run()
+        run(*args)
     except RecursionError:
-        raise RuleCrash(f"{ctx.path}: internal error in rule family {what}: the spec nests "
+        raise RuleCrash(f"{ctx.path}: internal error in rule family {what()}: the spec nests "
                         "too deeply to check (please report this bug)") from None
     except Exception as err:
-        raise RuleCrash(f"{ctx.path}: internal error in rule family {what}: "
+        raise RuleCrash(f"{ctx.path}: internal error in rule family {what()}: "
                         f"{type(err).__name__}: {err} (please report this bug)") from err
 
 
@@ -74,11 +76,11 @@ def check(res: Resolution, *, max_requests: int = 1000, profile: str = DEFAULT_P
     memo: dict[object, object] = {}  # renders shared by the prompts of the file
     views = [PromptView(rp, memo, ctx.axis_values) for rp in res.prompts]
     for run in _FILE_CHECKS:
-        _guarded(ctx, run.__module__, lambda run=run: run(ctx))  # type: ignore[misc]
+        _guarded(ctx, lambda run=run: run.__module__, run, ctx)  # type: ignore[misc]
     for view in views:
         for prun in _PROMPT_CHECKS:
-            _guarded(ctx, f"{prun.__module__} for prompt {view.name!r}",
-                     lambda prun=prun, view=view: prun(ctx, view))  # type: ignore[misc]
+            _guarded(ctx, lambda prun=prun, view=view:  # type: ignore[misc]
+                     f"{prun.__module__} for prompt {view.name!r}", prun, ctx, view)
     counts = [v.count for v in views]
-    _guarded(ctx, "duplicate prompts", lambda: duplicate_prompts(ctx, views, counts))
+    _guarded(ctx, lambda: "duplicate prompts", duplicate_prompts, ctx, views, counts)
     return ctx.out

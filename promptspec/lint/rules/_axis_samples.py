@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from promptspec.axes import MAX_RANDOM_VALUES, AxisError, NumRange, axis_values, random_range
-from promptspec.model import Field, FileRef, RandomValue, record
-from promptspec.params import PARAMS, coerce
+from promptspec.model import Field, RandomValue, record
+from promptspec.params import PARAMS
 
 __all__ = [
+    "FLOATS",
     "OTHER",
     "SAMPLES_PER_AXIS",
     "TRUE",
@@ -67,12 +68,15 @@ def lint_axis_values(f: Field, prompt: str) -> AxisSet | AxisError:
     return axis_values(v, p, prompt, f.name)
 
 
+FLOATS = frozenset(n for n, p in PARAMS.items() if p.kind == "float")
+"""The parameters whose values are floats (an int written there is sent as a float)."""
+
+
 def typed(name: str, value: Any) -> Any:
-    """A value as expansion sends it (`cfg_scale` 7 -> 7.0)."""
-    p = PARAMS.get(name)
-    if p is None or isinstance(value, FileRef):
-        return value
-    return coerce(p, value)
+    """A value as expansion sends it (`cfg_scale` 7 -> 7.0; `params.coerce`, inlined)."""
+    if name in FLOATS and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def value_class(value: Any) -> str:

@@ -7,10 +7,9 @@ helpers turn a `Setting` or an axis item into a `Place` that messages can name.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from promptspec.diagnostics import Code, Diagnostic, Edit
 from promptspec.load import DISK
@@ -20,7 +19,32 @@ from promptspec.paths import inside, syntax_of
 from promptspec.resolve import Resolution, ResolvedPrompt, Setting
 from promptspec.syntax import source_lines
 
-__all__ = ["Context", "Place", "at", "place_of_setting", "text_span"]
+__all__ = ["Context", "Place", "at", "cached_property", "place_of_setting", "text_span"]
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):
+    """`functools.cached_property` without its lock (Python 3.11 takes one on every first
+    read, a measurable cost for the many small per-prompt values the rules share)."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> cached_property[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 
 @record

@@ -66,8 +66,30 @@ def _not_finite(name: str, value: Any) -> tuple[Code, str] | None:
     return None
 
 
+_JUDGED: dict[tuple[int, type, Any], tuple[Param | None, tuple[Code, str] | None]] = {}
+"""Judgments by (parameter, the value's type, the value), each with its parameter (which
+keeps its id from being reused): a value is judged once per process however many files
+and prompts write it."""
+
+
 def _judge(p: Param | None, value: Any) -> tuple[Code, str] | None:
     """One concrete value of parameter `p` (None: the tune)."""
+    t = type(value)
+    key = (id(p), t, repr(value) if t is float else value)
+    try:
+        found = _JUDGED.get(key)
+    except TypeError:  # an unhashable value: judged each time
+        return _judge_once(p, value)
+    if found is not None and found[0] is p:
+        return found[1]
+    if len(_JUDGED) > 8192:
+        _JUDGED.clear()
+    bad = _judge_once(p, value)
+    _JUDGED[key] = (p, bad)
+    return bad
+
+
+def _judge_once(p: Param | None, value: Any) -> tuple[Code, str] | None:
     if p is None:
         return _tune_problem(value)
     if p.template and isinstance(value, str) and "{" in value:

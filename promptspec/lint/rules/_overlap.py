@@ -15,7 +15,8 @@ import json
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange
-from promptspec.lint.rules._render import render
+from promptspec.lint.rules._points import render_point
+from promptspec.lint.rules._render import Failed
 from promptspec.lint.rules._value_sets import SAMPLES_PER_AXIS, PromptView, RandomInts, typed
 from promptspec.model import FileRef, Literal, record
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, TUNE
@@ -147,7 +148,7 @@ class Domains:
             if n not in view.members and s is not None and not isinstance(s.field.value,
                                                                           Literal):
                 return None
-        axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+        axes = view.read_axes(source)
         total = 1
         for ai in axes:
             for m in view.axis_members[ai]:
@@ -158,14 +159,10 @@ class Domains:
             total *= len(view.axis_points(ai))
             if total > RENDER_LIMIT:
                 return None
-        base = view.base_context
         out: dict[Any, Any] = {}
         for combo in itertools.product(*(view.axis_points(ai) for ai in axes)):
-            ctx = dict(base)
-            for part in combo:
-                ctx.update(part)
-            text = render(view.memo, source, ctx)
-            if text is None:
+            text = render_point(view, source, combo)
+            if isinstance(text, Failed):
                 return None
             if name in STRIPPED_FIELDS:
                 text = text.strip()

@@ -1,20 +1,17 @@
 """Template helpers for the rules: names by line, text outside jinja tags, bounded renders.
 
-Renders cover the combinations of the axes a template reads, capped: beyond the cap, each
-value of each axis is rendered at least once (never the product of long axes).
+Renders are keyed by the values a template reads and shared by the prompts of a file;
+`_points` chooses the points they are made at.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from promptspec.lint.rules._value_sets import PromptView
-from promptspec.params import STRIPPED_FIELDS
 from promptspec.templates import (
     TemplateBoundError,
     parse_template,
@@ -27,7 +24,6 @@ from promptspec.templates.plain import SANDBOX_GLOBALS, plain_pieces, render_pla
 __all__ = [
     "Failed",
     "bracket_problem",
-    "first_failure",
     "jinja_names",
     "name_lines",
     "names_read",
@@ -36,11 +32,9 @@ __all__ = [
     "plain_within_bounds",
     "render",
     "render_or_failure",
-    "renders",
     "weight_line",
 ]
 
-RENDER_CAP = 1000
 _MISSING = object()
 
 
@@ -177,6 +171,7 @@ def _value_key(v: Any) -> Any:
     raise TypeError(t)
 
 
+@lru_cache(maxsize=4096)
 def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
     """The template as literal text and bare `{{ name }}` outputs, or None when it holds more
     (read without jinja, as jinja's lexer reads it: joining the pieces is jinja's render)."""
@@ -188,11 +183,11 @@ def plain_within_bounds(view: PromptView, source: str) -> bool:
     """Whether `source` is text and bare names that renders within the sandbox's output
     bound at every point, seen without rendering: its text plus, for each name, the longest
     value the name takes (all of a written list; a range's ends) stays within it."""
-    pieces = _plain_parts(source)
+    pieces = plain_pieces(source)
     if pieces is None:
         return False
     total = 0
-    for is_name, piece in pieces:
+    for is_name, piece, _ in pieces:
         total += _longest_shown(view, piece) if is_name else len(piece)
     return total <= MAX_OUTPUT
 
@@ -275,57 +270,6 @@ def _why(err: Exception) -> str:
     if isinstance(err, jinja2.TemplateError):
         return str(err)
     return f"{type(err).__name__}: {err}"
-
-
-def _combos(view: PromptView, source: str) -> Iterator[tuple[dict[str, Any], ...]] | None:
-    """The points a template is rendered at: the product of the axes it reads, or past
-    RENDER_CAP each value of each axis at least once (a diagonal); None for none."""
-    info = template_info(source)
-    if info.error is not None or info.private:
-        return None
-    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
-    points = [view.axis_points(a) for a in axes]
-    if any(not p for p in points):
-        return None
-    if math.prod(len(p) for p in points) <= RENDER_CAP:
-        return itertools.product(*points)
-    longest = max(len(p) for p in points)
-    return (tuple(p[i % len(p)] for p in points) for i in range(longest))
-
-
-def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(rendered text, the axis values used) over the axes the template reads, bounded.
-
-    Stops at the first render that fails: `first_failure` reports it.
-    """
-    combos = _combos(view, source)
-    if combos is None:
-        return
-    base = view.base_context
-    memo = view.memo
-    strip = field in STRIPPED_FIELDS
-    for combo in combos:
-        coords: dict[str, Any] = {}
-        for part in combo:
-            coords.update(part)
-        text = render_or_failure(memo, source, {**base, **coords})
-        if isinstance(text, Failed):
-            return
-        yield (text.strip() if strip else text), coords
-
-
-def first_failure(view: PromptView, field: str, source: str) -> tuple[str, dict[str, Any]] | None:
-    """(why, the axis values used) of the first render that fails, over the same points as
-    `renders`; None when every one succeeds."""
-    combos = _combos(view, source)
-    for combo in combos or ():
-        coords: dict[str, Any] = {}
-        for part in combo:
-            coords.update(part)
-        text = render_or_failure(view.memo, source, {**view.base_context, **coords})
-        if isinstance(text, Failed):
-            return text.message, coords
-    return None
 
 
 def _scalar(v: Any) -> bool:

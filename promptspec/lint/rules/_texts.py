@@ -11,12 +11,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
 from promptspec.lint.rules._context import Context, Place, at, place_of_setting, text_span
-from promptspec.lint.rules._render import outside_tags, render
+from promptspec.lint.rules._points import render_point
+from promptspec.lint.rules._render import Failed, outside_tags
 from promptspec.lint.rules._value_sets import PromptView
 from promptspec.model import ListValue, Literal, Span
 from promptspec.params import FAMILY, TUNE
@@ -27,15 +27,18 @@ from promptspec.templates import template_info
 __all__ = ["SentText", "families", "locate", "sent_texts", "values_of"]
 
 
-@dataclass(frozen=True, slots=True)
 class SentText:
-    """One text the prompt can send: rendered, scanned, and where it is written."""
+    """One text the prompt can send: rendered, scanned, and where it is written (a plain
+    class: made for every text of every prompt, read only)."""
 
-    text: str
-    scan: Scan
-    lit: Literal
-    setting: Setting | None
-    """The `text` setting (a template), or None for an item of a `text` axis."""
+    __slots__ = ("lit", "scan", "setting", "text")
+
+    def __init__(self, text: str, scan: Scan, lit: Literal, setting: Setting | None) -> None:
+        self.text = text
+        self.scan = scan
+        self.lit = lit
+        self.setting = setting
+        """The `text` setting (a template), or None for an item of a `text` axis."""
 
 
 PRODUCT_CAP = 32
@@ -46,10 +49,9 @@ tokens are judged per value, so that lint time does not grow with the axes' prod
 
 def sent_texts(view: PromptView) -> list[SentText]:
     """Each distinct text the prompt can send (bounded renders), scanned; once per prompt."""
-    key = ("sent_texts", id(view))
-    found = view.memo.get(key)
+    found = view.derived.get("sent_texts")
     if found is None:
-        found = view.memo[key] = list(_sent_texts(view))
+        found = view.derived["sent_texts"] = list(_sent_texts(view))
     return found
 
 
@@ -80,7 +82,7 @@ def _renders(view: PromptView, src: str) -> Iterator[str]:
     info = template_info(src)
     if info.error is not None or info.private:
         return
-    axes = sorted({view.members[n].axis for n in info.names if n in view.members})
+    axes = view.read_axes(src)
     points = [view.axis_points(a) for a in axes]
     if any(not p for p in points):
         return
@@ -91,13 +93,9 @@ def _renders(view: PromptView, src: str) -> Iterator[str]:
         first = tuple(p[0] for p in points)
         combos = [first, *((*first[:i], point, *first[i + 1:])
                            for i, p in enumerate(points) for point in p[1:])]
-    base = view.base_context
     for combo in combos:
-        ctx = dict(base)
-        for part in combo:
-            ctx.update(part)
-        text = render(view.memo, src, ctx)
-        if text is None:
+        text = render_point(view, src, combo)
+        if isinstance(text, Failed):
             return
         yield text.strip()
 
@@ -211,7 +209,15 @@ def values_of(view: PromptView, name: str) -> list[tuple[Any, Place | None]]:
 
 def families(view: PromptView) -> list[tuple[str, Place | None]]:
     """The model families the prompt is sent to, each with the sweep item (over `family`
-    or `tune`) that decides it, if any. An unknown family is left out: no family rule."""
+    or `tune`) that decides it, if any. An unknown family is left out: no family rule.
+    Worked out once per prompt."""
+    found = view.derived.get("families")
+    if found is None:
+        found = view.derived["families"] = _families(view)
+    return found
+
+
+def _families(view: PromptView) -> list[tuple[str, Place | None]]:
     out: list[tuple[str, Place | None]] = []
     tunes: list[tuple[Any, Place | None]] | None = None
     for fam, place in values_of(view, FAMILY):

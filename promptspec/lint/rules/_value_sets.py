@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 from typing import Any
 
 from promptspec.axes import AxisError, NumRange, item_span
 from promptspec.lint.rules._axis_samples import (
+    FLOATS,
     OTHER,
     SAMPLES_PER_AXIS,
     TRUE,
@@ -27,10 +27,11 @@ from promptspec.lint.rules._axis_samples import (
     typed,
     value_class,
 )
-from promptspec.lint.rules._context import Place, at, place_of_setting
-from promptspec.model import Field, FileRef, Literal, record
+from promptspec.lint.rules._context import Place, at, cached_property, place_of_setting
+from promptspec.model import Field, FileRef, Literal
 from promptspec.params import TEMPLATE_FIELDS, TUNE
 from promptspec.resolve import ResolvedPrompt
+from promptspec.templates import template_info
 
 __all__ = [
     "OTHER",
@@ -40,19 +41,23 @@ __all__ = [
     "Member",
     "PromptView",
     "RandomInts",
+    "ctx_value",
     "is_lazy",
     "lint_axis_values",
     "typed",
 ]
 
-@record
 class Member:
-    """One axis member of a prompt: where it sits and the values it takes."""
+    """One axis member of a prompt: where it sits and the values it takes (a plain class:
+    made for every member of every prompt, compared by identity only)."""
 
-    axis: int
-    index: int
-    field: Field
-    values: AxisSet | AxisError
+    __slots__ = ("axis", "field", "index", "values")
+
+    def __init__(self, axis: int, index: int, field: Field, values: AxisSet | AxisError) -> None:
+        self.axis = axis
+        self.index = index
+        self.field = field
+        self.values = values
 
 
 class PromptView:
@@ -69,6 +74,12 @@ class PromptView:
         self.members: dict[str, Member] = {}
         self._points: dict[int, list[dict[str, Any]]] = {}
         self._classes: dict[str, list[tuple[str, Place | None]]] = {}
+        self._class_sets: dict[str, frozenset[str]] = {}
+        self._read_axes: dict[str, list[int]] = {}
+        self.derived: dict[Any, Any] = {}
+        """What the rule families work out once per prompt and share, by name."""
+        self.rendered: dict[tuple[Any, ...], Any] = {}
+        """Renders by (template, the identities of the axis points it is rendered at)."""
         self.axis_members: list[list[Member]] = []
         self.repeated: set[str] = set()
         """Names that more than one axis member sets (the later one wins in expansion)."""
@@ -103,8 +114,14 @@ class PromptView:
             found = self._classes[name] = self._find_classes(name)
         return found
 
-    def class_set(self, name: str) -> set[str]:
+    def class_set(self, name: str) -> frozenset[str]:
         """The classes of `name`'s values without their places (what `classes` names)."""
+        found = self._class_sets.get(name)
+        if found is None:
+            found = self._class_sets[name] = frozenset(self._class_set(name))
+        return found
+
+    def _class_set(self, name: str) -> set[str]:
         m = self.members.get(name)
         if m is not None:
             values = m.values
@@ -198,10 +215,20 @@ class PromptView:
                 ctx[n] = v.value
         for n, s in self.rp.params.items():
             v = s.field.value
-            if isinstance(v, Literal) and v.value is not None:
-                ctx[n] = typed(n, v.value)
+            if type(v) is Literal and v.value is not None:
+                x = v.value
+                ctx[n] = float(x) if (type(x) is int and n in FLOATS) else x  # typed(n, x)
         ctx["prompt"] = self.rp.name
         return ctx
+
+    def read_axes(self, source: str) -> list[int]:
+        """The axes (indices, in order) whose members a template reads."""
+        found = self._read_axes.get(source)
+        if found is None:
+            members = self.members
+            found = self._read_axes[source] = sorted(
+                {members[n].axis for n in template_info(source).names if n in members})
+        return found
 
     @cached_property
     def defined(self) -> frozenset[str]:
@@ -230,7 +257,7 @@ class PromptView:
             for m in ms:
                 values = m.values
                 first = values.lo if isinstance(values, RandomInts) else values[0]  # type: ignore[index]
-                ctx[m.field.name] = _ctx_value(m.field.name, first)
+                ctx[m.field.name] = ctx_value(m.field.name, first)
         return ctx
 
     @cached_property
@@ -258,12 +285,13 @@ class PromptView:
         cols = [sample(m.values) for m in ms]  # type: ignore[arg-type]
         length = min(len(c) for c in cols)
         return [
-            {m.field.name: _ctx_value(m.field.name, c[i]) for m, c in zip(ms, cols, strict=True)}
+            {m.field.name: ctx_value(m.field.name, c[i]) for m, c in zip(ms, cols, strict=True)}
             for i in range(length)
         ]
 
 
-def _ctx_value(name: str, v: Any) -> Any:
+def ctx_value(name: str, v: Any) -> Any:
+    """An axis value as a template sees it: typed, a file by its path."""
     if isinstance(v, FileRef):
         return v.path
     return typed(name, v)

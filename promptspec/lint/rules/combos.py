@@ -125,9 +125,25 @@ def _active(req: Requirement, view: PromptView) -> bool:
     return any(c in active for c in view.class_set(req.field))
 
 
+def _may_fail(req: Requirement, view: PromptView) -> bool:
+    """Whether some combination of the needed fields' classes, each taken alone, breaks
+    `req` once its field is active (what `requirement_fails` says of the representatives):
+    a superset of the combinations `joint` yields (zip members move together), so a
+    requirement that holds here holds on every point, and needs no places."""
+    sets = [view.class_set(n) for n in req.needs]
+    if req.conflicts:  # some other field set
+        return any(s - {UNSET} for s in sets)
+    if req.needs_true:  # some other field not true
+        return any(s - {TRUE} for s in sets)
+    return all(UNSET in s for s in sets)  # every other field unset
+
+
 def check_prompt(ctx: Context, view: PromptView) -> None:
+    members, params = view.members, view.rp.params
     for req in requirements_for(ctx.profile):
-        if not _active(req, view):
+        if req.field not in members and req.field not in params:
+            continue  # unset: never active
+        if not _active(req, view) or not _may_fail(req, view):
             continue
         names = (req.field, *req.needs)
         for combo in view.joint(names):

@@ -11,15 +11,14 @@ from collections.abc import Iterator
 
 from promptspec.diagnostics import Code
 from promptspec.lint.rules._context import Context, place_of_setting, text_span
+from promptspec.lint.rules._points import first_failure, renders
 from promptspec.lint.rules._render import (
     bracket_problem,
-    first_failure,
     jinja_names,
     name_lines,
     names_read,
     never_blank,
     plain_within_bounds,
-    renders,
     weight_line,
 )
 from promptspec.lint.rules._value_sets import TRUE, PromptView
@@ -160,7 +159,6 @@ def _span(ctx: Context, view: PromptView, lit: Literal, line: int, s: Setting) -
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
     rp = view.rp
-    defined = view.defined
     lpw_off = any(c != TRUE for c in view.class_set("use_lpw"))
     if lpw_off and ctx.current and only_flux(view):
         lpw_off = False  # flux ignores weights whatever use_lpw says: PS211, not PS304
@@ -177,9 +175,9 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
         info = template_info(src)
         if info.error is not None:
             continue
-        missing = sorted(info.names - defined - jinja_names()) if info.names else []
+        missing = _undefined(view, info.names) if info.names else []
         for n in missing:
-            hint = did_you_mean(n, sorted(defined))
+            hint = did_you_mean(n, sorted(view.defined))
             ctx.report(Code.UNDEFINED_VARIABLE,
                        f"{name}: {n!r} is not defined: no var, parameter or axis of "
                        f"prompt {rp.name!r} sets it{hint}",
@@ -217,6 +215,12 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
                                f"callback renders to {out!r}{at}, not an http(s) URL",
                                _span(ctx, view, lit, 1, s), rp.name)
                     break
+
+
+def _undefined(view: PromptView, names: frozenset[str]) -> list[str]:
+    """The names a template reads that nothing defines, sorted."""
+    base, members, known = view.base_context, view.members, jinja_names()
+    return sorted(n for n in names if n not in base and n not in members and n not in known)
 
 
 def _text_axis(ctx: Context, view: PromptView, lpw_off: bool) -> None:
