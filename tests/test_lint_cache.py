@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from promptspec.cli import cli
 from promptspec.lint import file_check, workers
-from promptspec.lint.cache import FOLDER_NAME
+from promptspec.lint.cache import FOLDER_NAME, FORMAT
 
 CONFORMANCE = Path(__file__).parent / "data" / "conformance"
 ARTISTS = ["Van Gogh", "Monet", "Vermeer", "Hokusai", "Klimt"]
@@ -201,7 +201,7 @@ def test_a_damaged_entry_is_ignored_and_rewritten(corpus: Path, how: str,
     assert len(seen) == 37
     for entry in entries(corpus):
         assert not entry.is_symlink()
-        assert json.loads(entry.read_text())["format"] == 1
+        assert json.loads(entry.read_text())["format"] == FORMAT  # rewritten whole
     seen.clear()
     assert outputs(corpus, "json", "--jobs", "1") == first
     assert seen == []
