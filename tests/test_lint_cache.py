@@ -180,10 +180,15 @@ def damage(root: Path, how: str) -> None:
         if how == "garbage":
             entry.write_bytes(b"\x00not json{")
         elif how == "wrong shape":
-            entry.write_text(json.dumps({"format": 1, "key": "x", "deps": 3, "findings": []}))
+            entry.write_text(json.dumps({"format": FORMAT, "key": "x", "deps": 3, "findings": []}))
         elif how == "forged findings":
             data = json.loads(entry.read_text())
             data["findings"] = [["PS999", 1, "p", "x", 1, 1, 1, None, "error", None]]
+            entry.write_text(json.dumps(data))
+        elif how == "older format":
+            data = json.loads(entry.read_text())
+            data["format"] = FORMAT - 1
+            data["findings"] = []
             entry.write_text(json.dumps(data))
         elif how == "link":
             target = entry.with_suffix(".elsewhere")
@@ -191,7 +196,8 @@ def damage(root: Path, how: str) -> None:
             entry.symlink_to(target)
 
 
-@pytest.mark.parametrize("how", ["garbage", "wrong shape", "forged findings", "link"])
+@pytest.mark.parametrize("how", ["garbage", "wrong shape", "forged findings", "older format",
+                                 "link"])
 def test_a_damaged_entry_is_ignored_and_rewritten(corpus: Path, how: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     first = outputs(corpus, "json", "--jobs", "1")
@@ -201,7 +207,7 @@ def test_a_damaged_entry_is_ignored_and_rewritten(corpus: Path, how: str,
     assert len(seen) == 37
     for entry in entries(corpus):
         assert not entry.is_symlink()
-        assert json.loads(entry.read_text())["format"] == FORMAT  # rewritten whole
+        assert json.loads(entry.read_text())["format"] == FORMAT
     seen.clear()
     assert outputs(corpus, "json", "--jobs", "1") == first
     assert seen == []
