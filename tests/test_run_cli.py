@@ -13,6 +13,8 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -273,6 +275,9 @@ def test_sigkill_mid_run_then_resume_exactly_once(tmp_path: Path, api_key: str) 
         inflight = db.execute("SELECT count(*) FROM requests WHERE state='inflight'").fetchone()
         db.close()
         assert inflight[0] >= 1  # the hard case: sent, outcome never seen
+        # the next run comes after the server has made what the dead one sent (each create
+        # is made `create_delay` after it arrives), as a user's next run would
+        quiet_for(lambda: emu.state.create_count, 0.25)
         again = invoke("run", str(spec), "--out", str(out), "--concurrency", "4",
                        "--base-url", emu.url)
         assert again.exit_code == 0, again.stderr
@@ -280,6 +285,17 @@ def test_sigkill_mid_run_then_resume_exactly_once(tmp_path: Path, api_key: str) 
     lines = results(out)
     assert len(lines) == 40 and all(x["state"] == "finished" for x in lines)
     assert len({x["remote_id"] for x in lines}) == 40
+
+
+def quiet_for(value: Callable[[], int], seconds: float) -> None:
+    """Wait until `value()` has not changed for `seconds` (fail after 20 s: a hang)."""
+    deadline = time.monotonic() + 20
+    last, since = value(), time.monotonic()
+    while time.monotonic() - since < seconds:
+        assert time.monotonic() < deadline, "never quiet"
+        time.sleep(0.01)
+        if (now := value()) != last:
+            last, since = now, time.monotonic()
 
 
 # -- concurrency and rate ----------------------------------------------------------------------
