@@ -125,7 +125,7 @@ _PIECES = st.sampled_from(["{{", "}}", "{%", "%}", "{#", "#}", "{", "}", "-", "+
                            "1", ".", "|", "'", "a b", "{{ x }}", "{{y}}", "{{\nz\n}}"])
 
 
-@settings(max_examples=400, derandomize=True, deadline=None)
+@settings(max_examples=200, derandomize=True, deadline=None)
 @given(st.lists(_PIECES, max_size=14).map("".join))
 def test_plain_templates_are_read_as_jinja_reads_them(source: str) -> None:
     """Whatever the plain reader accepts, jinja parses to the same pieces on the same lines,
