@@ -4,6 +4,7 @@ nothing in the cache is trusted that could have been tampered with."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -293,3 +294,17 @@ def test_the_api_profile_is_part_of_the_key(corpus: Path) -> None:
         assert "PS101" not in codes()
     (corpus / "pyproject.toml").write_text('[tool.promptspec]\napi = "reference"\n')
     assert "PS101" in codes()
+
+
+def test_checking_many_files_leaves_the_collector_as_it_found_it(corpus: Path) -> None:
+    import gc
+
+    before = gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()
+    with contextlib.chdir(corpus):
+        from promptspec import api
+
+        specs = sorted(str(p.relative_to(corpus)) for p in corpus.rglob("*")
+                       if p.name.endswith((".pspec", ".pspec.yaml")))
+        assert len(specs) > 10
+        api.lint(specs, jobs=1)
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before

@@ -24,7 +24,7 @@ from promptspec.errors import ConfigError, SpecReadError, UsageError
 from promptspec.lint import rules
 from promptspec.lint.cache import Digests, LintCache
 from promptspec.lint.file_check import Task, check, check_and_store, lookup, severity
-from promptspec.lint.workers import check_in_workers, workers_for
+from promptspec.lint.workers import check_in_workers, relaxed_collector, workers_for
 from promptspec.load import DISK, MAX_SPEC_BYTES, FileReader, Parsed, decode, load, read_bytes
 from promptspec.paths import is_spec_path, syntax_of
 from promptspec.resolve import Resolution
@@ -286,9 +286,10 @@ def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int
     if workers:
         checked = check_in_workers(tasks, workers, use_cache)
     else:
-        checked = [check_and_store(t, datas[i], configs.of(t.path), digests, caches, loaded,
-                                   looked=True)
-                   for t, i in zip(tasks, todo, strict=True)]
+        with relaxed_collector():
+            checked = [check_and_store(t, datas[i], configs.of(t.path), digests, caches,
+                                       loaded, looked=True)
+                       for t, i in zip(tasks, todo, strict=True)]
     for i, result in zip(todo, checked, strict=True):
         found[i] = result
     out: list[Diagnostic] = []
