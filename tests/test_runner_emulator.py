@@ -48,7 +48,7 @@ def assert_created_once(emu: RunningEmulator, reqs: list[Request]) -> None:
 
 
 def test_faults_every_request_created_exactly_once(tmp_path: Path, ledger: str | None) -> None:
-    config = EmulatorConfig(fail_rate=0.15, rate_limit=12, drop_rate=0.1, seed=11, latency=0.1)
+    config = EmulatorConfig(fail_rate=0.15, rate_limit=16, drop_rate=0.1, seed=11, latency=0.05)
     reqs = make_requests(24)
     with start_emulator(config) as emu:
         code, err = run(reqs, options(tmp_path / "out", emu.url, ledger=ledger))

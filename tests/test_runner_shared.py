@@ -58,7 +58,7 @@ def test_three_runners_share_one_ledger_and_survive_a_sigkill(tmp_path: Path,
                                                              postgres_url: str) -> None:
     spec = project(tmp_path, 150)
     params = [r.params for r in api.expand([str(spec)])]
-    config = EmulatorConfig(latency=0.2, fail_rate=0.15, drop_rate=0.10, seed=15)
+    config = EmulatorConfig(latency=0.1, fail_rate=0.15, drop_rate=0.10, seed=15)
     with start_emulator(config) as emu:
         outs = [tmp_path / f"out{i}" for i in range(3)]
         procs = [subprocess.Popen(
