@@ -168,7 +168,7 @@ def test_no_wait_then_a_plain_run(
     assert_exactly_once(emulator, params_of(spec))
 
 
-# the emulator behind --mock answers after a second; polling need not wait the API's 5 s
+# the emulator behind --mock settles a prompt after 0.25 s; polling need not wait the API's 5 s
 FAST_POLL: dict[str, str | None] = {"PROMPTSPEC_POLL_START": "0.2"}
 
 

@@ -24,7 +24,9 @@ __all__ = ["default_out_dir", "run"]
 CONFIRM_ABOVE = 50
 KEY_VARIABLE = "ASTRIA_API_KEY"
 MOCK_KEY = "promptspec-mock-key"
-MOCK_LATENCY = 1.0
+MOCK_LATENCY = 0.25
+"""Seconds the built-in emulator behind `--mock` takes to settle a prompt: long enough to show
+waiting and progress, short enough that a demo does not drag."""
 
 
 def default_out_dir(spec: str) -> Path:
