@@ -11,12 +11,13 @@ parses the template. So a spec whose templates are all plain never imports jinja
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from promptspec.templates.bounds import MAX_OUTPUT, TemplateBoundError
 
-__all__ = ["SANDBOX_GLOBALS", "plain_pieces", "render_plain"]
+__all__ = ["SANDBOX_GLOBALS", "join_plain", "plain_pieces", "render_plain"]
 
 SANDBOX_GLOBALS = frozenset({"dict", "namespace", "range"})
 """The names the sandbox defines for every template (its test holds it to the sandbox)."""
@@ -66,16 +67,23 @@ _SHOWN_AS_STR = frozenset({str, int, float, bool, type(None)})
 
 def render_plain(pieces: tuple[tuple[bool, str, int], ...], context: dict[str, Any]
                  ) -> str | None:
-    """jinja's render of a plain template, when every name it reads holds a str, int,
-    float, bool or None (which jinja shows as `str` shows them); None otherwise (a name
-    unset, another type: jinja decides). TemplateBoundError past the sandbox's output bound,
-    as the sandbox raises it."""
+    """jinja's render of a plain template with `context` (see `join_plain`)."""
+    return join_plain(pieces, [context.get(text, context) for is_name, text, _ in pieces
+                               if is_name])
+
+
+def join_plain(pieces: tuple[tuple[bool, str, int], ...], values: Iterable[Any]) -> str | None:
+    """The pieces joined with `values`, the value of each name in turn, as jinja shows
+    them: when every one is a str, int, float, bool or None (which jinja shows as `str`
+    shows them); None otherwise (a name unset, another type: jinja decides).
+    TemplateBoundError past the sandbox's output bound, as the sandbox raises it."""
+    given = iter(values)
     out: list[str] = []
     for is_name, text, _ in pieces:
         if not is_name:
             out.append(text)
             continue
-        value = context.get(text, context)
+        value = next(given)
         if type(value) not in _SHOWN_AS_STR:
             return None
         try:

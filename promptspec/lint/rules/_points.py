@@ -22,8 +22,7 @@ from promptspec.lint.rules._render import Failed, render_or_failure
 from promptspec.lint.rules._value_sets import PromptView, ctx_value
 from promptspec.params import PARAMS, STRIPPED_FIELDS
 from promptspec.templates import TemplateBoundError, template_info
-from promptspec.templates.bounds import MAX_OUTPUT
-from promptspec.templates.plain import plain_pieces, render_plain
+from promptspec.templates.plain import join_plain, plain_pieces
 
 __all__ = ["RENDER_BUDGET", "SAMPLE_CAP", "Combo", "combos", "first_failure", "render_point",
            "renders"]
@@ -140,9 +139,6 @@ def render_point(view: PromptView, source: str, combo: tuple[dict[str, Any], ...
     return found
 
 
-_SHOWN_AS_STR = frozenset({str, int, float, bool, type(None)})
-
-
 def _plain_at(source: str, base: dict[str, Any], combo: tuple[dict[str, Any], ...]
               ) -> str | Failed | None:
     """`templates.plain.render_plain` with the context `base` updated by `combo`'s parts,
@@ -150,30 +146,19 @@ def _plain_at(source: str, base: dict[str, Any], combo: tuple[dict[str, Any], ..
     pieces = plain_pieces(source)
     if pieces is None:
         return None
-    out: list[str] = []
+    values = []
     for is_name, text, _ in pieces:
-        if not is_name:
-            out.append(text)
-            continue
-        for part in reversed(combo):
-            if text in part:
-                value = part[text]
-                break
-        else:
-            value = base.get(text, base)
-        if type(value) not in _SHOWN_AS_STR:
-            return None
-        try:
-            out.append(str(value))
-        except ValueError:  # an int past Python's digit limit: the sandbox words it
-            return None
-    rendered = "".join(out)
-    if len(rendered) > MAX_OUTPUT:
-        try:  # past the bound: the sandbox's own words for it
-            render_plain(pieces, {**base, **{k: v for part in combo for k, v in part.items()}})
-        except TemplateBoundError as err:
-            return Failed(str(err))
-    return rendered
+        if is_name:
+            for part in reversed(combo):
+                if text in part:
+                    values.append(part[text])
+                    break
+            else:
+                values.append(base.get(text, base))
+    try:
+        return join_plain(pieces, values)
+    except TemplateBoundError as err:
+        return Failed(str(err))
 
 
 def renders(view: PromptView, field: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
