@@ -39,7 +39,11 @@ def _draft(cls: type, names: tuple[str, ...]) -> type:
     have = tuple(f.name for f in fields(cls))
     if have != names or getattr(cls, "__slots__", None) != names:
         raise RuntimeError(f"{cls.__name__} fields are {have}, records.py makes {names}")
-    return type(f"{cls.__name__}Draft", (), {"__slots__": names, "__module__": __name__})
+    scope: dict[str, Any] = {}
+    body = "".join(f"\n    self.{n} = {n}" for n in names)
+    exec(f"def __init__(self, {', '.join(names)}):{body}", scope)
+    return type(f"{cls.__name__}Draft", (),
+                {"__slots__": names, "__module__": __name__, "__init__": scope["__init__"]})
 
 
 _SpanDraft = _draft(Span, ("path", "line", "column", "end_line", "end_column"))
@@ -56,12 +60,7 @@ _PromptDraft = _draft(
 
 def new_span(path: str, line: int, column: int, end_line: int, end_column: int) -> Span:
     """`Span(path, line, column, end_line, end_column)`."""
-    made: Any = _SpanDraft()
-    made.path = path
-    made.line = line
-    made.column = column
-    made.end_line = end_line
-    made.end_column = end_column
+    made: Any = _SpanDraft(path, line, column, end_line, end_column)
     made.__class__ = Span
     return made  # type: ignore[no-any-return]
 
@@ -69,12 +68,7 @@ def new_span(path: str, line: int, column: int, end_line: int, end_column: int) 
 def new_literal(value: Scalar, where: Span, text: str | None = None, content_line: int = 0,
                 multiline: bool = False) -> Literal:
     """`Literal(value, where, text, content_line, multiline)`."""
-    made: Any = _LiteralDraft()
-    made.value = value
-    made.span = where
-    made.text = text
-    made.content_line = content_line
-    made.multiline = multiline
+    made: Any = _LiteralDraft(value, where, text, content_line, multiline)
     made.__class__ = Literal
     return made  # type: ignore[no-any-return]
 
@@ -84,39 +78,23 @@ def new_spanned_literal(value: Scalar, path: str, line: int, column: int, end_li
                         multiline: bool) -> Literal:
     """`Literal(value, Span(path, line, column, end_line, end_column), text, content_line,
     multiline)`, in one call: the front end makes one for nearly every scalar."""
-    where: Any = _SpanDraft()
-    where.path = path
-    where.line = line
-    where.column = column
-    where.end_line = end_line
-    where.end_column = end_column
+    where: Any = _SpanDraft(path, line, column, end_line, end_column)
     where.__class__ = Span
-    made: Any = _LiteralDraft()
-    made.value = value
-    made.span = where
-    made.text = text
-    made.content_line = content_line
-    made.multiline = multiline
+    made: Any = _LiteralDraft(value, where, text, content_line, multiline)
     made.__class__ = Literal
     return made  # type: ignore[no-any-return]
 
 
 def new_field(name: str, name_span: Span, value: Value, where: Span) -> Field:
     """`Field(name, name_span, value, where)`."""
-    made: Any = _FieldDraft()
-    made.name = name
-    made.name_span = name_span
-    made.value = value
-    made.span = where
+    made: Any = _FieldDraft(name, name_span, value, where)
     made.__class__ = Field
     return made  # type: ignore[no-any-return]
 
 
 def new_list(items: tuple[Literal | FileRef | ListValue, ...], where: Span) -> ListValue:
     """`ListValue(items, where)`."""
-    made: Any = _ListDraft()
-    made.items = items
-    made.span = where
+    made: Any = _ListDraft(items, where)
     made.__class__ = ListValue
     return made  # type: ignore[no-any-return]
 
@@ -124,30 +102,21 @@ def new_list(items: tuple[Literal | FileRef | ListValue, ...], where: Span) -> L
 def new_range(start: Literal, end: Literal, step: Literal | None, count: Literal | None,
               where: Span) -> RangeValue:
     """`RangeValue(start, end, step, count, where)`."""
-    made: Any = _RangeDraft()
-    made.start = start
-    made.end = end
-    made.step = step
-    made.count = count
-    made.span = where
+    made: Any = _RangeDraft(start, end, step, count, where)
     made.__class__ = RangeValue
     return made  # type: ignore[no-any-return]
 
 
 def new_ref(name: str, where: Span) -> Ref:
     """`Ref(name, where)`."""
-    made: Any = _RefDraft()
-    made.name = name
-    made.span = where
+    made: Any = _RefDraft(name, where)
     made.__class__ = Ref
     return made  # type: ignore[no-any-return]
 
 
 def new_sweep(axes: tuple[Field, ...], where: Span) -> Sweep:
     """`Sweep(axes, where)`."""
-    made: Any = _SweepDraft()
-    made.axes = axes
-    made.span = where
+    made: Any = _SweepDraft(axes, where)
     made.__class__ = Sweep
     return made  # type: ignore[no-any-return]
 
@@ -155,13 +124,7 @@ def new_sweep(axes: tuple[Field, ...], where: Span) -> Sweep:
 def new_preset(name: str, name_span: Span, extends: tuple[Ref, ...], fields: tuple[Field, ...],
                vars_: tuple[Field, ...], where: Span) -> Preset:
     """`Preset(name, name_span, extends, fields, vars_, where)`."""
-    made: Any = _PresetDraft()
-    made.name = name
-    made.name_span = name_span
-    made.extends = extends
-    made.fields = fields
-    made.vars = vars_
-    made.span = where
+    made: Any = _PresetDraft(name, name_span, extends, fields, vars_, where)
     made.__class__ = Preset
     return made  # type: ignore[no-any-return]
 
@@ -170,14 +133,6 @@ def new_prompt(name: str, name_span: Span, extends: tuple[Ref, ...], fields: tup
                vars_: tuple[Field, ...], sweep: Sweep | None, zip_: Sweep | None,
                where: Span) -> Prompt:
     """`Prompt(name, name_span, extends, fields, vars_, sweep, zip_, where)`."""
-    made: Any = _PromptDraft()
-    made.name = name
-    made.name_span = name_span
-    made.extends = extends
-    made.fields = fields
-    made.vars = vars_
-    made.sweep = sweep
-    made.zip = zip_
-    made.span = where
+    made: Any = _PromptDraft(name, name_span, extends, fields, vars_, sweep, zip_, where)
     made.__class__ = Prompt
     return made  # type: ignore[no-any-return]
