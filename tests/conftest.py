@@ -196,6 +196,7 @@ def api_key(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ASTRIA_API_KEY", KEY)
     monkeypatch.setenv("PROMPTSPEC_BACKOFF_BASE", "0.01")
     monkeypatch.setenv("PROMPTSPEC_POLL_START", "0.02")
+    monkeypatch.setenv("PROMPTSPEC_SETTLE", "0.05")
     return KEY
 
 

@@ -37,6 +37,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setenv("PROMPTSPEC_POLL_START", "0.05")
     monkeypatch.setenv("PROMPTSPEC_BACKOFF_BASE", "0.01")
+    monkeypatch.setenv("PROMPTSPEC_SETTLE", "0.05")
     return tmp_path
 
 

@@ -276,7 +276,8 @@ def test_sigkill_mid_run_then_resume_exactly_once(tmp_path: Path, api_key: str) 
         db.close()
         assert inflight[0] >= 1  # the hard case: sent, outcome never seen
         # the next run comes after the server has made what the dead one sent (each create
-        # is made `create_delay` after it arrives), as a user's next run would
+        # is made `create_delay` after it arrives), as a user's next run would; a run that
+        # comes sooner waits PROMPTSPEC_SETTLE seconds from each sending (test_runner_emulator)
         quiet_for(lambda: emu.state.create_count, 0.25)
         again = invoke("run", str(spec), "--out", str(out), "--concurrency", "4",
                        "--base-url", emu.url)

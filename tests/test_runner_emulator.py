@@ -32,7 +32,7 @@ def make_requests(n: int, tune: int = 1, extra: dict[str, Any] | None = None) ->
 
 def options(out: Path, url: str, **kw: Any) -> RunOptions:
     base: dict[str, Any] = {"concurrency": 8, "backoff_base": 0.01, "poll_start": 0.05,
-                            "poll_cap": 0.2}
+                            "poll_cap": 0.2, "settle": 0.05}
     base.update(kw)
     return RunOptions(out_dir=out, base_url=url, key=KEY, **base)
 
@@ -149,3 +149,33 @@ def test_refused_key_stops_the_run(tmp_path: Path) -> None:
     with pytest.raises(RunError, match="refused the key") as info:
         run(make_requests(2), opts)
     assert "\n" not in str(info.value) and KEY not in str(info.value)
+
+
+def test_a_create_still_in_the_making_is_awaited_before_reconciling(
+        tmp_path: Path, emulator: RunningEmulator) -> None:
+    """A run dies just after sending a create that the server makes a moment later (it is
+    slow, or the request is still on its way): the next run lists the tune only `settle`
+    seconds after that sending, finds the prompt and does not send the request twice."""
+    import threading
+
+    import httpx
+
+    from promptspec.runner.ledgers import open_ledger
+
+    reqs = make_requests(2)
+    out = tmp_path / "out"
+    out.mkdir()
+    with open_ledger(None, out) as ledger:
+        rows = ledger.plan(reqs)
+        assert ledger.claim(rows[0]) == "ok"  # marked in flight and sent, then the run died
+    late = threading.Timer(0.5, lambda: httpx.post(
+        f"{emulator.url}/tunes/1/prompts", json={"prompt": reqs[0].params},
+        headers={"Authorization": f"Bearer {KEY}"}, timeout=10))
+    late.start()
+    try:
+        # with settle=0.001 the listing comes before the late create: it is sent twice
+        assert run(reqs, options(out, emulator.url, settle=1.0))[0] == 0
+    finally:
+        late.join()
+    assert_created_once(emulator, reqs)
+    assert len({r["remote_id"] for r in results(out)}) == 2

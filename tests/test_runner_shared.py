@@ -38,7 +38,8 @@ def project(tmp_path: Path, n: int) -> Path:
 def env(**extra: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ASTRIA_", "PROMPTSPEC_"))}
     base.update({"ASTRIA_API_KEY": KEY, "PROMPTSPEC_BACKOFF_BASE": "0.01",
-                 "PROMPTSPEC_POLL_START": "0.1", "PROMPTSPEC_LEASE": "2"})
+                 "PROMPTSPEC_POLL_START": "0.1", "PROMPTSPEC_LEASE": "2",
+                 "PROMPTSPEC_SETTLE": "0.3"})
     base.update(extra)
     return base
 

@@ -100,7 +100,8 @@ def run(
     timing = {"backoff_base": _env_float("PROMPTSPEC_BACKOFF_BASE", 0.5),
               # the built-in emulator settles after MOCK_LATENCY: no need to wait the API's 5 s
               "poll_start": _env_float("PROMPTSPEC_POLL_START", MOCK_LATENCY if mock else 5.0),
-              "lease": _env_float("PROMPTSPEC_LEASE", 60.0)}  # checked before anything else
+              "lease": _env_float("PROMPTSPEC_LEASE", 60.0),  # checked before anything else
+              "settle": _env_float("PROMPTSPEC_SETTLE", 5.0)}
     key = "" if mock else _checked_key(os.environ.get(KEY_VARIABLE, ""))
     if not (mock or dry_run or key.strip()):
         raise RunError(f"{KEY_VARIABLE} is not set: export your Astria API key "

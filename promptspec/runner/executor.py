@@ -13,6 +13,7 @@ decided against the sweep's spending; once refused, nothing more is created.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ class Executor:
         poll_cap: float = 30.0,
         budget: Budget | None = None,
         retry_failed: bool = False,
+        settle: float = 5.0,
     ) -> None:
         self.api = api
         self.ledger = ledger
@@ -55,6 +57,7 @@ class Executor:
         self.wait = wait
         self.budget = budget
         self.retry_failed = retry_failed
+        self.settle = settle
         self.budget_reached = False
         self.sweep: list[Row] = []
         self.poller = Poller(api, poll_start, poll_cap)
@@ -97,9 +100,19 @@ class Executor:
 
     async def _recover_one(self, row: Row) -> None:
         try:
-            await self._reconcile(row, "left in flight by an earlier run")
+            await self._reconcile_left(row, "left in flight by an earlier run")
         except ApiError as err:
             self._fail(row, f"cannot reconcile with the server: {err}")
+
+    async def _reconcile_left(self, row: Row, why: str) -> bool:
+        """`_reconcile` for a row that a dead run left in flight, once `settle` seconds have
+        passed since it was sent: a create sent moments before the run died may still be in
+        the making on the server, and a listing before then would miss it (the request would
+        be sent twice)."""
+        wait = (row.inflight_at or 0.0) + self.settle - time.time()
+        if wait > 0:
+            await asyncio.sleep(min(wait, self.settle))
+        return await self._reconcile(row, why)
 
     async def _reconcile(self, row: Row, why: str) -> bool:
         """True when the server holds the row's prompt (now recorded as created)."""
@@ -143,7 +156,7 @@ class Executor:
                     await self.watcher.moved(row)
                 elif self.ledger.take_over(row):
                     try:
-                        await self._reconcile(row, "left in flight by a runner that stopped")
+                        await self._reconcile_left(row, "left in flight by a runner that stopped")
                     except ApiError as err:
                         self._fail(row, f"cannot reconcile with the server: {err}")
                         return

@@ -43,6 +43,9 @@ class RunOptions:
     ledger: str | None = field(default=None, repr=False)  # may hold a password
     """A `postgresql://` URL of a shared ledger; None: `OUT/run.sqlite`."""
     lease: float = 60.0
+    settle: float = 5.0
+    """Seconds after a create was sent within which the server may still be making it: a
+    row an earlier run left in flight is reconciled only once they have passed."""
     max_cost_mc: int | None = None
     cost_per_image_mc: float | None = None
     retry_failed: bool = False
@@ -123,7 +126,7 @@ async def _run(options: RunOptions, ledger: Ledger, progress: Progress,
         executor = Executor(
             api, ledger, options.out_dir, progress, files=files, wait=options.wait,
             poll_start=options.poll_start, poll_cap=options.poll_cap, budget=options.budget,
-            retry_failed=options.retry_failed,
+            retry_failed=options.retry_failed, settle=options.settle,
         )
         try:
             await executor.run(rows)
