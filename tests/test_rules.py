@@ -265,11 +265,11 @@ def test_plain_templates_render_as_jinja_does(source: str, ctx: dict[str, object
 
 
 def test_most_templates_take_the_path_without_jinja() -> None:
-    from promptspec.lint.rules import _render
+    from promptspec.templates.plain import plain_pieces
 
-    plain = [s for s in _PIECES if _render._plain_parts(s) is not None]
+    plain = [s for s in _PIECES if plain_pieces(s) is not None]
     assert len(plain) > len(_PIECES) // 2
-    assert _render._plain_parts("a {{ x }} b") is not None
+    assert plain_pieces("a {{ x }} b") is not None
 
 
 _PRINTED = ["s", "", " ", " a ", "a ", " a", "a", "\n", 1, "1", 1.0, -0.0, 0.0, True, "True",

@@ -171,14 +171,6 @@ def _value_key(v: Any) -> Any:
     raise TypeError(t)
 
 
-@lru_cache(maxsize=4096)
-def _plain_parts(source: str) -> tuple[tuple[bool, str], ...] | None:
-    """The template as literal text and bare `{{ name }}` outputs, or None when it holds more
-    (read without jinja, as jinja's lexer reads it: joining the pieces is jinja's render)."""
-    pieces = plain_pieces(source)
-    return None if pieces is None else tuple((is_name, text) for is_name, text, _ in pieces)
-
-
 def plain_within_bounds(view: PromptView, source: str) -> bool:
     """Whether `source` is text and bare names that renders within the sandbox's output
     bound at every point, seen without rendering: its text plus, for each name, the longest
@@ -215,8 +207,9 @@ def never_blank(source: str) -> bool:
     """Whether no render of `source` can be white space only, seen without rendering: a
     template of literal text and bare `{{ name }}` outputs whose literal text is not blank
     (PS306 then needs no renders, however many values its names take)."""
-    parts = _plain_parts(source)
-    return parts is not None and any(not is_name and piece.strip() for is_name, piece in parts)
+    pieces = plain_pieces(source)
+    return pieces is not None and any(not is_name and piece.strip()
+                                      for is_name, piece, _ in pieces)
 
 
 def _plain_render(source: str, ctx: dict[str, Any]) -> str | Failed | None:
