@@ -127,6 +127,15 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str | None] | No
     return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
 
+def invoke_unbroken(*args: str) -> tuple[int, str, str]:
+    """`promptspec ARGS...` in this process, which must end without a traceback or an
+    "internal error", however hostile its input: (exit code, stdout, stderr)."""
+    r = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in r.output + r.stderr
+    assert "internal error" not in r.output + r.stderr
+    return r.exit_code, r.stdout, r.stderr
+
+
 def invoke_in(folder: Path, args: list[str]) -> tuple[int, str, str]:
     """`promptspec ARGS...` from `folder`: (exit code, stdout, stderr)."""
     with contextlib.chdir(folder):

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke_unbroken
 
 from promptspec import api
-from promptspec.cli import cli
 from promptspec.runner._wire import Redactor
 from promptspec.runner.out_lock import LOCK_NAME
 
@@ -40,12 +39,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PROMPTSPEC_SETTLE", "0.05")
     return tmp_path
 
-
-def _cli(*args: str) -> tuple[int, str, str]:
-    r = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in r.output + r.stderr
-    assert "internal error" not in r.output + r.stderr
-    return r.exit_code, r.stdout, r.stderr
 
 
 def _leftovers(out: Path) -> list[str]:
@@ -70,14 +63,15 @@ def test_a_second_run_on_a_held_out_exits_2_naming_folder_and_holder(project: Pa
                               text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        code, _, err = _cli("run", "--mock", "--out", str(out), "s.pspec")
+        code, _, err = invoke_unbroken("run", "--mock", "--out", str(out), "s.pspec")
         assert code == 2
         assert str(out) in err and f"process {holder.pid}" in err
         assert not (out / "run.sqlite").exists()
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-    code, _, err = _cli("run", "--mock", "--out", str(out), "s.pspec")  # the kernel let go
+    # the kernel let go of the dead holder's lock
+    code, _, err = invoke_unbroken("run", "--mock", "--out", str(out), "s.pspec")
     assert code == 0, err
     assert (out / LOCK_NAME).exists() and len((out / "results.jsonl").read_text().splitlines()) == 3
 
@@ -106,7 +100,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_ledger_intact(
     with sqlite3.connect(out / "run.sqlite") as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
     try:
-        code, _, err = _cli("run", "--out", str(out), "s.pspec")  # room again: resumes
+        code, _, err = invoke_unbroken("run", "--out", str(out), "s.pspec")  # room again: resumes
     finally:
         emulator.__exit__(None, None, None)
     assert code == 0, err
@@ -118,7 +112,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_ledger_intact(
 def test_an_out_that_cannot_be_written_is_one_line(project: Path) -> None:
     (project / "afile").write_text("")
     for out in ("afile/sub", "/proc/self/no-such-folder", "/sys/kernel"):
-        code, _, err = _cli("run", "--mock", "--out", out, "s.pspec")
+        code, _, err = invoke_unbroken("run", "--mock", "--out", out, "s.pspec")
         assert code == 2, (out, err)
         assert err.strip().splitlines()[-1].startswith(f"{out}: cannot ")
 
@@ -128,7 +122,7 @@ def test_timing_variables_must_be_finite_and_positive(project: Path, value: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("PROMPTSPEC_POLL_START", "PROMPTSPEC_BACKOFF_BASE"):
         monkeypatch.setenv(name, value)
-        code, _, err = _cli("run", "--mock", "--out", "out", "s.pspec")
+        code, _, err = invoke_unbroken("run", "--mock", "--out", "out", "s.pspec")
         assert code == 2 and name in err and len(err.strip().splitlines()) == 1
         monkeypatch.setenv(name, "0.05")
 
@@ -137,7 +131,7 @@ def test_timing_variables_must_be_finite_and_positive(project: Path, value: str,
 def test_a_key_with_control_characters_is_refused_unseen(project: Path, bad: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASTRIA_API_KEY", f"sk-SECRET{bad}TAIL")
-    code, out, err = _cli("run", "--base-url", "http://127.0.0.1:9", "s.pspec")
+    code, out, err = invoke_unbroken("run", "--base-url", "http://127.0.0.1:9", "s.pspec")
     assert code == 2 and "control character" in err
     assert "SECRET" not in out + err and "TAIL" not in out + err
     assert not (project / "runs").exists()
@@ -177,17 +171,17 @@ def test_a_huge_sweep_plans_and_streams_at_once(project: Path) -> None:
 
 
 def _huge_sweep_answers(project: Path) -> None:
-    code, _, err = _cli("run", "--dry-run", "h.pspec", "--max-requests", str(10**12))
+    code, _, err = invoke_unbroken("run", "--dry-run", "h.pspec", "--max-requests", str(10**12))
     assert code == 0 and "429496729700 requests, 644245094550 images" in err
-    code, out, _ = _cli("expand", "--limit", "3", "h.pspec")
+    code, out, _ = invoke_unbroken("expand", "--limit", "3", "h.pspec")
     assert code == 0 and [json.loads(line)["index"] for line in out.splitlines()] == [0, 1, 2]
-    code, _, err = _cli("run", "--dry-run", "h.pspec")
+    code, _, err = invoke_unbroken("run", "--dry-run", "h.pspec")
     assert code == 2 and "refusing to send 429496729700 requests" in err
     # a shard is counted by walking ids, only until the limit is passed
-    code, _, err = _cli("run", "--dry-run", "--shard", "2/3", "--out", "o", "h.pspec")
+    code, _, err = invoke_unbroken("run", "--dry-run", "--shard", "2/3", "--out", "o", "h.pspec")
     assert code == 2 and "refusing to send more than 1000 requests" in err
     (project / "z.pspec").write_text(
         'tune 1\nprompt a {\n  text = "x {{ seed }} {{ v }}"\n  zip {\n'
         "    seed = 0..4294967296\n    v = 0..4294967296\n  }\n}\n")
-    code, out, _ = _cli("expand", "--limit", "2", "z.pspec")
+    code, out, _ = invoke_unbroken("expand", "--limit", "2", "z.pspec")
     assert code == 0 and json.loads(out.splitlines()[1])["coords"] == {"seed": 1, "v": 1}

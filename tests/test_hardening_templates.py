@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import invoke_unbroken
 
 from promptspec.cli import cli
 from promptspec.errors import RuleCrash
@@ -21,12 +22,6 @@ def _spec(tmp_path: Path, text: str, extra: str = "", name: str = "s.pspec") -> 
     path.write_text(body)
     return path
 
-
-def _cli(*args: str) -> tuple[int, str, str]:
-    r = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in r.output + r.stderr
-    assert "internal error" not in r.output + r.stderr
-    return r.exit_code, r.stdout, r.stderr
 
 
 HOSTILE = [
@@ -50,9 +45,9 @@ def test_a_plain_template_past_the_output_bound_is_ps301_in_lint_as_in_expand(
     """Text and bare names render without jinja, within the sandbox's bound all the same."""
     big = f"  vars {{\n    big = \"{'b' * 600_000}\"\n  }}\n"
     spec = _spec(tmp_path, "{{ big }} {{ big }}", big)
-    code, out, _ = _cli("lint", "--no-cache", str(spec))
+    code, out, _ = invoke_unbroken("lint", "--no-cache", str(spec))
     assert code == 1 and ": PS301 " in out and "renders more than 1,000,000" in out, out[:300]
-    code, out, err = _cli("expand", str(spec))
+    code, out, err = invoke_unbroken("expand", str(spec))
     assert code == 1 and out == "" and "PS301" in err
 
 
@@ -60,11 +55,11 @@ def test_a_plain_template_past_the_output_bound_is_ps301_in_lint_as_in_expand(
 def test_a_template_past_a_bound_is_ps301_in_lint_and_refused_by_expand(
         tmp_path: Path, template: str, why: str) -> None:
     spec = _spec(tmp_path, template)
-    code, out, err = _cli("lint", str(spec))
+    code, out, err = invoke_unbroken("lint", str(spec))
     assert code == 1
     assert ": PS301 " in out and why in out, out
     assert out.startswith(f"{spec}:3:")
-    code, out, err = _cli("expand", str(spec))
+    code, out, err = invoke_unbroken("expand", str(spec))
     assert code == 1 and out == ""
     assert "PS301" in err
 
@@ -72,21 +67,21 @@ def test_a_template_past_a_bound_is_ps301_in_lint_and_refused_by_expand(
 @pytest.mark.parametrize("name", ["lipsum", "cycler", "joiner"])
 def test_no_source_of_randomness_or_state_in_the_sandbox(tmp_path: Path, name: str) -> None:
     spec = _spec(tmp_path, f"{{{{ {name}|attr('__globals__') }}}}")
-    code, out, _ = _cli("lint", str(spec))
+    code, out, _ = invoke_unbroken("lint", str(spec))
     assert code == 1 and f"PS302 text: '{name}' is not defined" in out
 
 
 def test_loops_within_the_bounds_still_render(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "{% for i in range(3) %}{{ i }}{% endfor %} {{ range(2)|join(',') }}"
                            " {{ 2 ** 10 }} {{ 'ab' ~ 'c' }}")
-    code, out, _ = _cli("expand", str(spec))
+    code, out, _ = invoke_unbroken("expand", str(spec))
     assert code == 0
     assert json.loads(out)["params"]["text"] == "012 0,1 1024 abc"
 
 
 def test_values_render_by_their_type_and_give_three_requests(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "v={{ v }}", "  sweep {\n    v = [1, 1.0, true, -0.0, 0.0]\n  }\n")
-    code, out, _ = _cli("expand", str(spec))
+    code, out, _ = invoke_unbroken("expand", str(spec))
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["params"]["text"] for r in rows] == ["v=1", "v=1.0", "v=True", "v=-0.0", "v=0.0"]
@@ -103,16 +98,16 @@ def test_non_finite_numbers_are_refused(tmp_path: Path, yaml_value: str, code_: 
     spec.write_text(f"tune: 1\nvars: {{x: {yaml_value}}}\nprompts:\n  a:\n"
                     f"    text: 'hi {{{{ x }}}}'\n    cfg_scale: {yaml_value}\n"
                     f"    sweep: {{y: [{yaml_value}]}}\n")
-    code, out, _ = _cli("lint", str(spec))
+    code, out, _ = invoke_unbroken("lint", str(spec))
     assert code == 1
     assert out.count(f" {code_} ") == 3 and words in out
-    code, out, _ = _cli("expand", str(spec))
+    code, out, _ = invoke_unbroken("expand", str(spec))
     assert code == 1 and "NaN" not in out and "Infinity" not in out
 
 
 def test_dsl_overflowing_float_is_out_of_range(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "x", "  cfg_scale = 1e999\n")
-    code, out, _ = _cli("lint", str(spec))
+    code, out, _ = invoke_unbroken("lint", str(spec))
     assert code == 1 and "PS103 cfg_scale inf" in out
 
 
@@ -124,19 +119,19 @@ def test_dsl_overflowing_float_is_out_of_range(tmp_path: Path) -> None:
 ])
 def test_extreme_ranges_are_findings(tmp_path: Path, axis: str, message: str) -> None:
     spec = _spec(tmp_path, "x {{ v }}", f"  sweep {{\n    v = {axis}\n  }}\n")
-    code, out, _ = _cli("lint", str(spec))
+    code, out, _ = invoke_unbroken("lint", str(spec))
     assert code == 1 and message in out, out
 
 
 def test_integers_past_4300_digits_are_one_line(tmp_path: Path) -> None:
     digits = "9" * 5000
     spec = _spec(tmp_path, "x", f"  seed = {digits}\n")
-    code, out, _ = _cli("lint", str(spec))
+    code, out, _ = invoke_unbroken("lint", str(spec))
     assert code == 1 and "PS001 an integer of more than 4,300 digits" in out
     (tmp_path / "y.pspec.yaml").write_text(
         f"tune: 1\nprompts:\n  a:\n    text: x\n    seed: {digits}\n"
         f"    sweep: {{steps: '1..{digits}'}}\n")
-    code, out, _ = _cli("lint", str(tmp_path / "y.pspec.yaml"))
+    code, out, _ = invoke_unbroken("lint", str(tmp_path / "y.pspec.yaml"))
     assert code == 1 and "PS102 seed must be an integer" in out and "PS407" in out
 
 
