@@ -17,7 +17,7 @@ from typing import Any
 
 from promptspec.templates.bounds import MAX_OUTPUT, TemplateBoundError
 
-__all__ = ["SANDBOX_GLOBALS", "join_plain", "plain_pieces", "render_plain"]
+__all__ = ["SANDBOX_GLOBALS", "SHOWN_AS_STR", "join_plain", "plain_pieces", "render_plain"]
 
 SANDBOX_GLOBALS = frozenset({"dict", "namespace", "range"})
 """The names the sandbox defines for every template (its test holds it to the sandbox)."""
@@ -62,7 +62,8 @@ def plain_pieces(source: str) -> tuple[tuple[bool, str, int], ...] | None:
         pos = end + 2
 
 
-_SHOWN_AS_STR = frozenset({str, int, float, bool, type(None)})
+SHOWN_AS_STR = frozenset({str, int, float, bool, type(None)})
+"""The types whose values jinja shows as `str` shows them (the sandbox has no finalize)."""
 
 
 def render_plain(pieces: tuple[tuple[bool, str, int], ...], context: dict[str, Any]
@@ -84,7 +85,7 @@ def join_plain(pieces: tuple[tuple[bool, str, int], ...], values: Iterable[Any])
             out.append(text)
             continue
         value = next(given)
-        if type(value) not in _SHOWN_AS_STR:
+        if type(value) not in SHOWN_AS_STR:
             return None
         try:
             out.append(str(value))

@@ -22,10 +22,10 @@ from promptspec.lint.rules._value_sets import Member, PromptView, RandomInts, is
 from promptspec.model import FileRef, Literal
 from promptspec.params import PARAMS, TEMPLATE_FIELDS, TUNE
 from promptspec.templates import template_info
+from promptspec.templates.plain import SHOWN_AS_STR
 
 __all__ = ["duplicate_points", "duplicate_prompts"]
 
-_SCALARS = (str, int, bool, type(None))
 EXPAND_LIMIT = 10_000
 """Prompts above this many requests are never expanded to compare them with others."""
 
@@ -68,7 +68,7 @@ def _printed_apart(view: PromptView, m: Member, length: int, read: set[str]) -> 
     printed: list[str] = []
     for v in m.values[:length]:  # type: ignore[index]
         t = type(v)
-        if t is not float and t not in _SCALARS:
+        if t not in SHOWN_AS_STR:
             return False
         try:
             printed.append(str(v))

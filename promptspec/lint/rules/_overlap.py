@@ -21,12 +21,12 @@ from promptspec.lint.rules._value_sets import SAMPLES_PER_AXIS, PromptView, Rand
 from promptspec.model import FileRef, Literal, record
 from promptspec.params import PARAMS, STRIPPED_FIELDS, TEMPLATE_FIELDS, TUNE
 from promptspec.templates import template_info
+from promptspec.templates.plain import SHOWN_AS_STR
 
 __all__ = ["Domains", "overlap", "value_key"]
 
 RENDER_LIMIT = 64
 """Above this many combinations of the axes a template reads, its renders are unknown."""
-_SCALARS = (str, int, bool, type(None))
 _UNSEEDED = ("random", "lipsum")  # a template that draws random values has no fixed set
 
 
@@ -35,7 +35,7 @@ def value_key(v: Any) -> Any:
     t = type(v)
     if t is float:
         return (t, repr(v))
-    if t in _SCALARS:
+    if t in SHOWN_AS_STR:
         return (t, v)
     return ("json", json.dumps(v, sort_keys=True))
 

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from promptspec.params import STRIPPED_FIELDS
-from promptspec.templates.plain import plain_pieces
+from promptspec.templates.plain import SHOWN_AS_STR, plain_pieces
 
 __all__ = ["printed_key"]
 
-_SCALARS = (str, int, float, bool, type(None))
 _MISSING = object()
 
 
@@ -40,7 +39,7 @@ def printed_key(source: str, name: str, field: str, ctx: dict[str, Any]
             at.append(i)
             continue
         t = type(ctx.get(piece, _MISSING))
-        if t not in _SCALARS:
+        if t not in SHOWN_AS_STR:
             return None  # undefined, a global or another type: it may fail
     if not at:
         return None

@@ -19,7 +19,7 @@ from promptspec.templates import (
     template_info,
 )
 from promptspec.templates.bounds import MAX_OUTPUT
-from promptspec.templates.plain import SANDBOX_GLOBALS, plain_pieces, render_plain
+from promptspec.templates.plain import SANDBOX_GLOBALS, SHOWN_AS_STR, plain_pieces, render_plain
 
 __all__ = [
     "Failed",
@@ -46,7 +46,6 @@ class Failed:
     def __init__(self, message: str) -> None:
         self.message = message
 
-_SCALARS = (str, int, bool, type(None))
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _WEIGHT = re.compile(r"\([^()\[\]]*:\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*\)")
 _BLANK = re.compile(r"[^\n]")
@@ -166,7 +165,7 @@ def _value_key(v: Any) -> Any:
     t = type(v)
     if t is float:
         return (t, repr(v))  # -0.0 and 0.0 are equal but render apart
-    if t in _SCALARS:
+    if t in SHOWN_AS_STR:
         return (t, v)
     raise TypeError(t)
 
@@ -266,5 +265,4 @@ def _why(err: Exception) -> str:
 
 
 def _scalar(v: Any) -> bool:
-    t = type(v)
-    return t is float or t in _SCALARS
+    return type(v) in SHOWN_AS_STR
