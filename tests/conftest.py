@@ -11,6 +11,11 @@ root: initdb and pg_ctl refuse root), trust authentication, a free loopback port
 socket in the temporary folder; it is stopped and the folder deleted at the end. Without
 server binaries the PostgreSQL tests skip, unless `PROMPTSPEC_REQUIRE_POSTGRES=1` (set by
 `.ci/run`) makes that a failure.
+
+The suite keeps Python's bytecode caches (in the `__pycache__` folders git ignores) even when
+`PYTHONDONTWRITEBYTECODE` is set: the CLI tests start the interpreter as a user does, many
+times over, and without a cache each start compiles the package anew (about 0.15 s each, 6 s
+over the suite), as each test process rewrites every test module for its asserts (about 2 s).
 """
 
 from __future__ import annotations
@@ -23,9 +28,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
+
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
