@@ -85,6 +85,8 @@ _DEEP = f"the template nests more than {MAX_DEPTH} levels"
 
 def _too_deep_tokens(source: str) -> int | None:
     """The line where brackets inside tags nest past MAX_DEPTH (lexed, not parsed)."""
+    if sum(map(source.count, "([{")) <= MAX_DEPTH:
+        return None  # too few brackets to nest that deep: no need to lex
     depth = 0
     for lineno, kind, _ in env().lex(source):
         if kind in _OPEN:
