@@ -327,6 +327,7 @@ def write_grid_png(path: Path, out_dir: Path, sheet: PromptSheet) -> None:
         draw.text((PAD, page.height - PAD - _height(fonts.label)), page.note, font=fonts.label,
                   fill=WAIT)
     png = io.BytesIO()
-    canvas.save(png, format="PNG", optimize=False)
+    # zlib level 3: about twice as fast as the default 6 on these grids, about 13% larger
+    canvas.save(png, format="PNG", optimize=False, compress_level=3)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, png.getvalue(), sync=False)  # a half-drawn grid is never left behind
