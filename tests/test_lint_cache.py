@@ -79,8 +79,18 @@ def outputs(root: Path, fmt: str, *args: str) -> tuple[int, str]:
     return r.exit_code, r.stdout
 
 
-def entries(root: Path) -> list[Path]:
-    return sorted((root / FOLDER_NAME / "lint").glob("*.json"))
+def buckets(folder: Path) -> list[Path]:
+    return sorted((folder / "lint").glob("bucket-*.json"))
+
+
+def entries(root: Path, folder: str = FOLDER_NAME) -> dict[str, object]:
+    """Every entry the cache holds, by name."""
+    out: dict[str, object] = {}
+    for bucket in buckets(root / folder):
+        data = json.loads(bucket.read_text())
+        assert data["format"] == FORMAT
+        out.update(data["entries"])
+    return out
 
 
 @pytest.mark.parametrize("case", ["corpus", "conformance"])
@@ -98,8 +108,10 @@ def test_findings_are_the_same_with_and_without_the_cache_and_for_every_jobs(
             "cold, 1 job": outputs(root, fmt, "--jobs", "1"),
             "warm, 1 job": outputs(root, fmt, "--jobs", "1"),
         }
+        kept = entries(root)
         shutil.rmtree(root / FOLDER_NAME)
         runs["cold, 3 jobs"] = outputs(root, fmt, "--jobs", "3")
+        assert entries(root) == kept  # what the workers made, written by the parent
         runs["warm, 2 jobs"] = outputs(root, fmt, "--jobs", "2")
         for name, got in runs.items():
             assert got == plain, f"{fmt}, {name}"
@@ -177,28 +189,34 @@ def test_what_invalidates_an_entry(corpus: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def damage(root: Path, how: str) -> None:
-    for entry in entries(root):
+    for bucket in buckets(root / FOLDER_NAME):
+        data = json.loads(bucket.read_text())
+        kept = data["entries"]
         if how == "garbage":
-            entry.write_bytes(b"\x00not json{")
+            bucket.write_bytes(b"\x00not json{")
         elif how == "wrong shape":
-            entry.write_text(json.dumps({"format": FORMAT, "key": "x", "deps": 3, "findings": []}))
+            data["entries"] = {name: {"key": "x", "deps": 3, "findings": []} for name in kept}
+            bucket.write_text(json.dumps(data))
+        elif how == "not a table":
+            data["entries"] = [7]
+            bucket.write_text(json.dumps(data))
         elif how == "forged findings":
-            data = json.loads(entry.read_text())
-            data["findings"] = [["PS999", 1, "p", "x", 1, 1, 1, None, "error", None]]
-            entry.write_text(json.dumps(data))
+            for entry in kept.values():
+                entry["findings"] = [["PS999", 1, "p", "x", 1, 1, 1, None, "error", None]]
+            bucket.write_text(json.dumps(data))
         elif how == "older format":
-            data = json.loads(entry.read_text())
             data["format"] = FORMAT - 1
-            data["findings"] = []
-            entry.write_text(json.dumps(data))
+            for entry in kept.values():
+                entry["findings"] = []
+            bucket.write_text(json.dumps(data))
         elif how == "link":
-            target = entry.with_suffix(".elsewhere")
-            entry.rename(target)
-            entry.symlink_to(target)
+            target = bucket.with_suffix(".elsewhere")
+            bucket.rename(target)
+            bucket.symlink_to(target)
 
 
-@pytest.mark.parametrize("how", ["garbage", "wrong shape", "forged findings", "older format",
-                                 "link"])
+@pytest.mark.parametrize("how", ["garbage", "wrong shape", "not a table", "forged findings",
+                                 "older format", "link"])
 def test_a_damaged_entry_is_ignored_and_rewritten(corpus: Path, how: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     first = outputs(corpus, "json", "--jobs", "1")
@@ -206,9 +224,9 @@ def test_a_damaged_entry_is_ignored_and_rewritten(corpus: Path, how: str,
     seen = checked(monkeypatch)
     assert outputs(corpus, "json", "--jobs", "1") == first
     assert len(seen) == 37
-    for entry in entries(corpus):
-        assert not entry.is_symlink()
-        assert json.loads(entry.read_text())["format"] == FORMAT
+    for bucket in buckets(corpus / FOLDER_NAME):
+        assert not bucket.is_symlink()
+    assert len(entries(corpus)) == 37
     seen.clear()
     assert outputs(corpus, "json", "--jobs", "1") == first
     assert seen == []
@@ -220,10 +238,10 @@ def test_a_cache_others_could_write_is_not_used(corpus: Path,
     seen = checked(monkeypatch)
     folder = corpus / FOLDER_NAME
     folder.chmod(0o777)
-    for entry in entries(corpus):
-        entry.unlink()
+    for bucket in buckets(folder):
+        bucket.unlink()
     assert outputs(corpus, "json", "--jobs", "1") == first
-    assert len(seen) == 37 and entries(corpus) == []  # neither read nor written
+    assert len(seen) == 37 and entries(corpus) == {}  # neither read nor written
     folder.chmod(0o700)
     outputs(corpus, "json", "--jobs", "1")
     seen.clear()
@@ -237,7 +255,7 @@ def test_cache_dir_from_the_configuration(corpus: Path) -> None:
     (corpus / "pyproject.toml").write_text('[tool.promptspec]\ncache-dir = "build/lint-cache"\n')
     lint(corpus, "--jobs", "1")
     assert not (corpus / FOLDER_NAME).exists()
-    assert len(list((corpus / "build" / "lint-cache" / "lint").glob("*.json"))) == 37
+    assert len(entries(corpus, "build/lint-cache")) == 37
     (corpus / "pyproject.toml").write_text("[tool.promptspec]\ncache-dir = 7\n")
     r = lint(corpus)
     assert r.exit_code == 2 and "cache-dir" in r.stderr
@@ -247,11 +265,11 @@ def test_fix_and_fmt_drop_what_they_rewrite(corpus: Path) -> None:
     (corpus / "specs" / "w.pspec").write_text(
         'tune 1\n\nprompt w {\n  text = "a fox"\n  w = 500\n  h = 512\n}\n')
     lint(corpus, "--jobs", "1")
-    before = {e.name: e.read_bytes() for e in entries(corpus)}
+    before = entries(corpus)
     r = lint(corpus, "--jobs", "1", "--fix", "specs/w.pspec")
     assert "Fixed 1 finding." in r.stderr
     assert "w = 504" in (corpus / "specs" / "w.pspec").read_text()
-    after = {e.name: e.read_bytes() for e in entries(corpus)}
+    after = entries(corpus)
     changed = [n for n in before if before[n] != after.get(n)]
     assert len(changed) == 1  # the fixed file's entry, checked again and stored anew
     (corpus / "specs" / "w.pspec").write_text('tune 1\nprompt w {\ntext = "a fox"\n}\n')

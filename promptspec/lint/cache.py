@@ -3,6 +3,8 @@
 
     folder_for(root, config)        `.promptspec_cache/` at the project root, or `cache-dir`
     LintCache.get(...) / .put(...)  one JSON entry per spec file, named by its real path
+    LintCache.flush()               write what `put` kept (`taken()` / `add()` carry it over
+                                    from a worker process)
     forget(path, config)            drop a file's entry (`--fix` and `fmt` after writing)
 
 An entry is used only while everything its findings depend on is unchanged: the file's
@@ -13,11 +15,17 @@ the digest of every file it imports, at any depth, and of every file named with 
 `per-file-ignores` and `# promptspec: ignore` comments, which apply afresh on every run, so
 `--select` never misses the cache.
 
+Entries live in 16 files (`lint/bucket-<h>.json`, by the first hex digit of the entry's
+name), not one file each: creating a file is the dear part of writing (a
+thousand new files cost more system time than checking a tenth of them), and a run reads
+and writes each bucket at most once. Two runs writing at once may lose some of each other's
+entries (each rereads a bucket just before replacing it): a lost entry is only a miss.
+
 Nothing is trusted that another user could have written: the folder must be a real folder
-owned by the current user and writable by no one else, and each entry a regular file owned
-by the user (opened without following links); entries are plain JSON (never pickle), and a
-corrupt, foreign or stale entry is ignored and rewritten. Writes are atomic (a temporary
-file renamed over the old one), without fsync: a lost entry is only a miss.
+owned by the current user and writable by no one else, and each bucket a regular file owned
+by the user (opened without following links); buckets are plain JSON (never pickle), and a
+corrupt, foreign or stale entry or bucket is ignored and rewritten. Writes are atomic (a
+temporary file renamed over the old one), without fsync: a lost entry is only a miss.
 """
 
 from __future__ import annotations
@@ -37,13 +45,15 @@ from promptspec.load import file_sha256
 from promptspec.model import Span
 from promptspec.paths import atomic_write, project_root, trusted
 
-__all__ = ["FOLDER_NAME", "Digests", "LintCache", "digest", "folder_for", "forget"]
+__all__ = ["FOLDER_NAME", "Digests", "Entries", "LintCache", "digest", "folder_for", "forget"]
 
 FOLDER_NAME = ".promptspec_cache"
-FORMAT = 2
-"""Part of every key: raised whenever the findings of unchanged inputs change without a new
-version (2: lint renders every distinct combination of a template's values, within a
-budget), so that no entry from before hides a finding."""
+FORMAT = 3
+"""Part of every key and bucket: raised whenever the findings of unchanged inputs change
+without a new version (2: lint renders every distinct combination of a template's values,
+within a budget), or the way entries are kept changes (3: in buckets), so that no entry from
+before hides a finding."""
+BUCKETS = 16
 _ENTRIES = "lint"
 _GITIGNORE = "# Created by promptspec: nothing here belongs in version control.\n*\n"
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -165,7 +175,11 @@ def _edit(e: list[Any]) -> Edit:
 
 
 def _entry_name(real: str, profile: str | None) -> str:
-    return hashlib.sha256(f"{real}\0{profile}".encode()).hexdigest()[:32] + ".json"
+    return hashlib.sha256(f"{real}\0{profile}".encode()).hexdigest()[:32]
+
+
+def _bucket_of(name: str) -> str:
+    return f"bucket-{name[0]}.json"
 
 
 def entry_key(shown: str, real: str, root: str, data_digest: str, config: Config,
@@ -176,14 +190,20 @@ def entry_key(shown: str, real: str, root: str, data_digest: str, config: Config
     return digest(json.dumps(parts, ensure_ascii=False, default=repr).encode())
 
 
+Entries = dict[str, Any]
+"""Entry name -> entry (a JSON object: key, deps, findings), as a bucket holds them."""
+
+
 class LintCache:
     """The entries of one cache folder; unusable (every lookup a miss, nothing written)
-    when the folder cannot be made safe."""
+    when the folder cannot be made safe. Entries `put` are kept until `flush`."""
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
         self.entries = os.path.join(folder, _ENTRIES)
         self._usable: bool | None = None
+        self._read_buckets: dict[str, Entries] = {}
+        self._pending: Entries = {}
 
     def usable(self) -> bool:
         if self._usable is None:
@@ -196,35 +216,44 @@ class LintCache:
             self._usable = ok and _safe_folder(self.entries)
         return self._usable
 
-    def _read(self, name: str) -> Any:
+    def _read(self, bucket: str) -> Entries:
+        """A bucket's entries as stored (none when it is missing, foreign or damaged)."""
         try:
-            fd = os.open(os.path.join(self.entries, name), os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(os.path.join(self.entries, bucket), os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
-            return None
+            return {}
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
-                return None
+                return {}
             with os.fdopen(fd, "rb", closefd=False) as f:
-                raw = f.read(64 * 1024 * 1024)
+                raw = f.read(256 * 1024 * 1024)
         except OSError:
-            return None
+            return {}
         finally:
             os.close(fd)
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
         except (ValueError, RecursionError):
-            return None
+            return {}
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return {}
+        found = data.get("entries")
+        return found if isinstance(found, dict) else {}
 
     def get(self, real: str, profile: str | None, key: str,
             digests: Digests) -> list[Diagnostic] | None:
         """The stored findings, or None when there is no trustworthy, current entry."""
         if not self.usable():
             return None
-        entry = self._read(_entry_name(real, profile))
+        name = _entry_name(real, profile)
+        bucket = _bucket_of(name)
+        entries = self._read_buckets.get(bucket)
+        if entries is None:
+            entries = self._read_buckets[bucket] = self._read(bucket)
+        entry = entries.get(name)
         try:
-            if (not isinstance(entry, dict) or entry.get("format") != FORMAT
-                    or entry.get("key") != key):
+            if not isinstance(entry, dict) or entry.get("key") != key:
                 return None
             deps = entry["deps"]
             if not isinstance(deps, list):
@@ -238,15 +267,49 @@ class LintCache:
 
     def put(self, real: str, profile: str | None, key: str, deps: Iterable[tuple[str, str]],
             findings: Sequence[Diagnostic]) -> None:
-        """Store a file's findings (best effort: a cache that cannot be written is no error)."""
-        if not self.usable():
+        """Keep a file's findings, to be written by `flush`."""
+        self._pending[_entry_name(real, profile)] = {
+            "key": key, "deps": sorted(set(deps)), "findings": [_encode(d) for d in findings]}
+
+    def taken(self) -> Entries:
+        """The entries kept and not yet written, handed over (to the process that writes)."""
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def add(self, entries: Entries) -> None:
+        """Entries another process kept, to be written by `flush`."""
+        self._pending.update(entries)
+
+    def flush(self) -> None:
+        """Write the entries kept, each bucket once: reread, updated and replaced whole (best
+        effort: a cache that cannot be written is no error)."""
+        pending = self.taken()
+        if not pending or not self.usable():
             return
-        entry = {"format": FORMAT, "key": key, "deps": sorted(set(deps)),
-                 "findings": [_encode(d) for d in findings]}
-        data = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        by_bucket: dict[str, Entries] = {}
+        for name, entry in pending.items():
+            by_bucket.setdefault(_bucket_of(name), {})[name] = entry
+        for bucket, entries in by_bucket.items():
+            stored = self._read(bucket)
+            stored.update(entries)
+            self._write(bucket, stored)
+
+    def _write(self, bucket: str, entries: Entries) -> None:
+        data = json.dumps({"format": FORMAT, "entries": entries}, ensure_ascii=False,
+                          separators=(",", ":"))
         with contextlib.suppress(OSError):
-            atomic_write(os.path.join(self.entries, _entry_name(real, profile)), data,
-                         sync=False, mode=0o600)
+            atomic_write(os.path.join(self.entries, bucket), data, sync=False, mode=0o600)
+        self._read_buckets.pop(bucket, None)
+
+    def drop(self, names: Sequence[str]) -> None:
+        """Remove the entries of these names, where they are stored."""
+        for bucket in {_bucket_of(n) for n in names}:
+            stored = self._read(bucket)
+            gone = [n for n in names if n in stored]
+            for n in gone:
+                del stored[n]
+            if gone:
+                self._write(bucket, stored)
 
 
 def forget(path: str, config: Config) -> None:
@@ -255,9 +318,7 @@ def forget(path: str, config: Config) -> None:
     if not os.path.isdir(cache.entries) or not _safe_folder(cache.entries):
         return
     real = os.path.realpath(path)
-    for profile in _PROFILES:
-        with contextlib.suppress(OSError):
-            os.unlink(os.path.join(cache.entries, _entry_name(real, profile)))
+    cache.drop([_entry_name(real, profile) for profile in _PROFILES])
 
 
 _PROFILES: tuple[str | None, ...] = (None, "current", "reference")

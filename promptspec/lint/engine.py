@@ -284,7 +284,7 @@ def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int
     tasks = [Task(paths[i], max_requests, profile) for i in todo]
     workers = workers_for(len(tasks), jobs)
     if workers:
-        checked = check_in_workers(tasks, workers, use_cache)
+        checked = check_in_workers(tasks, workers, caches)
     else:
         with relaxed_collector():
             checked = [check_and_store(t, datas[i], configs.of(t.path), digests, caches,
@@ -292,6 +292,8 @@ def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int
                        for t, i in zip(tasks, todo, strict=True)]
     for i, result in zip(todo, checked, strict=True):
         found[i] = result
+    for kept in (caches or {}).values():
+        kept.flush()
     out: list[Diagnostic] = []
     for path, raw in zip(paths, found, strict=True):
         assert raw is not None

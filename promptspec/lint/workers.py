@@ -5,8 +5,9 @@ processes, in contiguous slices, their findings put back in the order of the fil
     workers_for(files, jobs)        how many workers pay for themselves (0: check in process)
     check_in_workers(tasks, ...)    each task's findings, in task order
 
-Workers read, parse, check and store each file themselves and send back only findings, so
-the output is that of one process: the engine applies the selection and sorts, in order.
+Workers read, parse and check each file themselves and send back only findings and the
+cache entries to keep (which the parent writes, each bucket once), so the output is that of
+one process: the engine applies the selection and sorts, in order.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 from promptspec.config import Configs
 from promptspec.diagnostics import Diagnostic
-from promptspec.lint.cache import Digests, LintCache
+from promptspec.lint.cache import Digests, Entries, LintCache
 from promptspec.lint.file_check import Task, check_and_store
 from promptspec.load import Parsed, read_bytes
 from promptspec.paths import syntax_of
@@ -44,7 +45,11 @@ def workers_for(files: int, jobs: int) -> int:
     return n if n >= 2 else 0
 
 
-def _check_slice(tasks: Sequence[Task], use_cache: bool) -> list[list[Diagnostic]]:
+_Done = tuple[list[list[Diagnostic]], dict[str, Entries]]
+"""A slice's findings, file by file, and the cache entries to keep, by cache folder."""
+
+
+def _check_slice(tasks: Sequence[Task], use_cache: bool) -> _Done:
     digests = Digests()
     caches: dict[str, LintCache] | None = {} if use_cache else None
     loaded: dict[str, Parsed] = {}
@@ -54,7 +59,8 @@ def _check_slice(tasks: Sequence[Task], use_cache: bool) -> list[list[Diagnostic
         # the parent looked each file up already: only misses come here
         out.append(check_and_store(task, read_bytes(task.path), configs.of(task.path),
                                    digests, caches, loaded, looked=True))
-    return out
+    kept = {} if caches is None else {f: c.taken() for f, c in caches.items()}
+    return out, kept
 
 
 def _import_front_ends(tasks: Sequence[Task]) -> None:
@@ -96,9 +102,10 @@ def _start_worker() -> None:
     gc.set_threshold(20_000, *gc.get_threshold()[1:])
 
 
-def check_in_workers(tasks: Sequence[Task], workers: int, use_cache: bool
-                     ) -> list[list[Diagnostic]]:
-    """Each task's findings (severities applied, selection not), in task order."""
+def check_in_workers(tasks: Sequence[Task], workers: int,
+                     caches: dict[str, LintCache] | None) -> list[list[Diagnostic]]:
+    """Each task's findings (severities applied, selection not), in task order; the cache
+    entries the workers made are added to `caches` (by folder; None: no cache), unwritten."""
     import multiprocessing
     import threading
     from concurrent.futures import ProcessPoolExecutor
@@ -110,5 +117,14 @@ def check_in_workers(tasks: Sequence[Task], workers: int, use_cache: bool
     context = multiprocessing.get_context(method)
     slices = _slices(tasks, workers * _SLICES_PER_WORKER)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
-        done = pool.map(_check_slice, slices, [use_cache] * len(slices))
-        return [found for part in done for found in part]
+        done = pool.map(_check_slice, slices, [caches is not None] * len(slices))
+        out: list[list[Diagnostic]] = []
+        for found, kept in done:
+            out.extend(found)
+            if caches is not None:
+                for folder, entries in kept.items():
+                    cache = caches.get(folder)
+                    if cache is None:
+                        cache = caches[folder] = LintCache(folder)
+                    cache.add(entries)
+        return out
