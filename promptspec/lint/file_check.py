@@ -19,7 +19,7 @@ from promptspec.diagnostics import Diagnostic
 from promptspec.lint import rules
 from promptspec.lint.cache import Digests, LintCache, entry_key, folder_for
 from promptspec.load import DISK, FileReader, Parsed, load_bytes
-from promptspec.model import Field, FileRef, SpecFile
+from promptspec.model import Field, FileRef, Literal, SpecFile
 from promptspec.resolve import Resolution, resolve
 
 __all__ = ["Task", "check", "check_and_store", "dependencies", "lookup", "severity"]
@@ -66,11 +66,15 @@ def _fields(spec: SpecFile) -> Iterator[Field]:
                 yield from block.axes
 
 
-def _file_refs(value: Any) -> Iterator[FileRef]:
+def _file_refs(value: Any, out: list[FileRef]) -> None:
+    """Add the file references in `value` (a field's value) to `out`."""
+    kind = type(value)
+    if kind is Literal:  # nearly every value: nothing to look into
+        return
     if isinstance(value, FileRef):
-        yield value
+        out.append(value)
     for item in getattr(value, "items", ()):
-        yield from _file_refs(item)
+        _file_refs(item, out)
 
 
 def dependencies(parsed: Parsed, loaded: dict[str, Parsed]) -> list[str]:
@@ -82,8 +86,10 @@ def dependencies(parsed: Parsed, loaded: dict[str, Parsed]) -> list[str]:
     while todo:
         spec = todo.pop()
         base = os.path.dirname(spec.path)
+        refs: list[FileRef] = []
         for f in _fields(spec):
-            out.extend(os.path.normpath(os.path.join(base, r.path)) for r in _file_refs(f.value))
+            _file_refs(f.value, refs)
+        out.extend(os.path.normpath(os.path.join(base, r.path)) for r in refs)
         for imp in spec.imports:
             target = os.path.normpath(os.path.join(base, imp.path))
             real = os.path.realpath(target)
