@@ -12,12 +12,17 @@ from ruamel.yaml.reader import ReaderError
 from promptspec.diagnostics import Code, Diagnostic
 from promptspec.model import Span
 from promptspec.syntax.yaml.events import BREAK, MAX_DEPTH, TooDeep, YNode, compose
+from promptspec.syntax.yaml.lines import compose_lines
 
 __all__ = ["MAX_DEPTH", "compose_documents"]
 
 
 def compose_documents(text: str, path: str) -> tuple[list[YNode | None], Diagnostic | None]:
-    """Every document's root node (None for an empty stream), or the PS001 that stops it."""
+    """Every document's root node (None for an empty stream), or the PS001 that stops it.
+    The plainest files are read line by line (`compose_lines`), the others by libyaml."""
+    plain = compose_lines(text)
+    if plain is not None:
+        return plain, None
     try:
         return compose(text), None
     except TooDeep as deep:

@@ -31,8 +31,8 @@ from ruamel.yaml.resolver import implicit_resolvers
 
 from promptspec.syntax import YAML_BREAK
 
-__all__ = ["MAP", "MAX_DEPTH", "NULL", "SCALAR", "SEQ", "STR", "TooDeep", "YNode", "compose",
-           "split_lines"]
+__all__ = ["MAP", "MAX_DEPTH", "NULL", "PLAIN_TAGS", "SCALAR", "SEQ", "STR", "TooDeep", "YNode",
+           "close", "compose", "resolve_plain", "split_lines"]
 
 MAX_DEPTH = 1000
 """Deeper nesting than any spec needs."""
@@ -112,13 +112,13 @@ def _resolvers() -> dict[str, list[list[Any]]]:
 
 
 _BY_FIRST = _resolvers()
-_PLAIN: dict[str, str] = {}
+PLAIN_TAGS: dict[str, str] = {}
 """Plain scalar text -> resolved tag, for texts seen before (bounded)."""
 
 
 def resolve_plain(text: str) -> str:
     """The tag ruamel's resolver gives a plain (implicit) scalar."""
-    tag = _PLAIN.get(text)
+    tag = PLAIN_TAGS.get(text)
     if tag is not None:
         return tag
     tag = STR
@@ -129,9 +129,9 @@ def resolve_plain(text: str) -> str:
         if regexp.match(text):
             tag = entry[0]
             break
-    if len(_PLAIN) > 20_000:
-        _PLAIN.clear()
-    _PLAIN[text] = tag
+    if len(PLAIN_TAGS) > 20_000:
+        PLAIN_TAGS.clear()
+    PLAIN_TAGS[text] = tag
     return tag
 
 
@@ -206,7 +206,7 @@ def _compose(parser: Any, text: str) -> list[YNode | None]:
     anchors: dict[str, YNode] = {}
     lines = _Lines(text)
     get = parser.get_event
-    plain = _PLAIN
+    plain = PLAIN_TAGS
     while True:
         event = get()
         cls = type(event)
@@ -266,7 +266,7 @@ def _compose(parser: Any, text: str) -> list[YNode | None]:
             node = open_.pop()
             add = adds.pop()
             mark = event.end_mark
-            _close(node, mark.line, mark.column)
+            close(node, mark.line, mark.column)
         elif cls is AliasEvent:
             target = anchors.get(event.anchor)
             if target is None:
@@ -284,7 +284,7 @@ def _compose(parser: Any, text: str) -> list[YNode | None]:
             raise ComposerError(None, None, f"unexpected {cls.__name__}", event.start_mark)
 
 
-def _close(node: YNode, line: int, column: int) -> None:
+def close(node: YNode, line: int, column: int) -> None:
     """Set a collection's end marks once its children are all in."""
     node.end_line, node.end_column = line, column
     last: YNode | None = None

@@ -1,0 +1,182 @@
+"""Compose the plainest YAML, line by line, into the very nodes libyaml's events give.
+
+Most spec files are block mappings of `key: value` lines whose values are plain scalars,
+quoted strings without escapes, one-line flow lists of such scalars, or nested mappings.
+`compose_lines(text)` reads exactly that, one regular expression a line, and gives what
+`events.compose` gives (every node, tag, style and mark alike); for anything else (a
+list item, a block scalar, an anchor, a tag, a tab, a character outside printable ASCII,
+an escape, a key or value spread over lines, any error) it gives None, and the caller
+composes with libyaml, which has the last word on everything but this subset.
+"""
+
+from __future__ import annotations
+
+import re
+
+from promptspec.syntax.yaml.events import MAP, NULL, PLAIN_TAGS, SCALAR, SEQ, STR, YNode, close
+from promptspec.syntax.yaml.events import resolve_plain as _resolve
+
+__all__ = ["compose_lines"]
+
+_MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_MAX_DEPTH = 64
+_UNREAD = re.compile(r"[^\n\x20-\x7e]")
+"""A character this reader leaves to libyaml: a tab, a control or non-ASCII character
+(whose columns libyaml counts its own way), any line break but `\\n`."""
+_KEY = re.compile(r"( *)([A-Za-z_][A-Za-z0-9_-]{0,200}):(?: +|$)")
+_PLAIN_START = re.compile(r"[A-Za-z0-9_./(~$+]|-[0-9.]")
+"""How a plain scalar may begin here: never with a YAML indicator."""
+_FLOW_UNREAD = re.compile(r"""[\[\]{}#:?&*!|>'"%@`]""")
+_TAIL = re.compile(r" *(?: #.*)?")
+"""What may follow a quoted scalar or a flow list on its line: spaces, a comment."""
+
+
+def _scalar(text: str, line: int, column: int, end: int, style: str, tag: str) -> YNode:
+    node = YNode()
+    node.kind = SCALAR
+    node.text = text
+    node.tag = tag
+    node.empty = tag == NULL and text == ""
+    node.line = node.end_line = node.last_line = line
+    node.column = column
+    node.end_column = node.last_column = end
+    node.style = style
+    node.anchor = None
+    return node
+
+
+def _plain(text: str, line: int, column: int) -> YNode:
+    """A plain scalar: `_scalar` written out, for the one made for nearly every key."""
+    node = YNode()
+    node.kind = SCALAR
+    node.text = text
+    tag = node.tag = PLAIN_TAGS.get(text) or _resolve(text)
+    node.empty = tag == NULL and text == ""
+    node.line = node.end_line = node.last_line = line
+    node.column = column
+    node.end_column = node.last_column = column + len(text)
+    node.style = ""
+    node.anchor = None
+    return node
+
+
+def _collection(kind: int, line: int, column: int, flow: bool) -> YNode:
+    node = YNode()
+    node.kind = kind
+    node.tag = _MAP_TAG if kind == MAP else _SEQ_TAG
+    node.empty = False
+    node.line = line
+    node.column = column
+    node.end_line = node.last_line = node.end_column = node.last_column = -1  # open
+    node.flow = flow
+    node.items = []
+    node.anchor = None
+    return node
+
+
+def _flow_list(rest: str, line: int, column: int) -> YNode | None:
+    """`[a, b, c]` of plain scalars starting at `column`, or None."""
+    shut = rest.find("]")
+    if shut < 0 or not _TAIL.fullmatch(rest, shut + 1):
+        return None
+    inner = rest[1:shut]
+    if _FLOW_UNREAD.search(inner):
+        return None
+    node = _collection(SEQ, line, column, True)
+    if inner.strip():
+        at = column + 1
+        for item in inner.split(","):
+            value = item.strip(" ")
+            if not value or not _PLAIN_START.match(value):
+                return None
+            node.items.append(_plain(value, line, at + item.index(value)))
+            at += len(item) + 1
+    close(node, line, column + shut + 1)
+    return node
+
+
+def _value(rest: str, line: int, column: int) -> YNode | None:
+    """The scalar or flow list that `rest` (the line from `column` on) holds, or None."""
+    first = rest[0]
+    if first == '"' or first == "'":
+        shut = rest.find(first, 1)
+        if shut < 0 or not _TAIL.fullmatch(rest, shut + 1):
+            return None
+        text = rest[1:shut]
+        if first == '"' and "\\" in text:
+            return None
+        return _scalar(text, line, column, column + shut + 1, first, STR)
+    if first == "[":
+        return _flow_list(rest, line, column)
+    if not _PLAIN_START.match(rest):
+        return None
+    comment = rest.find(" #")
+    text = (rest if comment < 0 else rest[:comment]).rstrip(" ")
+    if ": " in text or text.endswith(":"):
+        return None
+    return _plain(text, line, column)
+
+
+def compose_lines(text: str) -> list[YNode | None] | None:
+    """The documents `events.compose(text)` gives, when `text` is of the plainest YAML (one
+    block mapping, see the module's docstring); None otherwise."""
+    if not text or _UNREAD.search(text):
+        return None
+    lines = text.split("\n")
+    root: YNode | None = None
+    open_: list[tuple[int, YNode]] = []  # (indent, mapping), innermost last
+    pending: tuple[int, int] | None = None  # a key still waiting for its value: its colon's end
+    for number, line in enumerate(lines):
+        m = _KEY.match(line)
+        if m is None:
+            body = line.lstrip(" ")
+            if not body or body[0] == "#":
+                continue  # a blank or comment line
+            return None
+        indent = len(m.group(1))
+        if pending is not None and open_ and indent > open_[-1][0]:
+            if len(open_) >= _MAX_DEPTH:
+                return None
+            inner = _collection(MAP, number, indent, False)
+            open_[-1][1].items.append(inner)
+            open_.append((indent, inner))
+            pending = None
+        else:
+            if pending is not None:
+                open_[-1][1].items.append(_plain("", *pending))
+                pending = None
+            if root is None:
+                if indent:
+                    return None
+                root = _collection(MAP, number, 0, False)
+                open_.append((0, root))
+            while indent < open_[-1][0]:
+                close(open_.pop()[1], number, indent)
+                if not open_:
+                    return None
+            if indent != open_[-1][0]:
+                return None
+        key = m.group(2)
+        mapping = open_[-1][1]
+        mapping.items.append(_plain(key, number, indent))
+        start = m.end()
+        rest = line[start:]
+        if not rest or rest[0] == "#":
+            pending = (number, indent + len(key) + 1)
+            continue
+        value = _value(rest, number, start)
+        if value is None:
+            return None
+        mapping.items.append(value)
+    if root is None:
+        return None
+    if pending is not None:
+        open_[-1][1].items.append(_plain("", *pending))
+    # libyaml ends the mappings indented past the end of the last line there, then (the
+    # stream's end on a line of its own) the others at the start of the next line
+    last, column = len(lines) - 1, len(lines[-1])
+    while open_ and open_[-1][0] > column:
+        close(open_.pop()[1], last, column)
+    while open_:
+        close(open_.pop()[1], last + (column > 0), 0)
+    return [root]
