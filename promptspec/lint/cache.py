@@ -81,6 +81,14 @@ class Digests:
     def __init__(self) -> None:
         self._memo: dict[str, str] = {}
         self._folders: dict[str, tuple[str, str]] = {}  # folder -> (real folder, root)
+        self._configs: dict[int, tuple[Config, str]] = {}  # each kept: its id stays its own
+
+    def described(self, config: Config) -> str:
+        """The whole configuration written out (part of every entry's key), once a run."""
+        known = self._configs.get(id(config))
+        if known is None:
+            known = self._configs[id(config)] = (config, repr(config))
+        return known[1]
 
     def place(self, path: str) -> tuple[str, str]:
         """`path`'s real path and its project root."""
@@ -182,10 +190,11 @@ def _bucket_of(name: str) -> str:
     return f"bucket-{name[0]}.json"
 
 
-def entry_key(shown: str, real: str, root: str, data_digest: str, config: Config,
+def entry_key(shown: str, real: str, root: str, data_digest: str, config: str,
               profile: str | None, max_requests: int) -> str:
-    """What a file's findings depend on besides the files it reads: one digest."""
-    parts = [FORMAT, __version__, profile, repr(config), root, shown, real, data_digest,
+    """What a file's findings depend on besides the files it reads: one digest. `config`:
+    the effective configuration, written out whole (`Digests.described`)."""
+    parts = [FORMAT, __version__, profile, config, root, shown, real, data_digest,
              max_requests]
     return digest(json.dumps(parts, ensure_ascii=False, default=repr).encode())
 
@@ -241,17 +250,27 @@ class LintCache:
         found = data.get("entries")
         return found if isinstance(found, dict) else {}
 
+    def _bucket(self, name: str) -> Entries:
+        bucket = _bucket_of(name)
+        entries = self._read_buckets.get(bucket)
+        if entries is None:
+            entries = self._read_buckets[bucket] = self._read(bucket)
+        return entries
+
+    def holds(self, real: str, profile: str | None) -> bool:
+        """Whether there is an entry for the file at all (current or not)."""
+        if not self.usable():
+            return False
+        name = _entry_name(real, profile)
+        return name in self._bucket(name)
+
     def get(self, real: str, profile: str | None, key: str,
             digests: Digests) -> list[Diagnostic] | None:
         """The stored findings, or None when there is no trustworthy, current entry."""
         if not self.usable():
             return None
         name = _entry_name(real, profile)
-        bucket = _bucket_of(name)
-        entries = self._read_buckets.get(bucket)
-        if entries is None:
-            entries = self._read_buckets[bucket] = self._read(bucket)
-        entry = entries.get(name)
+        entry = self._bucket(name).get(name)
         try:
             if not isinstance(entry, dict) or entry.get("key") != key:
                 return None

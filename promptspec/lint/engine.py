@@ -270,8 +270,9 @@ def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int
     found: list[list[Diagnostic] | None] = []
     todo: list[int] = []
     datas: dict[int, bytes] = {}
+    of = [configs.of(path) for path in paths]
     for i, path in enumerate(paths):
-        config = configs.of(path)
+        config = of[i]
         data = read_bytes(path)
         sources[path] = _source_of(data, path)
         hit = None
@@ -287,17 +288,17 @@ def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int
         checked = check_in_workers(tasks, workers, caches)
     else:
         with relaxed_collector():
-            checked = [check_and_store(t, datas[i], configs.of(t.path), digests, caches,
-                                       loaded, looked=True)
+            checked = [check_and_store(t, datas[i], of[i], digests, caches, loaded,
+                                       looked=True)
                        for t, i in zip(tasks, todo, strict=True)]
     for i, result in zip(todo, checked, strict=True):
         found[i] = result
     for kept in (caches or {}).values():
         kept.flush()
     out: list[Diagnostic] = []
-    for path, raw in zip(paths, found, strict=True):
+    for path, config, raw in zip(paths, of, found, strict=True):
         assert raw is not None
-        out.extend(select.keep(path, sources[path], configs.of(path), raw))
+        out.extend(select.keep(path, sources[path], config, raw))
     out.sort(key=sort_key)
     return LintResult(out, len(paths), sources)
 

@@ -103,23 +103,37 @@ def dependencies(parsed: Parsed, loaded: dict[str, Parsed]) -> list[str]:
     return out
 
 
-def _entry(task: Task, data: bytes, config: Config, digests: Digests,
-           caches: dict[str, LintCache]) -> tuple[LintCache, str, str]:
-    """The cache that holds `task.path`'s entry, its real path and the entry's key."""
-    real, root = digests.place(task.path)
+def _cache_of(root: str, config: Config, caches: dict[str, LintCache]) -> LintCache:
     folder = folder_for(root, config)
     cache = caches.get(folder)
     if cache is None:
         cache = caches[folder] = LintCache(folder)
-    key = entry_key(task.path, real, root, digests.remember(real, data), config, task.profile,
-                    task.max_requests or config.max_requests)
-    return cache, real, key
+    return cache
+
+
+def _key(task: Task, real: str, root: str, data: bytes, config: Config,
+         digests: Digests) -> str:
+    return entry_key(task.path, real, root, digests.remember(real, data),
+                     digests.described(config), task.profile,
+                     task.max_requests or config.max_requests)
+
+
+def _entry(task: Task, data: bytes, config: Config, digests: Digests,
+           caches: dict[str, LintCache]) -> tuple[LintCache, str, str]:
+    """The cache that holds `task.path`'s entry, its real path and the entry's key."""
+    real, root = digests.place(task.path)
+    return _cache_of(root, config, caches), real, _key(task, real, root, data, config, digests)
 
 
 def lookup(task: Task, data: bytes, config: Config, digests: Digests,
            caches: dict[str, LintCache]) -> list[Diagnostic] | None:
-    """The findings the cache holds for `task.path` (whose bytes are `data`), if current."""
-    cache, real, key = _entry(task, data, config, digests, caches)
+    """The findings the cache holds for `task.path` (whose bytes are `data`), if current
+    (the key worked out only when there is an entry to compare it with)."""
+    real, root = digests.place(task.path)
+    cache = _cache_of(root, config, caches)
+    if not cache.holds(real, task.profile):
+        return None
+    key = _key(task, real, root, data, config, digests)
     return cache.get(real, task.profile, key, digests)
 
 
