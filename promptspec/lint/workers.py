@@ -29,7 +29,8 @@ __all__ = ["check_in_workers", "usable_cpus", "workers_for"]
 FILES_PER_WORKER = 24
 """Below this many files a worker costs more to start (a fork, the parsers' imports) than
 it saves: a YAML spec checks in about a millisecond."""
-_SLICES_PER_WORKER = 4
+_SLICES_PER_WORKER = 8
+"""Slices small enough that no worker waits long at the end for the other's last one."""
 
 
 def usable_cpus() -> int:
@@ -49,11 +50,26 @@ _Done = tuple[list[list[Diagnostic]], dict[str, Entries]]
 """A slice's findings, file by file, and the cache entries to keep, by cache folder."""
 
 
+class _Run:
+    """What a worker works out once for all its slices of one run: digests, places,
+    configurations, the caches, the imports parsed."""
+
+    def __init__(self, use_cache: bool) -> None:
+        self.digests = Digests()
+        self.caches: dict[str, LintCache] | None = {} if use_cache else None
+        self.loaded: dict[str, Parsed] = {}
+        self.configs = Configs()
+
+
+_RUN: list[_Run] = []
+"""In a worker process (which lives for one run): its `_Run`, once made."""
+
+
 def _check_slice(tasks: Sequence[Task], use_cache: bool) -> _Done:
-    digests = Digests()
-    caches: dict[str, LintCache] | None = {} if use_cache else None
-    loaded: dict[str, Parsed] = {}
-    configs = Configs()
+    run = _RUN[0] if _RUN else _Run(use_cache)
+    if _WORKER and not _RUN:
+        _RUN.append(run)
+    digests, caches, loaded, configs = run.digests, run.caches, run.loaded, run.configs
     out = []
     for task in tasks:
         # the parent looked each file up already: only misses come here
@@ -97,7 +113,12 @@ def relaxed_collector() -> Iterator[None]:
         gc.unfreeze()
 
 
+_WORKER: list[bool] = []
+"""Set in a worker process, which keeps its `_Run` from slice to slice."""
+
+
 def _start_worker() -> None:
+    _WORKER.append(True)
     gc.freeze()
     gc.set_threshold(20_000, *gc.get_threshold()[1:])
 
