@@ -142,3 +142,20 @@ def plain_yaml(draw: st.DrawFn) -> str:
 @given(plain_yaml())
 def test_generated_yaml_is_read_as_libyaml_reads_it(text: str) -> None:
     agrees(text)
+
+
+def test_the_plain_scalar_tags_are_ruamels_own() -> None:
+    """The YAML 1.2 implicit resolvers written out in `events` (so that a plain file is read
+    without importing ruamel) are ruamel's, in its order."""
+    import re
+
+    from ruamel.yaml.resolver import implicit_resolvers
+
+    from promptspec.syntax.yaml.events import IMPLICIT_TAGS
+
+    theirs = [(tag, regexp.lazy_self(), tuple(first))
+              for versions, tag, regexp, first in implicit_resolvers if (1, 2) in versions]
+    ours = [(tag, re.compile(pattern, flags), first)
+            for tag, pattern, flags, first in IMPLICIT_TAGS]
+    assert [(t, r.pattern, r.flags, f) for t, r, f in ours] == \
+        [(t, r.pattern, r.flags, f) for t, r, f in theirs]

@@ -6,8 +6,7 @@ ruamel reports 0-based marks (the C reader's `position` in bytes); the diagnosti
 
 from __future__ import annotations
 
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.reader import ReaderError
+from typing import Any
 
 from promptspec.diagnostics import Code, Diagnostic
 from promptspec.model import Span
@@ -23,6 +22,9 @@ def compose_documents(text: str, path: str) -> tuple[list[YNode | None], Diagnos
     plain = compose_lines(text)
     if plain is not None:
         return plain, None
+    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
+
     try:
         return compose(text), None
     except TooDeep as deep:
@@ -56,7 +58,7 @@ def _line_text(text: str, line0: int) -> str:
     return lines[line0] if 0 <= line0 < len(lines) else ""
 
 
-def _marked(err: MarkedYAMLError, text: str, path: str) -> Diagnostic:
+def _marked(err: Any, text: str, path: str) -> Diagnostic:  # a MarkedYAMLError
     mark = err.problem_mark or err.context_mark
     line, col = (mark.line, mark.column) if mark is not None else (0, 0)
     problem, context, cmark = err.problem, err.context, err.context_mark
@@ -70,7 +72,7 @@ def _marked(err: MarkedYAMLError, text: str, path: str) -> Diagnostic:
     return _diag(path, line, col, message)
 
 
-def _reader(err: ReaderError, text: str, path: str) -> Diagnostic:
+def _reader(err: Any, text: str, path: str) -> Diagnostic:  # a ReaderError
     # The C reader counts `position` in UTF-8 bytes; find the character it names.
     position = int(getattr(err, "position", 0) or 0)
     index = len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))

@@ -2,8 +2,9 @@
 
 ruamel's composer calls its Python resolver for every scalar and builds heavy node objects;
 a spec needs neither. `compose(text)` walks libyaml's events once, without recursion,
-types plain scalars by the YAML 1.2 core schema (ruamel's own table, the tags its composer
-gives), keeps anchors and aliases as its composer does, and computes each node's end once.
+types plain scalars by the YAML 1.2 core schema (ruamel's own table, `IMPLICIT_TAGS`, the
+tags its composer gives), keeps anchors and aliases as its composer does, and computes each
+node's end once.
 Errors are ruamel's (`MarkedYAMLError`, `ReaderError`, ...), raised as it raises them;
 nesting deeper than `MAX_DEPTH` raises `TooDeep`.
 """
@@ -12,22 +13,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-
-from ruamel.yaml.composer import ComposerError
-from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # re-exported from clib
-from ruamel.yaml.events import (
-    AliasEvent,
-    DocumentEndEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-    StreamStartEvent,
-)
-from ruamel.yaml.resolver import implicit_resolvers
 
 from promptspec.syntax import YAML_BREAK
 
@@ -99,15 +84,44 @@ class YNode:
     items: list[YNode]
 
 
+IMPLICIT_TAGS: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
+    (_T + "bool", "^(?:true|True|TRUE|false|False|FALSE)$", re.X, tuple("tTfF")),
+    (_T + "float", """^(?:
+         [-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\\.(?:inf|Inf|INF)
+        |\\.(?:nan|NaN|NAN))$""", re.X, tuple("-+0123456789.")),
+    (_T + "int", """^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""", re.X, tuple("-+0123456789")),
+    (_T + "merge", "^(?:<<)$", 0, ("<",)),
+    (_T + "null", """^(?: ~
+        |null|Null|NULL
+        | )$""", re.X, ("~", "n", "N", "")),
+    (_T + "timestamp", """^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+        (?:[Tt]|[ \\t]+)[0-9][0-9]?
+        :[0-9][0-9] :[0-9][0-9] (?:\\.[0-9]*)?
+        (?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""", re.X, tuple("0123456789")),
+    (_T + "value", "^(?:=)$", 0, ("=",)),
+    (_T + "yaml", "^(?:!|&|\\*)$", 0, tuple("!&*")),
+)
+"""ruamel's YAML 1.2 implicit resolvers, in its order: tag, regular expression, its flags,
+and the first characters it applies to ("": an empty scalar).
+Written out here, so that a plain file is read without importing ruamel; a test holds
+them to ruamel's own table."""
+
+
 def _resolvers() -> dict[str, list[list[Any]]]:
-    """ruamel's YAML 1.2 implicit resolvers by first character, in its order: [tag, regular
-    expression], the expression compiled on first use (`resolve_plain`), not on import."""
+    """The implicit resolvers by first character: [tag, pattern, flags], the expression
+    compiled on first use (`resolve_plain`), not on import."""
     table: dict[str, list[list[Any]]] = {}
-    for versions, tag, regexp, first in implicit_resolvers:
-        if (1, 2) in versions:
-            entry = [tag, regexp]  # one entry for every first character: compiled once
-            for ch in first:
-                table.setdefault(ch, []).append(entry)
+    for tag, pattern, flags, first in IMPLICIT_TAGS:
+        entry = [tag, pattern, flags]  # one entry for every first character: compiled once
+        for ch in first:
+            table.setdefault(ch, []).append(entry)
     return table
 
 
@@ -125,7 +139,7 @@ def resolve_plain(text: str) -> str:
     for entry in _BY_FIRST.get(text[:1], ()):
         regexp = entry[1]
         if not isinstance(regexp, re.Pattern):
-            regexp = entry[1] = regexp.lazy_self()
+            regexp = entry[1] = re.compile(regexp, entry[2])
         if regexp.match(text):
             tag = entry[0]
             break
@@ -187,7 +201,10 @@ def _block_scalar_end(node: YNode, lines: _Lines) -> None:
 
 
 def compose(text: str) -> list[YNode | None]:
-    """Every document's root node (None for an empty document) of `text`."""
+    """Every document's root node (None for an empty document) of `text`, by libyaml
+    (ruamel's C parser, imported only when a file needs it)."""
+    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # re-exported
+
     parser: Any = CParser(text)
     try:
         return _compose(parser, text)
@@ -198,6 +215,20 @@ def compose(text: str) -> list[YNode | None]:
 def _compose(parser: Any, text: str) -> list[YNode | None]:
     """The event loop, written flat: a spec file has hundreds of events, and a call per
     event or per attribute would cost more than libyaml's parsing does."""
+    from ruamel.yaml.composer import ComposerError
+    from ruamel.yaml.events import (
+        AliasEvent,
+        DocumentEndEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+        StreamEndEvent,
+        StreamStartEvent,
+    )
+
     docs: list[YNode | None] = []
     open_: list[YNode] = []  # open collections
     adds: list[Any] = []  # for each open collection, where its parent takes a node
@@ -302,6 +333,8 @@ def close(node: YNode, line: int, column: int) -> None:
 def _anchor(anchors: dict[str, YNode], name: str, mark: Any, node: YNode) -> None:
     first = anchors.get(name)
     if first is not None:
+        from ruamel.yaml.composer import ComposerError
+
         raise ComposerError(
             "found duplicate anchor; first occurrence", first.anchor,
             "second occurrence", mark,
