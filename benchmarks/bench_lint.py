@@ -12,7 +12,9 @@
    `python -c 'import ruamel.yaml, jinja2, click'`, and `promptspec --version` vs
    `python -c pass` (medians of several runs, taken in turns).
 
-Targets: (1) cold <= 0.2x, warm <= 0.05x, touched close to warm; (2) <= 1.1x;
+Targets: (1) cold <= 0.2x, warm <= 0.05x, touched close to warm (wall-clock ratios; the
+CPU time of each run, its workers' included, is printed beside: steadier on a busy
+machine); (2) <= 1.1x;
 (3) lint <= 1.15x, --version <= 2.5x.
 
     python benchmarks/bench_lint.py [--files N] [--runs N] [--jobs N]
@@ -24,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -86,10 +89,19 @@ ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE
                                                         "GITHUB_ACTIONS")}
 
 
+CPU: dict[float, float] = {}
+"""The CPU time (user + system, its worker processes' too) of each run `timed` timed, by
+its wall time: steadier than the wall time on a busy machine."""
+
+
 def timed(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=ENV)
-    return time.perf_counter() - t, r
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[wall] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, r
 
 
 def median_of(runs: int, fn: Callable[[], object]) -> float:
@@ -139,12 +151,13 @@ def bench_many(work: Path, n: int, jobs: int) -> None:
     cj_failed = r_cj.stdout.count(".pspec.yaml")
     print(f"(1) {n} YAML specs, {size / 1024:.1f} KB each, {planted} with a planted error")
     print(f"    check-jsonschema                {t_cj:6.2f} s  exit {r_cj.returncode}; "
-          f"~{cj_failed} lines naming failing files")
+          f"~{cj_failed} lines naming failing files (CPU {CPU[t_cj]:.2f} s)")
     for label, t in (("lint --no-cache --jobs 1", t_one),
                      (f"lint --jobs {jobs}, cold cache", t_cold),
                      (f"lint --jobs {jobs}, warm cache", t_warm),
                      (f"lint --jobs {jobs}, one touched", t_touch)):
-        print(f"    {label:<32}{t:6.2f} s  ratio {t / t_cj:.3f}")
+        print(f"    {label:<32}{t:6.2f} s  ratio {t / t_cj:.3f}  (CPU {CPU[t]:5.2f} s, "
+              f"ratio {CPU[t] / CPU[t_cj]:.3f})")
     print(f"    findings: {found} ({r_one.stderr.strip()}), exit {r_one.returncode}; "
           f"identical in every run: {'yes' if same else 'NO'}")
     print("    targets: cold <= 0.2, warm <= 0.05, touched close to warm")

@@ -152,7 +152,7 @@ def check_and_store(task: Task, data: bytes, config: Config, digests: Digests,
         found = cache.get(real, task.profile, key, digests)
         if found is not None:
             return found
-    parsed = _parsed(path, data, loaded)
+    parsed = _parsed(path, data, loaded, real)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         findings = check(path, parsed, config, task.max_requests, loaded, api=task.profile)[1]
@@ -164,8 +164,11 @@ def check_and_store(task: Task, data: bytes, config: Config, digests: Digests,
     return findings
 
 
-def _parsed(path: str, data: bytes, loaded: dict[str, Parsed]) -> Parsed:
-    parsed = loaded.get(os.path.realpath(path))
+def _parsed(path: str, data: bytes, loaded: dict[str, Parsed], real: str | None = None
+            ) -> Parsed:
+    """The file parsed before in this run (an import), else parsed now; `real`: its real
+    path, when known."""
+    parsed = loaded.get(real if real is not None else os.path.realpath(path))
     if parsed is None or parsed.path != path:
         parsed = load_bytes(data, path)
     return parsed
