@@ -12,6 +12,7 @@ composes with libyaml, which has the last word on everything but this subset.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from promptspec.syntax.yaml.events import MAP, NULL, PLAIN_TAGS, SCALAR, SEQ, STR, YNode, close
 from promptspec.syntax.yaml.events import resolve_plain as _resolve
@@ -125,25 +126,30 @@ def compose_lines(text: str) -> list[YNode | None] | None:
     lines = text.split("\n")
     root: YNode | None = None
     open_: list[tuple[int, YNode]] = []  # (indent, mapping), innermost last
+    top = -1  # the innermost mapping's indent
+    add: Any = None  # where its keys and values go
     pending: tuple[int, int] | None = None  # a key still waiting for its value: its colon's end
+    key_match = _KEY.match
     for number, line in enumerate(lines):
-        m = _KEY.match(line)
+        m = key_match(line)
         if m is None:
             body = line.lstrip(" ")
             if not body or body[0] == "#":
                 continue  # a blank or comment line
             return None
-        indent = len(m.group(1))
-        if pending is not None and open_ and indent > open_[-1][0]:
+        spaces, key = m.groups()
+        indent = len(spaces)
+        if pending is not None and indent > top:
             if len(open_) >= _MAX_DEPTH:
                 return None
             inner = _collection(MAP, number, indent, False)
-            open_[-1][1].items.append(inner)
+            add(inner)
             open_.append((indent, inner))
+            top, add = indent, inner.items.append
             pending = None
-        else:
+        elif indent != top:
             if pending is not None:
-                open_[-1][1].items.append(_plain("", *pending))
+                add(_plain("", *pending))
                 pending = None
             if root is None:
                 if indent:
@@ -154,20 +160,22 @@ def compose_lines(text: str) -> list[YNode | None] | None:
                 close(open_.pop()[1], number, indent)
                 if not open_:
                     return None
-            if indent != open_[-1][0]:
+            top, mapping = open_[-1]
+            if indent != top:
                 return None
-        key = m.group(2)
-        mapping = open_[-1][1]
-        mapping.items.append(_plain(key, number, indent))
+            add = mapping.items.append
+        elif pending is not None:
+            add(_plain("", *pending))
+            pending = None
+        add(_plain(key, number, indent))
         start = m.end()
-        rest = line[start:]
-        if not rest or rest[0] == "#":
+        if start == len(line) or line[start] == "#":
             pending = (number, indent + len(key) + 1)
             continue
-        value = _value(rest, number, start)
+        value = _value(line[start:], number, start)
         if value is None:
             return None
-        mapping.items.append(value)
+        add(value)
     if root is None:
         return None
     if pending is not None:
