@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from promptspec.config import Config
@@ -51,26 +50,21 @@ def check(path: str, parsed: Parsed, config: Config, max_requests: int | None,
     return res, [severity(d) for d in found]
 
 
-def _fields(spec: SpecFile) -> Iterator[Field]:
-    if spec.tune is not None:
-        yield spec.tune
-    yield from spec.vars
+def _field_lists(spec: SpecFile) -> list[tuple[Field, ...]]:
+    """Every field of a spec file, list by list."""
+    out: list[tuple[Field, ...]] = [(spec.tune,) if spec.tune is not None else (), spec.vars]
     for preset in spec.presets:
-        yield from preset.fields
-        yield from preset.vars
+        out += (preset.fields, preset.vars)
     for prompt in spec.prompts:
-        yield from prompt.fields
-        yield from prompt.vars
+        out += (prompt.fields, prompt.vars)
         for block in (prompt.sweep, prompt.zip):
             if block is not None:
-                yield from block.axes
+                out.append(block.axes)
+    return out
 
 
 def _file_refs(value: Any, out: list[FileRef]) -> None:
     """Add the file references in `value` (a field's value) to `out`."""
-    kind = type(value)
-    if kind is Literal:  # nearly every value: nothing to look into
-        return
     if isinstance(value, FileRef):
         out.append(value)
     for item in getattr(value, "items", ()):
@@ -87,8 +81,10 @@ def dependencies(parsed: Parsed, loaded: dict[str, Parsed]) -> list[str]:
         spec = todo.pop()
         base = os.path.dirname(spec.path)
         refs: list[FileRef] = []
-        for f in _fields(spec):
-            _file_refs(f.value, refs)
+        for fields in _field_lists(spec):
+            for f in fields:
+                if type(f.value) is not Literal:  # nearly every value: nothing to look into
+                    _file_refs(f.value, refs)
         out.extend(os.path.normpath(os.path.join(base, r.path)) for r in refs)
         for imp in spec.imports:
             target = os.path.normpath(os.path.join(base, imp.path))
