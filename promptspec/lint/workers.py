@@ -52,12 +52,11 @@ _Done = tuple[list[list[Diagnostic]], dict[str, Entries]]
 
 class _Run:
     """What a worker works out once for all its slices of one run: digests, places,
-    configurations, the caches, the imports parsed."""
+    configurations, the caches (not the files parsed: a slice's are let go after it)."""
 
     def __init__(self, use_cache: bool) -> None:
         self.digests = Digests()
         self.caches: dict[str, LintCache] | None = {} if use_cache else None
-        self.loaded: dict[str, Parsed] = {}
         self.configs = Configs()
 
 
@@ -69,7 +68,8 @@ def _check_slice(tasks: Sequence[Task], use_cache: bool) -> _Done:
     run = _RUN[0] if _RUN else _Run(use_cache)
     if _WORKER and not _RUN:
         _RUN.append(run)
-    digests, caches, loaded, configs = run.digests, run.caches, run.loaded, run.configs
+    digests, caches, configs = run.digests, run.caches, run.configs
+    loaded: dict[str, Parsed] = {}
     out = []
     for task in tasks:
         # the parent looked each file up already: only misses come here
