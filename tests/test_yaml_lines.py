@@ -145,13 +145,13 @@ def test_generated_yaml_is_read_as_libyaml_reads_it(text: str) -> None:
 
 
 def test_the_plain_scalar_tags_are_ruamels_own() -> None:
-    """The YAML 1.2 implicit resolvers written out in `events` (so that a plain file is read
+    """The YAML 1.2 implicit resolvers written out in `tags` (so that a plain file is read
     without importing ruamel) are ruamel's, in its order."""
     import re
 
     from ruamel.yaml.resolver import implicit_resolvers
 
-    from promptspec.syntax.yaml.events import IMPLICIT_TAGS
+    from promptspec.syntax.yaml.tags import IMPLICIT_TAGS
 
     theirs = [(tag, regexp.lazy_self(), tuple(first))
               for versions, tag, regexp, first in implicit_resolvers if (1, 2) in versions]

@@ -41,11 +41,11 @@ from typing import Any
 from promptspec import __version__
 from promptspec.config import Config
 from promptspec.diagnostics import Code, Diagnostic, Edit
-from promptspec.load import file_sha256
+from promptspec.lint.digests import Digests, digest
 from promptspec.model import Span
 from promptspec.paths import atomic_write, project_root, trusted
 
-__all__ = ["FOLDER_NAME", "Digests", "Entries", "LintCache", "digest", "folder_for", "forget"]
+__all__ = ["FOLDER_NAME", "FORMAT", "Entries", "LintCache", "entry_key", "folder_for", "forget"]
 
 FOLDER_NAME = ".promptspec_cache"
 FORMAT = 3
@@ -53,15 +53,10 @@ FORMAT = 3
 without a new version (2: lint renders every distinct combination of a template's values,
 within a budget), or the way entries are kept changes (3: in buckets), so that no entry from
 before hides a finding."""
-BUCKETS = 16
 _ENTRIES = "lint"
 _GITIGNORE = "# Created by promptspec: nothing here belongs in version control.\n*\n"
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by promptspec.\n")
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def folder_for(root: str, config: Config) -> str:
@@ -70,59 +65,6 @@ def folder_for(root: str, config: Config) -> str:
     if config.cache_dir is not None:
         return os.path.normpath(os.path.join(config.root, os.path.expanduser(config.cache_dir)))
     return os.path.join(root, FOLDER_NAME)
-
-
-class Digests:
-    """The digest of each file a finding may depend on, read once per run. A missing file,
-    a folder or an unreadable file get a marker of their own, so that its appearance counts
-    as a change too. Also each file's real path and project root, its folder's worked out
-    once (a warm run does little else per file)."""
-
-    def __init__(self) -> None:
-        self._memo: dict[str, str] = {}
-        self._folders: dict[str, tuple[str, str]] = {}  # folder -> (real folder, root)
-        self._configs: dict[int, tuple[Config, str]] = {}  # each kept: its id stays its own
-
-    def described(self, config: Config) -> str:
-        """The whole configuration written out (part of every entry's key), once a run."""
-        known = self._configs.get(id(config))
-        if known is None:
-            known = self._configs[id(config)] = (config, repr(config))
-        return known[1]
-
-    def place(self, path: str) -> tuple[str, str]:
-        """`path`'s real path and its project root."""
-        folder, name = os.path.split(os.path.abspath(path))
-        known = self._folders.get(folder)
-        if known is None:
-            known = self._folders[folder] = (os.path.realpath(folder), project_root(path))
-        if os.path.islink(path):
-            real = os.path.realpath(path)
-            return real, project_root(real)
-        return os.path.join(known[0], name), known[1]
-
-    def of(self, path: str) -> str:
-        real = self.place(path)[0]
-        found = self._memo.get(real)
-        if found is None:
-            found = self._memo[real] = _file_state(real)
-        return found
-
-    def remember(self, real: str, data: bytes) -> str:
-        """The digest of bytes just read from the file at `real` (kept for the run)."""
-        found = self._memo[real] = digest(data)
-        return found
-
-
-def _file_state(real: str) -> str:
-    try:
-        return file_sha256(real)
-    except FileNotFoundError:
-        return "missing"
-    except IsADirectoryError:
-        return "folder"
-    except OSError as err:
-        return f"unreadable:{err.errno}"
 
 
 def _safe_folder(folder: str) -> bool:

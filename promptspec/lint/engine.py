@@ -22,7 +22,8 @@ from promptspec.config import Config, Configs
 from promptspec.diagnostics import Diagnostic, sort_key
 from promptspec.errors import ConfigError, SpecReadError, UsageError
 from promptspec.lint import rules
-from promptspec.lint.cache import Digests, LintCache
+from promptspec.lint.cache import LintCache
+from promptspec.lint.digests import Digests
 from promptspec.lint.file_check import Task, check, check_and_store, lookup, severity
 from promptspec.lint.workers import check_in_workers, relaxed_collector, workers_for
 from promptspec.load import DISK, MAX_SPEC_BYTES, FileReader, Parsed, decode, load, read_bytes

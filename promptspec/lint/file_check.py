@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 from promptspec.config import Config
 from promptspec.diagnostics import Diagnostic
 from promptspec.lint import rules
-from promptspec.lint.cache import Digests, LintCache, entry_key, folder_for
+from promptspec.lint.cache import LintCache, entry_key, folder_for
+from promptspec.lint.digests import Digests
 from promptspec.load import DISK, FileReader, Parsed, load_bytes
 from promptspec.model import Field, FileRef, Literal, SpecFile
 from promptspec.resolve import Resolution, resolve

@@ -19,7 +19,8 @@ from collections.abc import Iterator, Sequence
 
 from promptspec.config import Configs
 from promptspec.diagnostics import Diagnostic
-from promptspec.lint.cache import Digests, Entries, LintCache
+from promptspec.lint.cache import Entries, LintCache
+from promptspec.lint.digests import Digests
 from promptspec.lint.file_check import Task, check_and_store
 from promptspec.load import Parsed, read_bytes
 from promptspec.paths import syntax_of

@@ -2,8 +2,8 @@
 
 ruamel's composer calls its Python resolver for every scalar and builds heavy node objects;
 a spec needs neither. `compose(text)` walks libyaml's events once, without recursion,
-types plain scalars by the YAML 1.2 core schema (ruamel's own table, `IMPLICIT_TAGS`, the
-tags its composer gives), keeps anchors and aliases as its composer does, and computes each
+types plain scalars by the YAML 1.2 core schema (ruamel's own table, `tags.IMPLICIT_TAGS`,
+the tags its composer gives), keeps anchors and aliases as its composer does, and computes each
 node's end once.
 Errors are ruamel's (`MarkedYAMLError`, `ReaderError`, ...), raised as it raises them;
 nesting deeper than `MAX_DEPTH` raises `TooDeep`.
@@ -11,10 +11,10 @@ nesting deeper than `MAX_DEPTH` raises `TooDeep`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from promptspec.syntax import YAML_BREAK
+from promptspec.syntax.yaml.tags import NULL, PLAIN_TAGS, STR, resolve_plain
 
 __all__ = ["MAP", "MAX_DEPTH", "NULL", "PLAIN_TAGS", "SCALAR", "SEQ", "STR", "TooDeep", "YNode",
            "close", "compose", "resolve_plain", "split_lines"]
@@ -23,9 +23,7 @@ MAX_DEPTH = 1000
 """Deeper nesting than any spec needs."""
 
 SCALAR, SEQ, MAP = 0, 1, 2
-_T = "tag:yaml.org,2002:"
-STR, NULL = _T + "str", _T + "null"
-_SEQ_TAG, _MAP_TAG = _T + "seq", _T + "map"
+_SEQ_TAG, _MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 BREAK = YAML_BREAK
 
@@ -82,71 +80,6 @@ class YNode:
     style: str | None
     flow: bool
     items: list[YNode]
-
-
-IMPLICIT_TAGS: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
-    (_T + "bool", "^(?:true|True|TRUE|false|False|FALSE)$", re.X, tuple("tTfF")),
-    (_T + "float", """^(?:
-         [-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |[-+]?\\.[0-9_]+(?:[eE][-+][0-9]+)?
-        |[-+]?\\.(?:inf|Inf|INF)
-        |\\.(?:nan|NaN|NAN))$""", re.X, tuple("-+0123456789.")),
-    (_T + "int", """^(?:[-+]?0b[0-1_]+
-        |[-+]?0o?[0-7_]+
-        |[-+]?[0-9_]+
-        |[-+]?0x[0-9a-fA-F_]+)$""", re.X, tuple("-+0123456789")),
-    (_T + "merge", "^(?:<<)$", 0, ("<",)),
-    (_T + "null", """^(?: ~
-        |null|Null|NULL
-        | )$""", re.X, ("~", "n", "N", "")),
-    (_T + "timestamp", """^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
-        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
-        (?:[Tt]|[ \\t]+)[0-9][0-9]?
-        :[0-9][0-9] :[0-9][0-9] (?:\\.[0-9]*)?
-        (?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""", re.X, tuple("0123456789")),
-    (_T + "value", "^(?:=)$", 0, ("=",)),
-    (_T + "yaml", "^(?:!|&|\\*)$", 0, tuple("!&*")),
-)
-"""ruamel's YAML 1.2 implicit resolvers, in its order: tag, regular expression, its flags,
-and the first characters it applies to ("": an empty scalar).
-Written out here, so that a plain file is read without importing ruamel; a test holds
-them to ruamel's own table."""
-
-
-def _resolvers() -> dict[str, list[list[Any]]]:
-    """The implicit resolvers by first character: [tag, pattern, flags], the expression
-    compiled on first use (`resolve_plain`), not on import."""
-    table: dict[str, list[list[Any]]] = {}
-    for tag, pattern, flags, first in IMPLICIT_TAGS:
-        entry = [tag, pattern, flags]  # one entry for every first character: compiled once
-        for ch in first:
-            table.setdefault(ch, []).append(entry)
-    return table
-
-
-_BY_FIRST = _resolvers()
-PLAIN_TAGS: dict[str, str] = {}
-"""Plain scalar text -> resolved tag, for texts seen before (bounded)."""
-
-
-def resolve_plain(text: str) -> str:
-    """The tag ruamel's resolver gives a plain (implicit) scalar."""
-    tag = PLAIN_TAGS.get(text)
-    if tag is not None:
-        return tag
-    tag = STR
-    for entry in _BY_FIRST.get(text[:1], ()):
-        regexp = entry[1]
-        if not isinstance(regexp, re.Pattern):
-            regexp = entry[1] = re.compile(regexp, entry[2])
-        if regexp.match(text):
-            tag = entry[0]
-            break
-    if len(PLAIN_TAGS) > 20_000:
-        PLAIN_TAGS.clear()
-    PLAIN_TAGS[text] = tag
-    return tag
 
 
 def _decoded(tag: str) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from promptspec.syntax.yaml.events import MAP, NULL, PLAIN_TAGS, SCALAR, SEQ, STR, YNode, close
-from promptspec.syntax.yaml.events import resolve_plain as _resolve
+from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode, close
+from promptspec.syntax.yaml.tags import NULL, PLAIN_TAGS, STR
+from promptspec.syntax.yaml.tags import resolve_plain as _resolve
 
 __all__ = ["compose_lines"]
 
