@@ -138,7 +138,7 @@ def plain_yaml(draw: st.DrawFn) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n", "\n# e", "\n    #", "  "]))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(plain_yaml())
 def test_generated_yaml_is_read_as_libyaml_reads_it(text: str) -> None:
     agrees(text)
