@@ -246,15 +246,17 @@ def lint_paths(paths: Sequence[str], selection: Selection | None = None,
     out: list[Diagnostic] = []
     sources: dict[str, str] = {}
     resolutions: list[Resolution] = []
-    for path in paths:
-        config = configs.of(path)
-        parsed = loaded.get(os.path.realpath(path))
-        if parsed is None or parsed.path != path:
-            parsed = load(path, reader)
-        sources[path] = parsed.source
-        res, found = check(path, parsed, config, max_requests, loaded, reader, api)
-        resolutions.append(res)
-        out.extend(select.keep(path, parsed.source, config, found))
+    with relaxed_collector() as file_done:
+        for path in paths:
+            config = configs.of(path)
+            parsed = loaded.get(os.path.realpath(path))
+            if parsed is None or parsed.path != path:
+                parsed = load(path, reader)
+            sources[path] = parsed.source
+            res, found = check(path, parsed, config, max_requests, loaded, reader, api)
+            resolutions.append(res)
+            out.extend(select.keep(path, parsed.source, config, found))
+            file_done()
     out.sort(key=sort_key)
     result = LintResult(out, len(paths), sources)
     result.resolutions = resolutions
@@ -288,10 +290,12 @@ def _lint_through_cache(paths: Sequence[str], select: _Select, max_requests: int
     if workers:
         checked = check_in_workers(tasks, workers, caches)
     else:
-        with relaxed_collector():
-            checked = [check_and_store(t, datas[i], of[i], digests, caches, loaded,
-                                       looked=True)
-                       for t, i in zip(tasks, todo, strict=True)]
+        checked = []
+        with relaxed_collector() as file_done:
+            for t, i in zip(tasks, todo, strict=True):
+                checked.append(check_and_store(t, datas[i], of[i], digests, caches, loaded,
+                                               looked=True))
+                file_done()
     for i, result in zip(todo, checked, strict=True):
         found[i] = result
     for kept in (caches or {}).values():
