@@ -9,6 +9,7 @@ Duplicate points use this to see that an axis's values give different requests.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from promptspec.params import STRIPPED_FIELDS
@@ -27,22 +28,42 @@ def printed_key(source: str, name: str, field: str, ctx: dict[str, Any]
     is set to a scalar in `ctx`, and it outputs `name`. For a stripped field, stripping
     reaches the value only where nothing but blank literal text stands beside its one
     output: the value is then stripped on that side."""
+    shape = _shape(source, name, field)
+    if shape is None:
+        return None
+    others, key = shape
+    for piece in others:
+        if type(ctx.get(piece, _MISSING)) not in SHOWN_AS_STR:
+            return None  # undefined, a global or another type: it may fail
+    return key
+
+
+@lru_cache(maxsize=4096)
+def _shape(source: str, name: str, field: str
+           ) -> tuple[tuple[str, ...], Callable[[str], str]] | None:
+    """What `printed_key` gives whatever the context holds: the other names the template
+    outputs (each must hold a scalar) and the key; None when there is none."""
     pieces = plain_pieces(source)
     if pieces is None:
         return None
     parts = tuple((is_name, text) for is_name, text, _ in pieces)
     at: list[int] = []
+    others: list[str] = []
     for i, (is_name, piece) in enumerate(parts):
         if not is_name:
             continue
         if piece == name:
             at.append(i)
-            continue
-        t = type(ctx.get(piece, _MISSING))
-        if t not in SHOWN_AS_STR:
-            return None  # undefined, a global or another type: it may fail
+        else:
+            others.append(piece)
     if not at:
         return None
+    key = _key(parts, at, field)
+    return None if key is None else (tuple(others), key)
+
+
+def _key(parts: tuple[tuple[bool, str], ...], at: list[int], field: str
+         ) -> Callable[[str], str] | None:
     if field not in STRIPPED_FIELDS:
         return str
     before, after = _side(parts[:at[0]]), _side(parts[at[-1] + 1:])
