@@ -38,14 +38,16 @@ def duplicate_points(view: PromptView, read: set[str]) -> str | None:
             if isinstance(values, AxisError | NumRange | RandomInts) or len(values) < 2:
                 continue
             length = len(values)
+            if _printed_apart(view, ms[0], length, read):
+                continue  # no two points of the axis can give one request
         else:
             if any(isinstance(m.values, AxisError) or is_lazy(m.values) for m in ms):
                 continue
             length = min(len(m.values) for m in ms)  # type: ignore[arg-type]
             if length < 2:
                 continue
-        if any(_printed_apart(view, m, length, read) for m in ms):
-            continue  # no two points of the axis can give one request
+            if any(_printed_apart(view, m, length, read) for m in ms):
+                continue
         columns = [_keys(view, m, length, read) for m in ms]
         seen: dict[Any, int] = {}
         for i, key in enumerate(zip(*columns, strict=True)):

@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 _MISSING = object()
+_BIG = 10**40  # ints shown in at most 41 characters (not folded by the compiler)
 
 
 class Failed:
@@ -184,24 +185,33 @@ def plain_within_bounds(view: PromptView, source: str) -> bool:
 
 
 def _longest_shown(view: PromptView, name: str) -> int:
-    values = [view.base_context[name]] if name in view.base_context else []
+    longest = 0
+    base = view.base_context
+    if name in base:
+        longest = _shown_length(base[name])
     member = view.members.get(name)
     if member is not None:
-        values.extend(p[name] for p in view.axis_points(member.axis) if name in p)
-    longest = 0
-    for v in values:
-        t = type(v)
-        if t is str:
-            longest = max(longest, len(v))
-        elif t is int and -10**40 < v < 10**40:  # a range's samples hold its ends
-            longest = max(longest, len(str(v)))
-        elif t is float or t is bool or v is None:
-            longest = max(longest, 32)
-        else:
-            return MAX_OUTPUT + 1  # another type: render to know
+        for p in view.axis_points(member.axis):
+            if name in p:
+                n = _shown_length(p[name])
+                if n > longest:
+                    longest = n
     return longest
 
 
+def _shown_length(v: Any) -> int:
+    """An upper bound of the length of the value as shown (past the bound: render to know)."""
+    t = type(v)
+    if t is str:
+        return len(v)
+    if t is int and -_BIG < v < _BIG:  # a range's samples hold its ends
+        return len(str(v))
+    if t is float or t is bool or v is None:
+        return 32
+    return MAX_OUTPUT + 1  # another type: render to know
+
+
+@lru_cache(maxsize=4096)
 def never_blank(source: str) -> bool:
     """Whether no render of `source` can be white space only, seen without rendering: a
     template of literal text and bare `{{ name }}` outputs whose literal text is not blank

@@ -280,6 +280,12 @@ class PromptView:
 
     def _axis_points(self, axis: int) -> list[dict[str, Any]]:
         ms = self.axis_members[axis]
+        if len(ms) == 1:  # a sweep axis: one member
+            values = ms[0].values
+            if isinstance(values, AxisError):
+                return []
+            name = ms[0].field.name
+            return [{name: ctx_value(name, v)} for v in sample(values)]
         if any(isinstance(m.values, AxisError) for m in ms):
             return []
         cols = [sample(m.values) for m in ms]  # type: ignore[arg-type]

@@ -91,6 +91,7 @@ register(Rule(
 ))
 
 _REPRESENTATIVE = {UNSET: None, TRUE: True, OTHER: 0}
+_ONLY_UNSET, _ONLY_TRUE = frozenset({UNSET}), frozenset({TRUE})
 _FIXABLE = (Code.INPAINT_FACES_REQUIRES_SUPER_RESOLUTION, Code.HIRES_FIX_REQUIRES_SUPER_RESOLUTION)
 
 
@@ -121,8 +122,8 @@ def _message(req: Requirement, combo: dict[str, tuple[str, Place | None]]) -> tu
 
 def _active(req: Requirement, view: PromptView) -> bool:
     """Whether some value of the requirement's field makes it apply (else it never fails)."""
-    active = (TRUE,) if req.when_true else (TRUE, OTHER)
-    return any(c in active for c in view.class_set(req.field))
+    classes = view.class_set(req.field)
+    return TRUE in classes or (not req.when_true and OTHER in classes)
 
 
 def _may_fail(req: Requirement, view: PromptView) -> bool:
@@ -130,12 +131,11 @@ def _may_fail(req: Requirement, view: PromptView) -> bool:
     `req` once its field is active (what `requirement_fails` says of the representatives):
     a superset of the combinations `joint` yields (zip members move together), so a
     requirement that holds here holds on every point, and needs no places."""
-    sets = [view.class_set(n) for n in req.needs]
     if req.conflicts:  # some other field set
-        return any(s - {UNSET} for s in sets)
+        return any(not view.class_set(n) <= _ONLY_UNSET for n in req.needs)
     if req.needs_true:  # some other field not true
-        return any(s - {TRUE} for s in sets)
-    return all(UNSET in s for s in sets)  # every other field unset
+        return any(not view.class_set(n) <= _ONLY_TRUE for n in req.needs)
+    return all(UNSET in view.class_set(n) for n in req.needs)  # every other field unset
 
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
