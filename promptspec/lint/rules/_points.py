@@ -22,7 +22,8 @@ from promptspec.lint.rules._render import Failed, render_or_failure
 from promptspec.lint.rules._value_sets import PromptView, ctx_value
 from promptspec.params import PARAMS, STRIPPED_FIELDS
 from promptspec.templates import TemplateBoundError, template_info
-from promptspec.templates.plain import join_plain, plain_pieces
+from promptspec.templates.bounds import MAX_OUTPUT
+from promptspec.templates.plain import SHOWN_AS_STR, join_plain, plain_pieces
 
 __all__ = ["RENDER_BUDGET", "SAMPLE_CAP", "Combo", "combos", "first_failure", "render_point",
            "renders"]
@@ -146,16 +147,37 @@ def _plain_at(source: str, base: dict[str, Any], combo: tuple[dict[str, Any], ..
     pieces = plain_pieces(source)
     if pieces is None:
         return None
-    values = []
+    one = combo[0] if len(combo) == 1 else None
+    out: list[str] = []
+    values: list[Any] = []
     for is_name, text, _ in pieces:
-        if is_name:
+        if not is_name:
+            out.append(text)
+            continue
+        if one is not None:
+            value = one[text] if text in one else base.get(text, base)
+        else:
             for part in reversed(combo):
                 if text in part:
-                    values.append(part[text])
+                    value = part[text]
                     break
             else:
-                values.append(base.get(text, base))
-    try:
+                value = base.get(text, base)
+        values.append(value)
+        t = type(value)
+        if t is str:
+            out.append(value)
+        elif t in SHOWN_AS_STR:
+            try:
+                out.append(str(value))
+            except ValueError:  # an int past Python's digit limit: the sandbox words it
+                return None
+        else:
+            return None  # a name unset, another type: jinja decides
+    rendered = "".join(out)
+    if len(rendered) <= MAX_OUTPUT:
+        return rendered
+    try:  # past the sandbox's bound: worded as the sandbox words it
         return join_plain(pieces, values)
     except TemplateBoundError as err:
         return Failed(str(err))
