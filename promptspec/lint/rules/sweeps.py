@@ -99,33 +99,38 @@ def prompt_count(view: PromptView) -> int:
 def check_prompt(ctx: Context, view: PromptView) -> None:
     rp = view.rp
     prompt = rp.name
+    swept: set[str] = set()
     for ai, ms in enumerate(view.axis_members):
         lengths: list[tuple[str, int]] = []
         for m in ms:
-            if isinstance(m.values, AxisError):
-                ctx.report(m.values.code, m.values.message, m.values.span, prompt)
-            elif len(m.values) == 0:
+            values = m.values
+            if isinstance(values, AxisError):
+                ctx.report(values.code, values.message, values.span, prompt)
+                continue
+            swept.add(m.field.name)
+            if len(values) == 0:
                 ctx.report(Code.EMPTY_AXIS,
                            f"axis {m.field.name!r} has no values", m.field.value.span,
                            prompt)
             else:
-                lengths.append((m.field.name, len(m.values)))
-        if rp.axes[ai].is_zip and len({n for _, n in lengths}) > 1:
+                lengths.append((m.field.name, len(values)))
+        if len(lengths) > 1 and rp.axes[ai].is_zip and len({n for _, n in lengths}) > 1:
             said = ", ".join(f"{name} has {n}" for name, n in lengths)
             ctx.report(Code.ZIP_LENGTH_MISMATCH, f"zip members have different lengths: {said}",
                        rp.axes[ai].span, prompt)
+    if not view.axis_members:
+        return  # no axis: nothing below can find anything
     count = prompt_count(view)
-    if view.axis_members and count > ctx.max_requests:
+    if count > ctx.max_requests:
         ctx.report(Code.SWEEP_TOO_LARGE,
                    f"prompt {prompt!r} expands to {count} requests, more than "
                    f"max-requests ({ctx.max_requests})", rp.prompt.name_span, prompt)
-    swept = {m.field.name for ms in view.axis_members for m in ms
-             if not isinstance(m.values, AxisError)}
-    for f in rp.prompt.fields:
-        if f.name in swept and (f.name in PARAMS or f.name in (TUNE, FAMILY)):
-            ctx.report(Code.AXIS_OVERRIDES_FIELD,
-                       f"{f.name} is set here and also swept by the prompt; the "
-                       "sweep wins, so this value is never sent", f.span, prompt)
+    if swept:
+        for f in rp.prompt.fields:
+            if f.name in swept and (f.name in PARAMS or f.name in (TUNE, FAMILY)):
+                ctx.report(Code.AXIS_OVERRIDES_FIELD,
+                           f"{f.name} is set here and also swept by the prompt; the "
+                           "sweep wins, so this value is never sent", f.span, prompt)
     read = template_names(view)
     for ms in view.axis_members:
         for m in ms:
@@ -139,4 +144,3 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
     dup = duplicate_points(view, read)
     if dup is not None:
         ctx.report(Code.DUPLICATE_REQUEST, f"prompt {prompt!r}: {dup}", rp.prompt.name_span, prompt)
-

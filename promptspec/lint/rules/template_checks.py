@@ -219,8 +219,12 @@ def check_prompt(ctx: Context, view: PromptView) -> None:
 
 def _undefined(view: PromptView, names: frozenset[str]) -> list[str]:
     """The names a template reads that nothing defines, sorted."""
-    base, members, known = view.base_context, view.members, jinja_names()
-    return sorted(n for n in names if n not in base and n not in members and n not in known)
+    base, members = view.base_context, view.members
+    missing = [n for n in names if n not in base and n not in members]
+    if missing:
+        known = jinja_names()
+        missing = sorted(n for n in missing if n not in known)
+    return missing
 
 
 def _text_axis(ctx: Context, view: PromptView, lpw_off: bool) -> None:
