@@ -163,6 +163,10 @@ class Scan:
     problems: tuple[Problem, ...] = field(default=())
 
 
+_NOTHING = Scan()
+"""The scan of a text without flags or tokens (immutable: one is shared)."""
+
+
 @lru_cache(maxsize=1024)
 def _did_you_mean(name: str) -> str:
     return did_you_mean(name, list(FLAGS), "--")
@@ -203,7 +207,7 @@ _SINGLE = frozenset({"number", "unit", "int", "dilate", "choice", "color", "name
 def scan(text: str) -> Scan:
     """Every flag and token of one (rendered) text, and what is wrong with each."""
     if "--" not in text and "<" not in text:
-        return Scan()
+        return _NOTHING
     problems: list[Problem] = []
     uses: list[FlagUse] = []
     matches = list(_FLAG.finditer(text)) if "--" in text else []

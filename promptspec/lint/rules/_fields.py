@@ -220,7 +220,7 @@ def judge_var(ctx: Context, f: Field, prompt: str | None) -> None:
     elif not isinstance(v, Literal):
         ctx.report(Code.WRONG_TYPE, f"var {f.name!r}: {_shape(v)} is allowed only as a sweep axis",
                    v.span, prompt)
-    else:
+    elif isinstance(v.value, float):
         bad = _not_finite(f"var {f.name!r}", v.value)
         if bad is not None:
             ctx.report(bad[0], bad[1], v.span, prompt)
@@ -330,7 +330,7 @@ def _var_axis(ctx: Context, f: Field, prompt: str) -> None:
     if not isinstance(f.value, ListValue):
         return
     for item in f.value.items:
-        if isinstance(item, Literal):
+        if isinstance(item, Literal) and isinstance(item.value, float):
             bad = _not_finite(f"var {f.name!r}", item.value)
             if bad is not None:
                 ctx.report(bad[0], bad[1], item.span, prompt)
