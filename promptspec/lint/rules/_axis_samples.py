@@ -50,6 +50,7 @@ class RandomInts:
 
 
 AxisSet = Sequence[Any] | RandomInts
+_LAZY = (NumRange, RandomInts)  # a tuple: `X | Y` builds a union at every call
 
 
 def lint_axis_values(f: Field, prompt: str) -> AxisSet | AxisError:
@@ -88,7 +89,7 @@ def value_class(value: Any) -> str:
 
 
 def is_lazy(values: AxisSet) -> bool:
-    return isinstance(values, NumRange | RandomInts)
+    return isinstance(values, _LAZY)
 
 
 def sample(values: AxisSet) -> list[Any]:

@@ -26,6 +26,8 @@ from promptspec.templates.plain import SHOWN_AS_STR
 
 __all__ = ["duplicate_points", "duplicate_prompts"]
 
+_UNLISTED = (AxisError, NumRange, RandomInts)
+
 EXPAND_LIMIT = 10_000
 """Prompts above this many requests are never expanded to compare them with others."""
 
@@ -35,7 +37,7 @@ def duplicate_points(view: PromptView, read: set[str]) -> str | None:
     for ms in view.axis_members:
         if len(ms) == 1:
             values = ms[0].values
-            if isinstance(values, AxisError | NumRange | RandomInts) or len(values) < 2:
+            if isinstance(values, _UNLISTED) or len(values) < 2:
                 continue
             length = len(values)
             if _printed_apart(view, ms[0], length, read):

@@ -33,6 +33,8 @@ from promptspec.params.flags import FAMILIES
 
 __all__ = ["judge_axis", "judge_field", "judge_var"]
 
+_LAZY = (NumRange, RandomInts)  # a tuple: `X | Y` builds a union at every call
+
 _SHAPES: dict[type, str] = {ListValue: "a list", RangeValue: "a range", RandomValue: "random()"}
 
 
@@ -255,7 +257,7 @@ def judge_axis(ctx: Context, f: Field, prompt: str) -> None:
         values = ctx.axis_values.get(id(f))
         if values is None:
             values = lint_axis_values(f, prompt)
-        if isinstance(values, NumRange | RandomInts):
+        if isinstance(values, _LAZY):
             _judge_range(ctx, p, f, values, prompt)
         elif not isinstance(values, AxisError):  # PS407 / PS007: the sweeps family's
             _judge_values(ctx, p, f, values, prompt)

@@ -25,6 +25,10 @@ from promptspec.templates.plain import SHOWN_AS_STR
 
 __all__ = ["Domains", "overlap", "value_key"]
 
+_NUMBER = (int, float)
+_LAZY = (NumRange, RandomInts)  # a tuple: `X | Y` builds a union at every call
+_UNKNOWN = (AxisError, RandomInts)
+
 RENDER_LIMIT = 64
 """Above this many combinations of the axes a template reads, its renders are unknown."""
 _UNSEEDED = ("random", "lipsum")  # a template that draws random values has no fixed set
@@ -51,7 +55,7 @@ class Interval:
     step: int = 0
 
     def holds(self, v: Any) -> bool:
-        return isinstance(v, int | float) and type(v) is self.kind and self._within(v)
+        return isinstance(v, _NUMBER) and type(v) is self.kind and self._within(v)
 
     def _within(self, x: float) -> bool:
         if not self.lo <= x <= self.hi:
@@ -123,7 +127,7 @@ class Domains:
         if m is not None:
             if isinstance(m.values, AxisError):
                 return None
-            if isinstance(m.values, NumRange | RandomInts):
+            if isinstance(m.values, _LAZY):
                 return _lazy(name, m.values)
             return _exact(name, m.values)
         s = view.rp.tune if name == TUNE else view.rp.params.get(name)
@@ -153,7 +157,7 @@ class Domains:
         for ai in axes:
             for m in view.axis_members[ai]:
                 v = m.values
-                if isinstance(v, AxisError | RandomInts) or (
+                if isinstance(v, _UNKNOWN) or (
                         isinstance(v, NumRange) and len(v) > SAMPLES_PER_AXIS):
                     return None  # axis_points would hold samples, not every value
             total *= len(view.axis_points(ai))

@@ -28,6 +28,8 @@ from promptspec.templates.plain import SHOWN_AS_STR, join_plain, plain_pieces
 __all__ = ["RENDER_BUDGET", "SAMPLE_CAP", "Combo", "combos", "first_failure", "render_point",
            "renders"]
 
+_LAZY = (NumRange, RandomInts)  # a tuple: `X | Y` builds a union at every call
+
 RENDER_BUDGET = 4000
 """Renders a file may spend on every distinct combination of the values its templates
 read; a template whose combinations do not fit in what is left is rendered at samples."""
@@ -99,7 +101,7 @@ def _every(view: PromptView, axes: list[int], names: frozenset[str], budget: int
 def _all_points(view: PromptView, axis: int, limit: int) -> list[dict[str, Any]] | None:
     """Every point of one axis (name -> typed value), or None past `limit` points."""
     ms = view.axis_members[axis]
-    if all(not isinstance(m.values, NumRange | RandomInts) for m in ms):
+    if all(not isinstance(m.values, _LAZY) for m in ms):
         return view.axis_points(axis)  # written lists: their samples are all of them
     length = min(len(m.values) for m in ms)  # type: ignore[arg-type]
     if length > limit:

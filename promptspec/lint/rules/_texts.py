@@ -26,6 +26,8 @@ from promptspec.templates import template_info
 
 __all__ = ["SentText", "families", "locate", "sent_texts", "values_of"]
 
+_LISTED = (list, tuple)
+
 
 class SentText:
     """One text the prompt can send: rendered, scanned, and where it is written (a plain
@@ -192,7 +194,7 @@ def values_of(view: PromptView, name: str) -> list[tuple[Any, Place | None]]:
             span = m.field.value.span
             return [(values[0], Place(span, f"swept at {at(span)}", True)),
                     (values[len(values) - 1], Place(span, f"swept at {at(span)}", True))]
-        if not isinstance(values, list | tuple):
+        if not isinstance(values, _LISTED):
             return []
         out: list[tuple[Any, Place | None]] = []
         for i, v in enumerate(values):

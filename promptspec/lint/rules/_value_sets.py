@@ -47,6 +47,9 @@ __all__ = [
     "typed",
 ]
 
+_UNLISTED = (AxisError, NumRange, RandomInts)
+_LAZY = (NumRange, RandomInts)  # a tuple: `X | Y` builds a union at every call
+
 class Member:
     """One axis member of a prompt: where it sits and the values it takes (a plain class:
     made for every member of every prompt, compared by identity only)."""
@@ -125,7 +128,7 @@ class PromptView:
         m = self.members.get(name)
         if m is not None:
             values = m.values
-            if isinstance(values, AxisError | NumRange | RandomInts):
+            if isinstance(values, _UNLISTED):
                 return {OTHER}
             return {value_class(v) for v in values}
         s = self.rp.tune if name == TUNE else self.rp.params.get(name)
@@ -150,7 +153,7 @@ class PromptView:
     def _member_classes(self, m: Member) -> dict[str, Place]:
         values = m.values
         assert not isinstance(values, AxisError)
-        if isinstance(values, NumRange | RandomInts):
+        if isinstance(values, _LAZY):
             span = m.field.value.span
             return {OTHER: Place(span, f"swept at {at(span)}", True)}
         out: dict[str, Place] = {}
@@ -194,7 +197,7 @@ class PromptView:
             for m in ms:
                 values = m.values
                 assert not isinstance(values, AxisError)
-                if isinstance(values, NumRange | RandomInts):
+                if isinstance(values, _LAZY):
                     span = m.field.value.span
                     row[m.field.name] = (OTHER, Place(span, f"swept at {at(span)}", True))
                 else:
