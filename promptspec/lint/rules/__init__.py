@@ -13,7 +13,6 @@ sweep, so lint time does not grow with the product of the axes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from promptspec.diagnostics import Diagnostic
 from promptspec.errors import RuleCrash
@@ -49,18 +48,14 @@ _PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (
 )
 
 
-def _guarded(ctx: Context, what: Callable[[], str], run: Callable[..., None], *args: Any
-             ) -> None:
-    """Run one family; a crash is a bug, reported as one line naming the family (exit 2),
-    never swallowed: lint must not pass what it could not check."""
-    try:
-        run(*args)
-    except RecursionError:
-        raise RuleCrash(f"{ctx.path}: internal error in rule family {what()}: the spec nests "
-                        "too deeply to check (please report this bug)") from None
-    except Exception as err:
-        raise RuleCrash(f"{ctx.path}: internal error in rule family {what()}: "
-                        f"{type(err).__name__}: {err} (please report this bug)") from err
+def _crash(ctx: Context, what: str, err: Exception) -> RuleCrash:
+    """A family's crash is a bug, reported as one line naming the family (exit 2), never
+    swallowed: lint must not pass what it could not check."""
+    if isinstance(err, RecursionError):
+        return RuleCrash(f"{ctx.path}: internal error in rule family {what}: the spec nests "
+                         "too deeply to check (please report this bug)")
+    return RuleCrash(f"{ctx.path}: internal error in rule family {what}: "
+                     f"{type(err).__name__}: {err} (please report this bug)")
 
 
 def check(res: Resolution, *, max_requests: int = 1000, profile: str = DEFAULT_PROFILE
@@ -76,11 +71,25 @@ def check(res: Resolution, *, max_requests: int = 1000, profile: str = DEFAULT_P
     memo: dict[object, object] = {}  # renders shared by the prompts of the file
     views = [PromptView(rp, memo, ctx.axis_values) for rp in res.prompts]
     for run in _FILE_CHECKS:
-        _guarded(ctx, lambda run=run: run.__module__, run, ctx)  # type: ignore[misc]
+        try:
+            run(ctx)
+        except RecursionError as err:
+            raise _crash(ctx, run.__module__, err) from None
+        except Exception as err:
+            raise _crash(ctx, run.__module__, err) from err
     for view in views:
         for prun in _PROMPT_CHECKS:
-            _guarded(ctx, lambda prun=prun, view=view:  # type: ignore[misc]
-                     f"{prun.__module__} for prompt {view.name!r}", prun, ctx, view)
+            try:
+                prun(ctx, view)
+            except RecursionError as err:
+                raise _crash(ctx, f"{prun.__module__} for prompt {view.name!r}", err) from None
+            except Exception as err:
+                raise _crash(ctx, f"{prun.__module__} for prompt {view.name!r}", err) from err
     counts = [v.count for v in views]
-    _guarded(ctx, lambda: "duplicate prompts", duplicate_prompts, ctx, views, counts)
+    try:
+        duplicate_prompts(ctx, views, counts)
+    except RecursionError as err:
+        raise _crash(ctx, "duplicate prompts", err) from None
+    except Exception as err:
+        raise _crash(ctx, "duplicate prompts", err) from err
     return ctx.out

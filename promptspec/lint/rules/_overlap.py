@@ -142,7 +142,8 @@ class Domains:
         """Every value a fixed template field renders to, when the axes it reads are few."""
         view = self.view
         info = template_info(source)
-        if info.error is not None or info.private or any(w in source for w in _UNSEEDED):
+        if info.error is not None or info.private or _UNSEEDED[0] in source \
+                or _UNSEEDED[1] in source:
             return None
         params = view.rp.params
         for n in info.names:
