@@ -9,7 +9,6 @@ sweep item that supplies it, else at the text.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -84,12 +83,16 @@ def _renders(view: PromptView, src: str) -> Iterator[str]:
     info = template_info(src)
     if info.error is not None or info.private:
         return
-    axes = view.read_axes(src)
-    points = [view.axis_points(a) for a in axes]
-    if any(not p for p in points):
-        return
+    points: list[list[dict[str, Any]]] = []
+    size = 1
+    for a in view.read_axes(src):
+        found = view.axis_points(a)
+        if not found:
+            return
+        points.append(found)
+        size *= len(found)
     combos: Iterable[tuple[dict[str, Any], ...]]
-    if math.prod(len(p) for p in points) <= PRODUCT_CAP:
+    if size <= PRODUCT_CAP:
         combos = itertools.product(*points)
     else:
         first = tuple(p[0] for p in points)

@@ -32,6 +32,7 @@ from promptspec.templates import template_info
 __all__ = ["check_file", "check_prompt"]
 
 _T = "tune 7\n\nprompt a {\n"
+_ONLY_TRUE = frozenset({TRUE})
 
 register(Rule(
     Code.TEMPLATE_SYNTAX_ERROR, "error",
@@ -159,7 +160,7 @@ def _span(ctx: Context, view: PromptView, lit: Literal, line: int, s: Setting) -
 
 def check_prompt(ctx: Context, view: PromptView) -> None:
     rp = view.rp
-    lpw_off = any(c != TRUE for c in view.class_set("use_lpw"))
+    lpw_off = not view.class_set("use_lpw") <= _ONLY_TRUE  # some value not true
     if lpw_off and ctx.current and only_flux(view):
         lpw_off = False  # flux ignores weights whatever use_lpw says: PS211, not PS304
     for name in TEMPLATE_FIELDS:
