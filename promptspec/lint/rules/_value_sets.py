@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 _UNLISTED = (AxisError, NumRange, RandomInts)
+_ONE_CLASS = {c: frozenset({c}) for c in (UNSET, TRUE, OTHER)}  # immutable: shared
 _LAZY = (NumRange, RandomInts)  # a tuple: `X | Y` builds a union at every call
 
 class Member:
@@ -121,21 +122,21 @@ class PromptView:
         """The classes of `name`'s values without their places (what `classes` names)."""
         found = self._class_sets.get(name)
         if found is None:
-            found = self._class_sets[name] = frozenset(self._class_set(name))
+            found = self._class_sets[name] = self._class_set(name)
         return found
 
-    def _class_set(self, name: str) -> set[str]:
+    def _class_set(self, name: str) -> frozenset[str]:
         m = self.members.get(name)
         if m is not None:
             values = m.values
             if isinstance(values, _UNLISTED):
-                return {OTHER}
-            return {value_class(v) for v in values}
+                return _ONE_CLASS[OTHER]
+            return frozenset({value_class(v) for v in values})
         s = self.rp.tune if name == TUNE else self.rp.params.get(name)
         if s is None:
-            return {UNSET}
+            return _ONE_CLASS[UNSET]
         v = s.field.value
-        return {value_class(v.value if isinstance(v, Literal) else v)}
+        return _ONE_CLASS[value_class(v.value if isinstance(v, Literal) else v)]
 
     def _find_classes(self, name: str) -> list[tuple[str, Place | None]]:
         m = self.members.get(name)
