@@ -193,6 +193,11 @@ def judge_field(ctx: Context, f: Field, prompt: str | None) -> None:
         return
     p = table.get(f.name)
     v = f.value
+    if type(v) is Literal:  # the common case: one written value
+        bad = _judge(p, v.value)
+        if bad is not None:
+            _report(ctx, bad, v.span, prompt, f.name_span, _fix(ctx, p, v, bad[0]))
+        return
     if p is not None and p.array and isinstance(v, ListValue):
         _judge_items(ctx, p, v, prompt)
         return
