@@ -100,6 +100,6 @@ def sample(values: AxisSet) -> list[Any]:
         return list(values)
     n = len(values)
     if n <= SAMPLES_PER_AXIS:
-        return [values[i] for i in range(n)]
+        return list(values)
     step = (n - 1) / (SAMPLES_PER_AXIS - 1)
     return [values[round(i * step)] for i in range(SAMPLES_PER_AXIS)]

@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 _UNLISTED = (AxisError, NumRange, RandomInts)
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+"""Types of axis values that a template sees as written (but an int where a float goes)."""
 _ONE_CLASS = {c: frozenset({c}) for c in (UNSET, TRUE, OTHER)}  # immutable: shared
 _LAZY = (NumRange, RandomInts)  # a tuple: `X | Y` builds a union at every call
 
@@ -289,7 +291,9 @@ class PromptView:
             if isinstance(values, AxisError):
                 return []
             name = ms[0].field.name
-            return [{name: ctx_value(name, v)} for v in sample(values)]
+            floats = name in FLOATS
+            return [{name: v} if type(v) in _AS_IS and not (floats and type(v) is int)
+                    else {name: ctx_value(name, v)} for v in sample(values)]
         if any(isinstance(m.values, AxisError) for m in ms):
             return []
         cols = [sample(m.values) for m in ms]  # type: ignore[arg-type]
