@@ -16,7 +16,7 @@ from promptspec.errors import SpecReadError
 from promptspec.load import DISK, FileReader, Parsed, load
 from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, record
 from promptspec.params import did_you_mean
-from promptspec.paths import inside, project_root
+from promptspec.paths import inside, real_project_root
 
 __all__ = [
     "AxisDef",
@@ -196,16 +196,17 @@ def resolve(path: str, parsed: Parsed | None = None,
     read through `reader`."""
     if parsed is None:
         parsed = load(path, reader)
-    root = project_root(path)
+    real = os.path.realpath(path)
+    root = real_project_root(real)
     diags: list[Diagnostic] = list(parsed.diagnostics)
     spec = parsed.spec
     if spec is None:
         return Resolution(path, root, None, (), tuple(diags), source=parsed.source,
                           reader=reader)
     loader: dict[str, Parsed] = cache if cache is not None else {}
-    loader[os.path.realpath(path)] = parsed
+    loader[real] = parsed
     imports = _Imports(root, loader, reader)
-    imports.walk(spec, (os.path.realpath(path),), (os.path.basename(path),), None)
+    imports.walk(spec, (real,), (os.path.basename(path),), None)
     diags.extend(imports.diagnostics)
 
     presets = _visible_presets(spec, imports.presets, diags)
