@@ -7,7 +7,8 @@ from pathlib import Path
 from conftest import expand_lines, invoke, positions, write
 
 from promptspec import api
-from promptspec.resolve import project_root, resolve
+from promptspec.paths import project_root
+from promptspec.resolve import resolve
 
 
 def codes(path: str) -> list[tuple[str, int]]:
