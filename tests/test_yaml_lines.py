@@ -101,6 +101,21 @@ def test_the_rest_is_left_to_libyaml(text: str) -> None:
     assert compose_lines(text) is None
 
 
+def test_a_line_read_before_is_placed_where_it_is_now() -> None:
+    """The reader keeps what each line held (its key, value, columns), not where it was:
+    the same lines, met again at other line numbers and depths, give libyaml's marks."""
+    lines = ["steps: 30", "  steps: 30", "  sweep:", "    artist: [a, b]", 'text: "x # y"',
+             "", "# c", "  cfg: ~"]
+    for shift in range(len(lines)):
+        text = "\n".join(["top:", *lines[shift:], *lines[:shift]]) + "\n"
+        docs = compose_lines(text)
+        if docs is not None:
+            assert [shape(n) for n in docs] == [shape(n) for n in compose(text)], repr(text)
+    assert agrees("a:\n  b: 1\n  c: [x]\nd:\n  b: 1\n  c: [x]\n")
+    assert compose_lines("a: x\n  y\n") is None
+    assert compose_lines("b: 1\na: x\n  y\n") is None
+
+
 KEYS = st.sampled_from(["a", "b", "text", "steps", "true", "null", "yes", "Off", "_x", "k-1",
                         "y", "NULL", "e1", "inf"])
 VALUES = st.sampled_from([
