@@ -33,6 +33,7 @@ __all__ = [
     "nearest",
     "private_cache",
     "project_root",
+    "real_project_root",
     "spec_stem",
     "syntax_of",
     "trusted",
@@ -86,7 +87,12 @@ def _root_from(start: str) -> str:
 def project_root(path: str) -> str:
     """The project root of a spec file: its nearest ancestor folder (its own folder first)
     holding `pyproject.toml` or `.git`, else the spec's own folder. Links are resolved."""
-    return _root_from(os.path.dirname(os.path.realpath(path)))
+    return real_project_root(os.path.realpath(path))
+
+
+def real_project_root(real: str) -> str:
+    """`project_root` of a spec file whose path is already real (links resolved)."""
+    return _root_from(os.path.dirname(real))
 
 
 def folder_root(folder: str) -> str:

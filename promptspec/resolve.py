@@ -14,9 +14,9 @@ from dataclasses import field
 from promptspec.diagnostics import Code, Diagnostic
 from promptspec.errors import SpecReadError
 from promptspec.load import DISK, FileReader, Parsed, load
-from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, record
+from promptspec.model import Field, Import, Preset, Prompt, Ref, Span, SpecFile, maker, record
 from promptspec.params import did_you_mean
-from promptspec.paths import inside, project_root
+from promptspec.paths import inside, real_project_root
 
 __all__ = [
     "AxisDef",
@@ -84,6 +84,11 @@ class Resolution:
     """The file's decoded text, as its front end read it (fixes and columns read it)."""
     reader: FileReader = DISK
     """Where the file and its imports were read from (the disk, or a git revision)."""
+
+
+_setting = maker(Setting)
+_axis = maker(AxisDef)
+_resolved_prompt = maker(ResolvedPrompt)
 
 
 class _Frame:
@@ -196,16 +201,17 @@ def resolve(path: str, parsed: Parsed | None = None,
     read through `reader`."""
     if parsed is None:
         parsed = load(path, reader)
-    root = project_root(path)
+    real = os.path.realpath(path)
+    root = real_project_root(real)
     diags: list[Diagnostic] = list(parsed.diagnostics)
     spec = parsed.spec
     if spec is None:
         return Resolution(path, root, None, (), tuple(diags), source=parsed.source,
                           reader=reader)
     loader: dict[str, Parsed] = cache if cache is not None else {}
-    loader[os.path.realpath(path)] = parsed
+    loader[real] = parsed
     imports = _Imports(root, loader, reader)
-    imports.walk(spec, (os.path.realpath(path),), (os.path.basename(path),), None)
+    imports.walk(spec, (real,), (os.path.basename(path),), None)
     diags.extend(imports.diagnostics)
 
     presets = _visible_presets(spec, imports.presets, diags)
@@ -270,12 +276,12 @@ def _layer(origin: str, fields: tuple[Field, ...], layer_vars: tuple[Field, ...]
     params: dict[str, Setting] = {}
     for f in fields:
         if f.name == "tune":
-            tune = Setting(f, origin)
+            tune = _setting(f, origin)
         elif f.name == "family":
-            family = Setting(f, origin)
+            family = _setting(f, origin)
         else:
-            params[f.name] = Setting(f, origin)
-    return tune, family, params, {v.name: Setting(v, origin) for v in layer_vars}
+            params[f.name] = _setting(f, origin)
+    return tune, family, params, {v.name: _setting(v, origin) for v in layer_vars}
 
 
 def _resolve_prompt(spec: SpecFile, pr: Prompt, applied: list[Preset],
@@ -305,10 +311,10 @@ def _resolve_prompt(spec: SpecFile, pr: Prompt, applied: list[Preset],
         vars_.update(layer_vars)
     axes: list[AxisDef] = []
     if pr.sweep is not None:
-        axes.extend([AxisDef((a,), False, a.span) for a in pr.sweep.axes])
+        axes.extend([_axis((a,), False, a.span) for a in pr.sweep.axes])
     if pr.zip is not None and pr.zip.axes:
-        axes.append(AxisDef(pr.zip.axes, True, pr.zip.span))
-    return ResolvedPrompt(spec, pr, tune, params, vars_, tuple(applied), tuple(axes), family)
+        axes.append(_axis(pr.zip.axes, True, pr.zip.span))
+    return _resolved_prompt(spec, pr, tune, params, vars_, tuple(applied), tuple(axes), family)
 
 
 class _PresetChains:

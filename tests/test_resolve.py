@@ -7,7 +7,8 @@ from pathlib import Path
 from conftest import expand_lines, invoke, positions, write
 
 from promptspec import api
-from promptspec.resolve import project_root, resolve
+from promptspec.paths import project_root
+from promptspec.resolve import resolve
 
 
 def codes(path: str) -> list[tuple[str, int]]:
@@ -38,6 +39,31 @@ def test_merge_order_later_wins(project: Path) -> None:
     assert [p.name for p in rp.presets] == ["grand", "parent", "child"]
     assert rp.params["steps"].origin == "preset parent"
     assert rp.vars["mood"].origin == "preset child"
+
+
+def test_resolved_records_are_records_like_any_other(project: Path) -> None:
+    """What resolution makes quickly (settings, axes, resolved prompts) is of its class,
+    equal, hashed, frozen and pickled as what the class's constructor makes."""
+    import dataclasses
+    import pickle
+
+    import pytest
+
+    from promptspec.resolve import AxisDef, ResolvedPrompt, Setting
+
+    (project / "s.pspec.yaml").write_text(
+        "presets:\n  p: {steps: 20}\nprompts:\n  a:\n    extends: p\n    text: x\n"
+        "    sweep:\n      seed: [1, 2]\n")
+    rp = resolve("s.pspec.yaml").prompts[0]
+    steps = rp.params["steps"]
+    assert type(steps) is Setting and type(rp) is ResolvedPrompt
+    assert steps == Setting(steps.field, "preset p")
+    assert hash(steps) == hash(Setting(steps.field, "preset p"))
+    (axis,) = rp.axes
+    assert type(axis) is AxisDef and axis == AxisDef(axis.members, False, axis.span)
+    assert rp == dataclasses.replace(rp) and pickle.loads(pickle.dumps(steps)) == steps
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        steps.origin = "elsewhere"  # type: ignore[misc]
 
 
 def test_diamond_presets_apply_once_in_extends_order(project: Path) -> None:

@@ -76,6 +76,31 @@ def test_each_maker_matches_its_constructor() -> None:
     lit = Literal(1, where)
     assert records.new_field("a", where, lit, where) == Field("a", where, lit, where)
     assert records.new_list((lit,), where) == ListValue((lit,), where)
+    field = records.new_literal_field("a", P, 1, 2, 3, 4, "x", 5, 6, 7, 8, None, 5, False)
+    assert field == Field("a", where, Literal("x", Span(P, 5, 6, 7, 8), None, 5, False),
+                          Span(P, 1, 2, 7, 8))
+
+
+def test_an_axis_form_met_again_is_placed_where_it_is_now() -> None:
+    """A range or `random` form is read once per string; each part is still placed at its
+    own text, wherever the string is met again."""
+    text = ("prompts:\n  a:\n    text: x\n    sweep:\n      seed: 1..40 step 2\n"
+            "      n: random(3, 9)\n  b:\n    text: x\n    sweep:\n"
+            "      steps:   '1..40 step 2'\n      k: random(3, 9)\n      z: 1..40 step 2\n")
+    lines = text.split("\n")
+    parts = []
+    for prompt in parse_yaml(text, P).spec.prompts:  # type: ignore[union-attr]
+        assert prompt.sweep is not None
+        for axis in prompt.sweep.axes:
+            value = axis.value
+            found = [getattr(value, n) for n in ("start", "end", "step", "n", "seed")
+                     if getattr(value, n, None) is not None]
+            assert len(found) in (2, 3)
+            parts += found
+    assert len(parts) == 13  # three ranges of three parts, two `random` forms of two
+    for lit in parts:
+        line = lines[lit.span.line - 1]
+        assert line[lit.span.column - 1 : lit.span.end_column - 1] == str(lit.text or lit.value)
 
 
 def test_a_model_class_with_other_fields_is_refused_at_once() -> None:

@@ -101,6 +101,18 @@ def test_the_rest_is_left_to_libyaml(text: str) -> None:
     assert compose_lines(text) is None
 
 
+def test_a_line_read_before_is_placed_where_it_is_now() -> None:
+    """The reader keeps what each line held (its key, value, columns), not where it was:
+    the same lines, met again at other line numbers and depths, give libyaml's marks."""
+    blocks = ["steps: 30", "p:\n  steps: 30\n  sweep:\n    artist: [a, b]\n  cfg: ~",
+              'text: "x # y"', "\n# c", "q:\n    artist: [a, b]\n    steps: 30"]
+    for shift in range(len(blocks)):
+        assert agrees("\n".join(blocks[shift:] + blocks[:shift]) + "\n")
+    assert agrees("a:\n  b: 1\n  c: [x]\nd:\n  b: 1\n  c: [x]\n")
+    assert compose_lines("a: x\n  y\n") is None
+    assert compose_lines("b: 1\na: x\n  y\n") is None
+
+
 KEYS = st.sampled_from(["a", "b", "text", "steps", "true", "null", "yes", "Off", "_x", "k-1",
                         "y", "NULL", "e1", "inf"])
 VALUES = st.sampled_from([

@@ -31,13 +31,14 @@ from promptspec.syntax.yaml.nodes import NodeReader, describe
 from promptspec.syntax.yaml.records import (
     new_field,
     new_literal,
+    new_literal_field,
     new_preset,
     new_prompt,
     new_ref,
     new_span,
     new_sweep,
 )
-from promptspec.syntax.yaml.scalars import INT, STR
+from promptspec.syntax.yaml.scalars import INT, STR, scalar_value
 
 __all__ = ["TOP_LEVEL_KEYS", "parse_yaml"]
 
@@ -99,18 +100,35 @@ class _Builder:
     def _field(self, name: str, key: YNode, node: YNode, axis: bool = False) -> Field | None:
         path = self.path
         line, col = key.line + 1, key.column + 1
-        name_span = new_span(path, line, col, key.last_line + 1, key.last_column + 1)
         if node.empty:
             # `key:` with nothing after it is null; place it right after the key.
+            name_span = new_span(path, line, col, key.last_line + 1, key.last_column + 1)
             end_line, end_col = key.end_line + 1, key.end_column + 1
             null = new_literal(None, new_span(path, end_line, end_col, end_line, end_col + 1))
             return new_field(name, name_span, null,
                              new_span(path, line, col, end_line, end_col + 1))
+        if node.kind == SCALAR and not axis:
+            tag = node.tag
+            value_line = node.line + 1
+            if tag == STR:  # most scalars: no typing to do (`NodeReader.literal`, written out)
+                style = node.style
+                block = style == "|" or style == ">"
+                return new_literal_field(
+                    name, path, line, col, key.last_line + 1, key.last_column + 1, node.text,
+                    value_line, node.column + 1, node.last_line + 1, node.last_column + 1, None,
+                    value_line + 1 if block else value_line, block)
+            value = scalar_value(node)
+            if not isinstance(value, str):
+                return new_literal_field(
+                    name, path, line, col, key.last_line + 1, key.last_column + 1, value,
+                    value_line, node.column + 1, node.last_line + 1, node.last_column + 1,
+                    node.text if type(value) in (int, float) else None, 0, False)
+        name_span = new_span(path, line, col, key.last_line + 1, key.last_column + 1)
         scalar = node.kind == SCALAR and not axis
-        value: Value | None = self.literal(node) if scalar else self.r.value(node, axis)
-        if value is None:
+        made: Value | None = self.literal(node) if scalar else self.r.value(node, axis)
+        if made is None:
             return None
-        return new_field(name, name_span, value,
+        return new_field(name, name_span, made,
                          new_span(path, line, col, node.last_line + 1, node.last_column + 1))
 
     # -- top level ----------------------------------------------------------------------

@@ -7,6 +7,10 @@ quoted strings without escapes, one-line flow lists of such scalars, or nested m
 list item, a block scalar, an anchor, a tag, a tab, a character outside printable ASCII,
 an escape, a key or value spread over lines, any error) it gives None, and the caller
 composes with libyaml, which has the last word on everything but this subset.
+
+What a line holds, apart from its number (its key, value, columns and tags), is kept by
+its text (`_RECIPES`): spec files repeat lines, so most lines are read once and only
+placed after.
 """
 
 from __future__ import annotations
@@ -76,29 +80,39 @@ def _collection(kind: int, line: int, column: int, flow: bool) -> YNode:
     return node
 
 
-def _flow_list(rest: str, line: int, column: int) -> YNode | None:
-    """`[a, b, c]` of plain scalars starting at `column`, or None."""
+Recipe = tuple[Any, ...]
+"""What one line reads as, whatever its number: see `_read_line`."""
+_SKIP: Recipe = ("skip",)
+_MISS: Recipe = ("miss",)
+_RECIPES: dict[str, Recipe | None] = {}
+"""Line text -> its recipe (None: a line left to libyaml), for lines seen before (bounded):
+spec files repeat their lines, within a file and from file to file."""
+
+
+def _flow_list(rest: str, column: int) -> Recipe | None:
+    """`[a, b, c]` of plain scalars starting at `column`: (its end column, its items' text,
+    column and tag), or None."""
     shut = rest.find("]")
     if shut < 0 or not _TAIL.fullmatch(rest, shut + 1):
         return None
     inner = rest[1:shut]
     if _FLOW_UNREAD.search(inner):
         return None
-    node = _collection(SEQ, line, column, True)
+    items: list[tuple[str, int, str]] = []
     if inner.strip():
         at = column + 1
         for item in inner.split(","):
             value = item.strip(" ")
             if not value or not _PLAIN_START.match(value):
                 return None
-            node.items.append(_plain(value, line, at + item.index(value)))
+            items.append((value, at + item.index(value), PLAIN_TAGS.get(value) or _resolve(value)))
             at += len(item) + 1
-    close(node, line, column + shut + 1)
-    return node
+    return (SEQ, column, column + shut + 1, tuple(items))
 
 
-def _value(rest: str, line: int, column: int) -> YNode | None:
-    """The scalar or flow list that `rest` (the line from `column` on) holds, or None."""
+def _value(rest: str, column: int) -> Recipe | None:
+    """The scalar (SCALAR, text, column, end, style, tag) or flow list (`_flow_list`) that
+    `rest` (the line from `column` on) holds, or None."""
     first = rest[0]
     if first == '"' or first == "'":
         shut = rest.find(first, 1)
@@ -107,16 +121,49 @@ def _value(rest: str, line: int, column: int) -> YNode | None:
         text = rest[1:shut]
         if first == '"' and "\\" in text:
             return None
-        return _scalar(text, line, column, column + shut + 1, first, STR)
+        return (SCALAR, text, column, column + shut + 1, first, STR)
     if first == "[":
-        return _flow_list(rest, line, column)
+        return _flow_list(rest, column)
     if not _PLAIN_START.match(rest):
         return None
     comment = rest.find(" #")
     text = (rest if comment < 0 else rest[:comment]).rstrip(" ")
     if ": " in text or text.endswith(":"):
         return None
-    return _plain(text, line, column)
+    return (SCALAR, text, column, column + len(text), "", PLAIN_TAGS.get(text) or _resolve(text))
+
+
+def _read_line(line: str) -> Recipe | None:
+    """What `line` holds, apart from its number: `_SKIP` (a blank or comment line), None
+    (anything else this reader leaves to libyaml), or (indent, key, the key's tag, where
+    its colon ends, its value's recipe: None when the value is on lines below)."""
+    m = _KEY.match(line)
+    if m is None:
+        body = line.lstrip(" ")
+        return _SKIP if not body or body[0] == "#" else None
+    spaces, key = m.groups()
+    indent = len(spaces)
+    key_tag = PLAIN_TAGS.get(key) or _resolve(key)
+    start = m.end()
+    if start == len(line) or line[start] == "#":
+        return (indent, key, key_tag, indent + len(key) + 1, None)
+    value = _value(line[start:], start)
+    if value is None:
+        return None
+    return (indent, key, key_tag, indent + len(key) + 1, value)
+
+
+def _node(recipe: Recipe, line: int) -> YNode:
+    """The value node a line's recipe gives on line `line`."""
+    if recipe[0] == SCALAR:
+        _, text, column, end, style, tag = recipe
+        return _scalar(text, line, column, end, style, tag)
+    _, column, end, items = recipe
+    node = _collection(SEQ, line, column, True)
+    node.items = [_scalar(text, line, at, at + len(text), "", tag) for text, at, tag in items]
+    node.end_line = node.last_line = line
+    node.end_column = node.last_column = end
+    return node
 
 
 def compose_lines(text: str) -> list[YNode | None] | None:
@@ -130,16 +177,18 @@ def compose_lines(text: str) -> list[YNode | None] | None:
     top = -1  # the innermost mapping's indent
     add: Any = None  # where its keys and values go
     pending: tuple[int, int] | None = None  # a key still waiting for its value: its colon's end
-    key_match = _KEY.match
+    recipes = _RECIPES
+    if len(recipes) > 20_000:
+        recipes.clear()
     for number, line in enumerate(lines):
-        m = key_match(line)
-        if m is None:
-            body = line.lstrip(" ")
-            if not body or body[0] == "#":
-                continue  # a blank or comment line
+        recipe = recipes.get(line, _MISS)
+        if recipe is _MISS:
+            recipe = recipes[line] = _read_line(line)
+        if recipe is _SKIP:
+            continue  # a blank or comment line
+        if recipe is None:
             return None
-        spaces, key = m.groups()
-        indent = len(spaces)
+        indent, key, key_tag, colon, value = recipe
         if pending is not None and indent > top:
             if len(open_) >= _MAX_DEPTH:
                 return None
@@ -168,15 +217,34 @@ def compose_lines(text: str) -> list[YNode | None] | None:
         elif pending is not None:
             add(_plain("", *pending))
             pending = None
-        add(_plain(key, number, indent))
-        start = m.end()
-        if start == len(line) or line[start] == "#":
-            pending = (number, indent + len(key) + 1)
-            continue
-        value = _value(line[start:], number, start)
+        node = YNode()  # the key: `_scalar` written out, for the one made for every line
+        node.kind = SCALAR
+        node.text = key
+        node.tag = key_tag
+        node.empty = False
+        node.line = node.end_line = node.last_line = number
+        node.column = indent
+        node.end_column = node.last_column = colon - 1
+        node.style = ""
+        node.anchor = None
+        add(node)
         if value is None:
-            return None
-        add(value)
+            pending = (number, colon)
+        elif value[0] == SCALAR:
+            _, vtext, column, end, style, tag = value
+            node = YNode()
+            node.kind = SCALAR
+            node.text = vtext
+            node.tag = tag
+            node.empty = False  # a value written out is never the empty null
+            node.line = node.end_line = node.last_line = number
+            node.column = column
+            node.end_column = node.last_column = end
+            node.style = style
+            node.anchor = None
+            add(node)
+        else:
+            add(_node(value, number))
     if root is None:
         return None
     if pending is not None:

@@ -59,6 +59,27 @@ def range_parts(text: str) -> list[Part] | None:
     return None
 
 
+Form = tuple[str, Part, Part, str | None, Part]
+"""A sweep axis's `random(n, seed)` ("random", n, seed, None, None) or range ("range",
+start, end, keyword, its number), as `_axis_parts` reads it."""
+_MISS: Form = ("", None, None, None, None)
+_FORMS: dict[str, Form | None] = {}
+"""Axis string -> its form (None: a plain string), for strings seen before (bounded)."""
+
+
+def _axis_parts(text: str) -> Form | None:
+    """The `random` form or range a sweep axis's string holds, or None."""
+    m = _RANDOM.fullmatch(text) if "random" in text else None
+    if m is not None:
+        seed = m.group(2)
+        return ("random", (m.group(1), m.start(1)),
+                None if seed is None else (seed, m.start(2)), None, None)
+    r = range_parts(text)
+    if r is not None:
+        return ("range", r[0], r[1], r[2][0] if r[2] is not None else None, r[3])
+    return None
+
+
 class NodeReader:
     """One file's source, path and diagnostics, and the node-to-model conversions."""
 
@@ -160,9 +181,16 @@ class NodeReader:
         """A list; a list item may itself be a list (one level deep: the points of a sweep
         axis over an array parameter)."""
         items: list[Literal | FileRef | ListValue] = []
+        path = self.path
         for item in node.items:
             if item.kind == SCALAR:
-                items.append(self.literal(item))
+                if item.tag == STR and item.style == "":  # a plain string: `literal` written out
+                    line = item.line + 1
+                    items.append(new_spanned_literal(
+                        item.text, path, line, item.column + 1, item.last_line + 1,
+                        item.last_column + 1, None, line, False))
+                else:
+                    items.append(self.literal(item))
             elif item.kind == MAP:
                 ref = self.file_ref(item)
                 if ref is not None:
@@ -200,27 +228,26 @@ class NodeReader:
 
     def _axis_form(self, node: YNode, lit: Literal) -> Value:
         text = str(lit.value)
-        m = _RANDOM.fullmatch(text) if "random" in text else None
-        if m is not None:
-            offset = self._raw_offset(node)
-            n = self._part(node, lit, offset, (m.group(1), m.start(1)))
+        form = _FORMS.get(text, _MISS)
+        if form is _MISS:
+            if len(_FORMS) > 20_000:
+                _FORMS.clear()
+            form = _FORMS[text] = _axis_parts(text)
+        if form is None:
+            return lit
+        offset = self._raw_offset(node)
+        if form[0] == "random":
+            n = self._part(node, lit, offset, form[1])
             assert n is not None
-            seed = m.group(2)
-            return RandomValue(
-                n, self._part(node, lit, offset, None if seed is None else (seed, m.start(2))),
-                lit.span)
-        r = range_parts(text)
-        if r is not None:
-            offset = self._raw_offset(node)
-            start = self._part(node, lit, offset, r[0])
-            end = self._part(node, lit, offset, r[1])
-            assert start is not None and end is not None
-            extra = self._part(node, lit, offset, r[3])
-            keyword = r[2][0] if r[2] is not None else None
-            step = extra if keyword == "step" else None
-            count = extra if keyword == "count" else None
-            return new_range(start, end, step, count, lit.span)
-        return lit
+            return RandomValue(n, self._part(node, lit, offset, form[2]), lit.span)
+        start = self._part(node, lit, offset, form[1])
+        end = self._part(node, lit, offset, form[2])
+        assert start is not None and end is not None
+        extra = self._part(node, lit, offset, form[4])
+        keyword = form[3]
+        step = extra if keyword == "step" else None
+        count = extra if keyword == "count" else None
+        return new_range(start, end, step, count, lit.span)
 
     def _part(self, node: YNode, lit: Literal, offset: int | None, part: Part) -> Literal | None:
         """A part of a range or `random` form, placed in the source when `offset`

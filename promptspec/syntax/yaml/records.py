@@ -31,8 +31,8 @@ from promptspec.model import (
     Value,
 )
 
-__all__ = ["new_field", "new_list", "new_literal", "new_preset", "new_prompt", "new_range",
-           "new_ref", "new_span", "new_spanned_literal", "new_sweep"]
+__all__ = ["new_field", "new_list", "new_literal", "new_literal_field", "new_preset",
+           "new_prompt", "new_range", "new_ref", "new_span", "new_spanned_literal", "new_sweep"]
 
 def _draft(cls: type, names: tuple[str, ...]) -> type:
     """A plain class with `cls`'s slots, whose fields must be `names`, in this order."""
@@ -82,6 +82,27 @@ def new_spanned_literal(value: Scalar, path: str, line: int, column: int, end_li
     where.__class__ = Span
     made: Any = _LiteralDraft(value, where, text, content_line, multiline)
     made.__class__ = Literal
+    return made  # type: ignore[no-any-return]
+
+
+def new_literal_field(name: str, path: str, line: int, column: int, name_end_line: int,
+                      name_end_column: int, value: Scalar, value_line: int, value_column: int,
+                      end_line: int, end_column: int, text: str | None, content_line: int,
+                      multiline: bool) -> Field:
+    """`Field(name, Span(path, line, column, name_end_line, name_end_column), Literal(value,
+    Span(path, value_line, value_column, end_line, end_column), text, content_line,
+    multiline), Span(path, line, column, end_line, end_column))`, in one call: the front
+    end makes one for nearly every field."""
+    name_span: Any = _SpanDraft(path, line, column, name_end_line, name_end_column)
+    name_span.__class__ = Span
+    where: Any = _SpanDraft(path, value_line, value_column, end_line, end_column)
+    where.__class__ = Span
+    literal: Any = _LiteralDraft(value, where, text, content_line, multiline)
+    literal.__class__ = Literal
+    where = _SpanDraft(path, line, column, end_line, end_column)
+    where.__class__ = Span
+    made: Any = _FieldDraft(name, name_span, literal, where)
+    made.__class__ = Field
     return made  # type: ignore[no-any-return]
 
 
