@@ -80,19 +80,21 @@ def record(cls: type[_T]) -> type[_T]:
     return made  # type: ignore[no-any-return]
 
 
-def maker(cls: type[_T]) -> Callable[..., _T]:
+def maker(cls: type[_T], names: tuple[str, ...] | None = None) -> Callable[..., _T]:
     """A constructor of `record` class `cls` taking every field, in order, by position, at
     a fraction of the class's own cost (which sets each field through `object.__setattr__`):
     the record is filled in as an object of a plain class with the very same slots, then
     given its class, which CPython allows between classes of one layout. What it gives is
-    a record of `cls` like any other."""
-    names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-    if getattr(cls, "__slots__", None) != names:
-        raise TypeError(f"{cls.__name__}: slots {getattr(cls, '__slots__', None)} != {names}")
-    draft = type(f"{cls.__name__}Draft", (), {"__slots__": names, "__module__": cls.__module__})
+    a record of `cls` like any other. `names`: the fields the caller passes, in its order;
+    should the class gain, lose or reorder one, this fails at once (at import) rather than
+    leave a field unset or swapped."""
+    have = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    if (names is not None and have != names) or getattr(cls, "__slots__", None) != have:
+        raise RuntimeError(f"{cls.__name__} fields are {have}, the maker's are {names}")
+    draft = type(f"{cls.__name__}Draft", (), {"__slots__": have, "__module__": cls.__module__})
     scope: dict[str, Any] = {"_Draft": draft, "_cls": cls}
-    body = "".join(f"\n    made.{n} = {n}" for n in names)
-    exec(f"def new({', '.join(names)}):\n    made = _Draft(){body}\n"
+    body = "".join(f"\n    made.{n} = {n}" for n in have)
+    exec(f"def new({', '.join(have)}):\n    made = _Draft(){body}\n"
          "    made.__class__ = _cls\n    return made", scope)
     new: Callable[..., _T] = scope["new"]
     return new

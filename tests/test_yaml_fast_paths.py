@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from promptspec.load import MAX_SPEC_BYTES, _read_to_limit, read_bytes
-from promptspec.model import Field, ListValue, Literal, Span
+from promptspec.model import Field, ListValue, Literal, Span, maker
 from promptspec.syntax import YAML_BREAK
 from promptspec.syntax.yaml import records
 from promptspec.syntax.yaml.document import parse_yaml
@@ -105,7 +105,7 @@ def test_an_axis_form_met_again_is_placed_where_it_is_now() -> None:
 
 def test_a_model_class_with_other_fields_is_refused_at_once() -> None:
     with pytest.raises(RuntimeError, match="Span fields are"):
-        records._draft(Span, ("path", "line", "column"))
+        maker(Span, ("path", "line", "column"))
 
 
 @pytest.mark.parametrize("text", [SPEC, "a: [\n", "a: &x [*x]\n", ""])

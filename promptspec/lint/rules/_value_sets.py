@@ -53,6 +53,7 @@ _AS_IS = frozenset({str, int, float, bool, type(None)})
 _ONE_CLASS = {c: frozenset({c}) for c in (UNSET, TRUE, OTHER)}  # immutable: shared
 _LAZY = (NumRange, RandomInts)  # a tuple: `X | Y` builds a union at every call
 
+
 class Member:
     """One axis member of a prompt: where it sits and the values it takes (a plain class:
     made for every member of every prompt, compared by identity only)."""
