@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from promptspec.syntax import YAML_BREAK
-from promptspec.syntax.yaml.tags import NULL, PLAIN_TAGS, STR, resolve_plain
+from promptspec.syntax.yaml.tags import MAP_TAG, NULL, PLAIN_TAGS, SEQ_TAG, STR, resolve_plain
 
 __all__ = ["MAP", "MAX_DEPTH", "NULL", "PLAIN_TAGS", "SCALAR", "SEQ", "STR", "TooDeep", "YNode",
            "close", "compose", "resolve_plain", "split_lines"]
@@ -23,7 +23,6 @@ MAX_DEPTH = 1000
 """Deeper nesting than any spec needs."""
 
 SCALAR, SEQ, MAP = 0, 1, 2
-_SEQ_TAG, _MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 BREAK = YAML_BREAK
 
@@ -207,9 +206,9 @@ def _compose(parser: Any, text: str) -> list[YNode | None]:
             if tag is not None and (tag := str(tag)) != "!":
                 tag = _decoded(tag)
             elif cls is MappingStartEvent:
-                tag = _MAP_TAG
+                tag = MAP_TAG
             else:
-                tag = _SEQ_TAG
+                tag = SEQ_TAG
             node.kind = MAP if cls is MappingStartEvent else SEQ
             node.tag = tag
             node.empty = False

@@ -19,12 +19,11 @@ import re
 from typing import Any
 
 from promptspec.syntax.yaml.events import MAP, SCALAR, SEQ, YNode, close
-from promptspec.syntax.yaml.tags import NULL, PLAIN_TAGS, STR
+from promptspec.syntax.yaml.tags import MAP_TAG, NULL, PLAIN_TAGS, SEQ_TAG, STR
 from promptspec.syntax.yaml.tags import resolve_plain as _resolve
 
 __all__ = ["compose_lines"]
 
-_MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _MAX_DEPTH = 64
 _UNREAD = re.compile(r"[^\n\x20-\x7e]")
 """A character this reader leaves to libyaml: a tab, a control or non-ASCII character
@@ -51,25 +50,18 @@ def _scalar(text: str, line: int, column: int, end: int, style: str, tag: str) -
     return node
 
 
-def _plain(text: str, line: int, column: int) -> YNode:
-    """A plain scalar: `_scalar` written out, for the one made for nearly every key."""
-    node = YNode()
-    node.kind = SCALAR
-    node.text = text
-    tag = node.tag = PLAIN_TAGS.get(text) or _resolve(text)
-    node.empty = tag == NULL and text == ""
-    node.line = node.end_line = node.last_line = line
-    node.column = column
-    node.end_column = node.last_column = column + len(text)
-    node.style = ""
-    node.anchor = None
-    return node
+_EMPTY_TAG = _resolve("")
+
+
+def _empty(line: int, column: int) -> YNode:
+    """The empty plain scalar of a key without a value."""
+    return _scalar("", line, column, column, "", _EMPTY_TAG)
 
 
 def _collection(kind: int, line: int, column: int, flow: bool) -> YNode:
     node = YNode()
     node.kind = kind
-    node.tag = _MAP_TAG if kind == MAP else _SEQ_TAG
+    node.tag = MAP_TAG if kind == MAP else SEQ_TAG
     node.empty = False
     node.line = line
     node.column = column
@@ -199,7 +191,7 @@ def compose_lines(text: str) -> list[YNode | None] | None:
             pending = None
         elif indent != top:
             if pending is not None:
-                add(_plain("", *pending))
+                add(_empty(*pending))
                 pending = None
             if root is None:
                 if indent:
@@ -215,7 +207,7 @@ def compose_lines(text: str) -> list[YNode | None] | None:
                 return None
             add = mapping.items.append
         elif pending is not None:
-            add(_plain("", *pending))
+            add(_empty(*pending))
             pending = None
         node = YNode()  # the key: `_scalar` written out, for the one made for every line
         node.kind = SCALAR
@@ -248,7 +240,7 @@ def compose_lines(text: str) -> list[YNode | None] | None:
     if root is None:
         return None
     if pending is not None:
-        open_[-1][1].items.append(_plain("", *pending))
+        open_[-1][1].items.append(_empty(*pending))
     # libyaml ends the mappings indented past the end of the last line there, then (the
     # stream's end on a line of its own) the others at the start of the next line
     last, column = len(lines) - 1, len(lines[-1])

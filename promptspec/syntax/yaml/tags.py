@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["IMPLICIT_TAGS", "NULL", "PLAIN_TAGS", "STR", "resolve_plain"]
+__all__ = ["IMPLICIT_TAGS", "MAP_TAG", "NULL", "PLAIN_TAGS", "SEQ_TAG", "STR", "resolve_plain"]
 
 _T = "tag:yaml.org,2002:"
 STR, NULL = _T + "str", _T + "null"
+MAP_TAG, SEQ_TAG = _T + "map", _T + "seq"
+"""The tags of block and flow collections without a tag of their own."""
 
 IMPLICIT_TAGS: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
     (_T + "bool", "^(?:true|True|TRUE|false|False|FALSE)$", re.X, tuple("tTfF")),
