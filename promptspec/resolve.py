@@ -86,9 +86,11 @@ class Resolution:
     """Where the file and its imports were read from (the disk, or a git revision)."""
 
 
-_setting = maker(Setting)
-_axis = maker(AxisDef)
-_resolved_prompt = maker(ResolvedPrompt)
+# cheap constructors, each naming the field order its calls below pass
+_setting = maker(Setting, ("field", "origin"))
+_axis = maker(AxisDef, ("members", "is_zip", "span"))
+_resolved_prompt = maker(
+    ResolvedPrompt, ("spec", "prompt", "tune", "params", "vars", "presets", "axes", "family"))
 
 
 class _Frame:
