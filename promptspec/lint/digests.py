@@ -14,7 +14,7 @@ import os
 
 from promptspec.config import Config
 from promptspec.load import file_sha256
-from promptspec.paths import project_root
+from promptspec.paths import real_project_root
 
 __all__ = ["Digests", "digest"]
 
@@ -46,10 +46,12 @@ class Digests:
         folder, name = os.path.split(os.path.abspath(path))
         known = self._folders.get(folder)
         if known is None:
-            known = self._folders[folder] = (os.path.realpath(folder), project_root(path))
+            real_folder = os.path.realpath(folder)
+            known = self._folders[folder] = (
+                real_folder, real_project_root(os.path.join(real_folder, name)))
         if os.path.islink(path):
             real = os.path.realpath(path)
-            return real, project_root(real)
+            return real, real_project_root(real)
         return os.path.join(known[0], name), known[1]
 
     def of(self, path: str) -> str:
