@@ -62,13 +62,11 @@ class _Run:
 
 
 _RUN: list[_Run] = []
-"""In a worker process (which lives for one run): its `_Run`, once made."""
+"""In a worker process (which lives for one run): its `_Run`, made as it starts."""
 
 
-def _check_slice(tasks: Sequence[Task], use_cache: bool) -> _Done:
-    run = _RUN[0] if _RUN else _Run(use_cache)
-    if _WORKER and not _RUN:
-        _RUN.append(run)
+def _check_slice(tasks: Sequence[Task]) -> _Done:
+    run = _RUN[0]
     digests, caches, configs = run.digests, run.caches, run.configs
     loaded: dict[str, Parsed] = {}
     out = []
@@ -117,12 +115,8 @@ def relaxed_collector() -> Iterator[Callable[[], None]]:
         gc.unfreeze()
 
 
-_WORKER: list[bool] = []
-"""Set in a worker process, which keeps its `_Run` from slice to slice."""
-
-
-def _start_worker() -> None:
-    _WORKER.append(True)
+def _start_worker(use_cache: bool) -> None:
+    _RUN.append(_Run(use_cache))
     gc.freeze()
     gc.set_threshold(20_000, *gc.get_threshold()[1:])
 
@@ -141,8 +135,9 @@ def check_in_workers(tasks: Sequence[Task], workers: int,
         _import_front_ends(tasks)
     context = multiprocessing.get_context(method)
     slices = _slices(tasks, workers * _SLICES_PER_WORKER)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
-        done = pool.map(_check_slice, slices, [caches is not None] * len(slices))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(caches is not None,)) as pool:
+        done = pool.map(_check_slice, slices)
         out: list[list[Diagnostic]] = []
         for found, kept in done:
             out.extend(found)
