@@ -45,7 +45,8 @@ from promptspec.lint.digests import Digests, digest
 from promptspec.model import Span
 from promptspec.paths import atomic_write, project_root, trusted
 
-__all__ = ["FOLDER_NAME", "FORMAT", "Entries", "LintCache", "entry_key", "folder_for", "forget"]
+__all__ = ["FOLDER_NAME", "FORMAT", "Entries", "LintCache", "cache_in", "entry_key", "folder_for",
+           "forget"]
 
 FOLDER_NAME = ".promptspec_cache"
 FORMAT = 3
@@ -65,6 +66,14 @@ def folder_for(root: str, config: Config) -> str:
     if config.cache_dir is not None:
         return os.path.normpath(os.path.join(config.root, os.path.expanduser(config.cache_dir)))
     return os.path.join(root, FOLDER_NAME)
+
+
+def cache_in(caches: dict[str, LintCache], folder: str) -> LintCache:
+    """The run's cache of `folder`, made on first use."""
+    cache = caches.get(folder)
+    if cache is None:
+        cache = caches[folder] = LintCache(folder)
+    return cache
 
 
 def _safe_folder(folder: str) -> bool:

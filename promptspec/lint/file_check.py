@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from promptspec.config import Config
 from promptspec.diagnostics import Diagnostic
 from promptspec.lint import rules
-from promptspec.lint.cache import LintCache, entry_key, folder_for
+from promptspec.lint.cache import LintCache, cache_in, entry_key, folder_for
 from promptspec.lint.digests import Digests
 from promptspec.load import DISK, FileReader, Parsed, load_bytes
 from promptspec.model import Field, FileRef, Literal, SpecFile
@@ -101,11 +101,7 @@ def dependencies(parsed: Parsed, loaded: dict[str, Parsed]) -> list[str]:
 
 
 def _cache_of(root: str, config: Config, caches: dict[str, LintCache]) -> LintCache:
-    folder = folder_for(root, config)
-    cache = caches.get(folder)
-    if cache is None:
-        cache = caches[folder] = LintCache(folder)
-    return cache
+    return cache_in(caches, folder_for(root, config))
 
 
 def _key(task: Task, real: str, root: str, data: bytes, config: Config,

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from promptspec.config import Configs
 from promptspec.diagnostics import Diagnostic
-from promptspec.lint.cache import Entries, LintCache
+from promptspec.lint.cache import Entries, LintCache, cache_in
 from promptspec.lint.digests import Digests
 from promptspec.lint.file_check import Task, check_and_store
 from promptspec.load import Parsed, read_bytes
@@ -143,8 +143,5 @@ def check_in_workers(tasks: Sequence[Task], workers: int,
             out.extend(found)
             if caches is not None:
                 for folder, entries in kept.items():
-                    cache = caches.get(folder)
-                    if cache is None:
-                        cache = caches[folder] = LintCache(folder)
-                    cache.add(entries)
+                    cache_in(caches, folder).add(entries)
         return out
