@@ -50,12 +50,19 @@ _PROMPT_CHECKS: tuple[Callable[[Context, PromptView], None], ...] = (
 
 def _crash(ctx: Context, what: str, err: Exception) -> RuleCrash:
     """A family's crash is a bug, reported as one line naming the family (exit 2), never
-    swallowed: lint must not pass what it could not check."""
+    swallowed: lint must not pass what it could not check. Raised from `err` (as `raise
+    ... from err` would), but from nothing for a RecursionError, whose chain is the spec's
+    depth, not news."""
     if isinstance(err, RecursionError):
-        return RuleCrash(f"{ctx.path}: internal error in rule family {what}: the spec nests "
-                         "too deeply to check (please report this bug)")
-    return RuleCrash(f"{ctx.path}: internal error in rule family {what}: "
-                     f"{type(err).__name__}: {err} (please report this bug)")
+        crash = RuleCrash(f"{ctx.path}: internal error in rule family {what}: the spec nests "
+                          "too deeply to check (please report this bug)")
+        crash.__cause__ = None
+    else:
+        crash = RuleCrash(f"{ctx.path}: internal error in rule family {what}: "
+                          f"{type(err).__name__}: {err} (please report this bug)")
+        crash.__cause__ = err
+    crash.__suppress_context__ = True
+    return crash
 
 
 def check(res: Resolution, *, max_requests: int = 1000, profile: str = DEFAULT_PROFILE
@@ -73,23 +80,18 @@ def check(res: Resolution, *, max_requests: int = 1000, profile: str = DEFAULT_P
     for run in _FILE_CHECKS:
         try:
             run(ctx)
-        except RecursionError as err:
-            raise _crash(ctx, run.__module__, err) from None
         except Exception as err:
-            raise _crash(ctx, run.__module__, err) from err
+            raise _crash(ctx, run.__module__, err)  # noqa: B904 (its cause is set)
     for view in views:
         for prun in _PROMPT_CHECKS:
             try:
                 prun(ctx, view)
-            except RecursionError as err:
-                raise _crash(ctx, f"{prun.__module__} for prompt {view.name!r}", err) from None
             except Exception as err:
-                raise _crash(ctx, f"{prun.__module__} for prompt {view.name!r}", err) from err
+                raise _crash(  # noqa: B904 (its cause is set)
+                    ctx, f"{prun.__module__} for prompt {view.name!r}", err)
     counts = [v.count for v in views]
     try:
         duplicate_prompts(ctx, views, counts)
-    except RecursionError as err:
-        raise _crash(ctx, "duplicate prompts", err) from None
     except Exception as err:
-        raise _crash(ctx, "duplicate prompts", err) from err
+        raise _crash(ctx, "duplicate prompts", err)  # noqa: B904 (its cause is set)
     return ctx.out
